@@ -1,0 +1,43 @@
+"""Packaging for legacy_seq2seq_compat."""
+
+import pathlib
+import re
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"',
+    (HERE / "legacy_seq2seq_compat" / "_version.py").read_text(),
+    re.M,
+).group(1)
+
+setup(
+    name="legacy-seq2seq-compat",
+    version=VERSION,
+    description=(
+        "TensorFlow 1.x tf.contrib.legacy_seq2seq and the TF1 RNN cells, "
+        "exactly, on TensorFlow 2.x without Keras."
+    ),
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.9",
+    packages=find_packages(include=["legacy_seq2seq_compat", "legacy_seq2seq_compat.*"]),
+    install_requires=[
+        "tensorflow>=2.12,<3",
+        "numpy",
+        "absl-py",
+        "tf-slim>=1.1",
+    ],
+    extras_require={
+        # tf_keras is used only by tests that compare with its legacy cells,
+        # always in a subprocess with TF_USE_LEGACY_KERAS=1.
+        "test": ["pytest>=7", "tf-keras", "ruff"],
+        "demo": ["matplotlib", "tqdm"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: Apache Software License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
