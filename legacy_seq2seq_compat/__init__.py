@@ -1,6 +1,36 @@
-"""TensorFlow 1.x `tf.contrib.legacy_seq2seq` and the TF1 RNN cells on TF 2.x."""
+"""TensorFlow 1.x `tf.contrib.legacy_seq2seq` and the TF1 RNN cells on TF 2.x.
 
-from legacy_seq2seq_compat import rnn_cell
+The package top level offers the 13 functions of `tf.contrib.legacy_seq2seq`
+(also available as the module `legacy_seq2seq_compat.legacy_seq2seq`), the
+cells in `rnn_cell` and the static RNN helpers in `rnn`.
+"""
+
+from legacy_seq2seq_compat import buckets, decoders, legacy_seq2seq, losses, models, rnn, rnn_cell
 from legacy_seq2seq_compat._version import __version__
+from legacy_seq2seq_compat.legacy_seq2seq import (
+    attention_decoder,
+    basic_rnn_seq2seq,
+    embedding_attention_decoder,
+    embedding_attention_seq2seq,
+    embedding_rnn_decoder,
+    embedding_rnn_seq2seq,
+    embedding_tied_rnn_seq2seq,
+    model_with_buckets,
+    one2many_rnn_seq2seq,
+    rnn_decoder,
+    sequence_loss,
+    sequence_loss_by_example,
+    tied_rnn_seq2seq,
+)
 
-__all__ = ["__version__", "rnn_cell"]
+__all__ = [
+    "__version__",
+    "buckets",
+    "decoders",
+    "legacy_seq2seq",
+    "losses",
+    "models",
+    "rnn",
+    "rnn_cell",
+    *legacy_seq2seq.__all__,
+]

@@ -1,0 +1,389 @@
+"""The legacy_seq2seq decoders: plain, embedding and attention, with loop functions.
+
+Every function keeps TF 1.15's signature, scope names and maths; see the
+docstrings' "Compatibility" notes for where this library is stricter (clear
+errors where TF 1.15 failed deep inside an op).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+import tensorflow as tf
+
+from legacy_seq2seq_compat import _checks
+from legacy_seq2seq_compat.rnn_cell import Linear
+
+_v1 = tf.compat.v1
+
+#: Graph collection that receives every attention distribution the attention
+#: decoder computes: one `[batch_size, attn_length]` float32 Tensor per head
+#: and per attention read, in creation order (the initial read first when
+#: `initial_state_attention` is set, then one read per decoder step). Each
+#: tensor is named ``.../attention_weights_<head>``.
+ATTENTION_WEIGHTS_COLLECTION = "legacy_seq2seq_compat_attention_weights"
+
+__all__ = [
+    "ATTENTION_WEIGHTS_COLLECTION",
+    "rnn_decoder",
+    "attention_decoder",
+    "embedding_rnn_decoder",
+    "embedding_attention_decoder",
+    "extract_argmax_and_embed",
+]
+
+
+def _check_output_projection(output_projection: Any, num_symbols: int, dtype: Any,
+                             check_weights: bool = True) -> None:
+    """Validates `output_projection` = (W [*, num_symbols], b [num_symbols])."""
+    if not isinstance(output_projection, (list, tuple)) or len(output_projection) != 2:
+        raise ValueError(
+            "`output_projection` must be a pair (W, b) with W of shape "
+            f"[output_size, {num_symbols}] and b of shape [{num_symbols}], got "
+            f"{output_projection!r}.")
+    checks = [(1, [num_symbols], "b (output_projection[1])")]
+    if check_weights:
+        checks.insert(0, (0, [None, num_symbols], "W (output_projection[0])"))
+    for index, expected, label in checks:
+        value = tf.convert_to_tensor(output_projection[index], dtype=dtype)
+        if not value.get_shape().is_compatible_with(expected):
+            raise ValueError(
+                f"Shapes {value.get_shape()} and {tf.TensorShape(expected)} are incompatible: "
+                f"{label} must have shape {tf.TensorShape(expected)} for num_symbols="
+                f"{num_symbols}, got {_checks.describe_shape(value)}.")
+
+
+def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
+                             update_embedding: bool = True) -> Callable:
+    """A loop function that feeds back the embedding of the previous argmax.
+
+    Args:
+      embedding: The `[num_symbols, embedding_size]` embedding to look up in.
+      output_projection: Optional pair (W, b); the argmax is then taken over
+        ``prev @ W + b``.
+      update_embedding: If False, no gradient reaches `embedding` through the
+        fed-back lookups (they are wrapped in stop_gradient).
+
+    Returns:
+      ``loop_function(prev, i)`` returning the next decoder input. The step
+      index `i` is ignored. No gradient flows through the argmax itself.
+    """
+
+    def loop_function(prev: tf.Tensor, _: int) -> tf.Tensor:
+        if output_projection is not None:
+            prev = tf.compat.v1.nn.xw_plus_b(prev, output_projection[0], output_projection[1])
+        symbol = tf.argmax(prev, 1)
+        embedded = tf.nn.embedding_lookup(embedding, symbol)
+        if not update_embedding:
+            embedded = tf.stop_gradient(embedded)
+        return embedded
+
+    return loop_function
+
+
+def _check_inputs_iterable(value: Any, name: str) -> None:
+    if isinstance(value, (tf.Tensor, tf.Variable)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"`{name}` must be a Python list of 2-D Tensors, one per time step, got "
+            f"{type(value).__name__}. Use tf.unstack(x, axis=0) on a time-major tensor.")
+
+
+def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: Any,
+                loop_function: Optional[Callable] = None, scope: Any = None) -> tuple:
+    """Runs `cell` over the decoder inputs starting from `initial_state`.
+
+    Args:
+      decoder_inputs: List of `[batch_size, input_size]` Tensors, one per step.
+      initial_state: Initial cell state (Tensor or nested structure matching
+        `cell.state_size`).
+      cell: An RNN cell (anything that follows the RNNCell protocol).
+      loop_function: Optional ``f(prev_output, i) -> next_input``; when given,
+        inputs after the first are replaced by its result (greedy decoding).
+        It runs inside ``variable_scope("loop_function", reuse=True)``.
+      scope: Variable scope; defaults to "rnn_decoder".
+
+    Returns:
+      ``(outputs, state)``: a list of `[batch_size, cell.output_size]` Tensors,
+      one per input, and the final state (same structure as the cell's state).
+
+    Raises:
+      TypeError: if `cell` is not an RNN cell or `decoder_inputs` is a Tensor.
+      RuntimeError: in eager mode.
+    """
+    _checks.ensure_graph_mode("rnn_decoder")
+    _checks.assert_like_rnncell("cell", cell)
+    _check_inputs_iterable(decoder_inputs, "decoder_inputs")
+    with _v1.variable_scope(scope or "rnn_decoder"):
+        state = initial_state
+        outputs = []
+        prev = None
+        for i, inp in enumerate(decoder_inputs):
+            if loop_function is not None and prev is not None:
+                with _v1.variable_scope("loop_function", reuse=True):
+                    inp = loop_function(prev, i)
+            if i > 0:
+                _v1.get_variable_scope().reuse_variables()
+            output, state = cell(inp, state)
+            outputs.append(output)
+            if loop_function is not None:
+                prev = output
+    return outputs, state
+
+
+def _attention_size(attention_states: Any) -> int:
+    attention_states = _checks.as_tensor(attention_states, "attention_states")
+    shape = attention_states.get_shape()
+    if shape.rank is not None and shape.rank != 3:
+        raise ValueError(
+            "`attention_states` must have rank 3 [batch_size, attn_length, attn_size], got "
+            f"shape {_checks.describe_shape(attention_states)}.")
+    size = tf.compat.dimension_value(shape.dims[2]) if shape.rank is not None else None
+    if size is None:
+        raise ValueError(f"Shape[2] of attention_states must be known: {shape}")
+    return size
+
+
+def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
+                      attention_states: tf.Tensor, cell: Any, output_size: Optional[int] = None,
+                      num_heads: int = 1, loop_function: Optional[Callable] = None,
+                      dtype: Any = None, scope: Any = None,
+                      initial_state_attention: bool = False) -> tuple:
+    """RNN decoder with Bahdanau-style attention over `attention_states`.
+
+    At every step the input and the previous attention reads are merged by a
+    linear layer back to the input size, the cell runs, the new state (all
+    of it, flattened: for an LSTM both c and h) queries each head, and the
+    cell output plus the reads are projected to `output_size`. Head k scores
+    ``v_k . tanh(W_k h_t + U_k q)`` and reads ``sum_t softmax(score)_t h_t``;
+    the softmax is computed in float32.
+
+    Args:
+      decoder_inputs: List of `[batch_size, input_size]` Tensors.
+      initial_state: Initial cell state.
+      attention_states: `[batch_size, attn_length, attn_size]` Tensor;
+        `attn_size` must be static, `attn_length` may be dynamic.
+      cell: An RNN cell.
+      output_size: Width of the outputs; defaults to `cell.output_size`.
+      num_heads: Number of attention heads.
+      loop_function: Optional ``f(prev_output, i) -> next_input``.
+      dtype: dtype of the variables and computations; defaults to the
+        enclosing scope's (float32).
+      scope: Variable scope; defaults to "attention_decoder".
+      initial_state_attention: If True, the first step attends with the
+        initial state instead of starting from zero reads.
+
+    Returns:
+      ``(outputs, state)``: a list of `[batch_size, output_size]` Tensors and
+      the final cell state.
+
+    Raises:
+      ValueError: with TF 1.15's messages, for no decoder inputs, fewer than
+        one head, an unknown attention size or an unknown input depth.
+      TypeError: if `cell` is not an RNN cell.
+
+    Compatibility:
+      Every attention distribution is also added to the graph collection
+      `ATTENTION_WEIGHTS_COLLECTION` (no TF 1.15 signature changes), so
+      alignments can be fetched, e.g. for plotting. A nested query with a
+      component that is not 2-D raises ValueError (TF 1.15: AssertionError).
+    """
+    _checks.ensure_graph_mode("attention_decoder")
+    if not decoder_inputs:
+        raise ValueError("Must provide at least 1 input to attention decoder.")
+    if num_heads < 1:
+        raise ValueError("With less than 1 heads, use a non-attention decoder.")
+    attn_size = _attention_size(attention_states)
+    _checks.assert_like_rnncell("cell", cell)
+    _check_inputs_iterable(decoder_inputs, "decoder_inputs")
+    if output_size is None:
+        output_size = cell.output_size
+
+    with _v1.variable_scope(scope or "attention_decoder", dtype=dtype) as var_scope:
+        dtype = var_scope.dtype
+        batch_size = tf.shape(decoder_inputs[0])[0]
+        attn_length = tf.compat.dimension_value(attention_states.get_shape().dims[1])
+        if attn_length is None:
+            attn_length = tf.shape(attention_states)[1]
+
+        # W_k h_t for all t at once, as a 1x1 convolution over [B, L, 1, A].
+        hidden = tf.reshape(attention_states, [-1, attn_length, 1, attn_size])
+        hidden_features = []
+        attn_vectors = []
+        for head in range(num_heads):
+            w = _v1.get_variable(f"AttnW_{head}", [1, 1, attn_size, attn_size], dtype=dtype)
+            hidden_features.append(tf.nn.conv2d(hidden, w, [1, 1, 1, 1], "SAME"))
+            attn_vectors.append(_v1.get_variable(f"AttnV_{head}", [attn_size], dtype=dtype))
+
+        def attention(query: Any) -> list:
+            """One read per head, queried by the (flattened) state."""
+            if tf.nest.is_nested(query):
+                parts = tf.nest.flatten(query)
+                for part in parts:
+                    rank = part.get_shape().rank
+                    if rank and rank != 2:
+                        raise ValueError(
+                            "Every part of the attention query (the decoder state) must be "
+                            f"2-D, got shape {_checks.describe_shape(part)}.")
+                query = tf.concat(parts, 1)
+            reads = []
+            for head in range(num_heads):
+                with _v1.variable_scope(f"Attention_{head}"):
+                    y = Linear(query, attn_size, True)(query)
+                    y = tf.cast(tf.reshape(y, [-1, 1, 1, attn_size]), dtype)
+                    scores = tf.reduce_sum(
+                        attn_vectors[head] * tf.tanh(hidden_features[head] + y), [2, 3])
+                    weights = tf.nn.softmax(tf.cast(scores, tf.float32),
+                                            name=f"attention_weights_{head}")
+                    _v1.add_to_collection(ATTENTION_WEIGHTS_COLLECTION, weights)
+                    weights = tf.cast(weights, dtype)
+                    read = tf.reduce_sum(
+                        tf.reshape(weights, [-1, attn_length, 1, 1]) * hidden, [1, 2])
+                    reads.append(tf.reshape(read, [-1, attn_size]))
+            return reads
+
+        outputs = []
+        prev = None
+        zeros_shape = tf.stack([batch_size, attn_size])
+        attns = [tf.zeros(zeros_shape, dtype=dtype) for _ in range(num_heads)]
+        for read in attns:
+            read.set_shape([None, attn_size])
+        state = initial_state
+        if initial_state_attention:
+            attns = attention(initial_state)
+        for i, inp in enumerate(decoder_inputs):
+            if i > 0:
+                _v1.get_variable_scope().reuse_variables()
+            if loop_function is not None and prev is not None:
+                with _v1.variable_scope("loop_function", reuse=True):
+                    inp = loop_function(prev, i)
+            input_size = tf.compat.dimension_value(inp.get_shape().with_rank(2).dims[1])
+            if input_size is None:
+                raise ValueError(f"Could not infer input size from input: {inp.name}")
+            merged = [tf.cast(t, dtype) for t in [inp] + attns]
+            x = Linear(merged, input_size, True)(merged)
+            cell_output, state = cell(x, state)
+            if i == 0 and initial_state_attention:
+                with _v1.variable_scope(_v1.get_variable_scope(), reuse=True):
+                    attns = attention(state)
+            else:
+                attns = attention(state)
+            with _v1.variable_scope("AttnOutputProjection"):
+                projected = [tf.cast(cell_output, dtype)] + attns
+                output = Linear(projected, output_size, True)(projected)
+            if loop_function is not None:
+                prev = output
+            outputs.append(output)
+    return outputs, state
+
+
+def _check_symbol_ids(values: Sequence[Any], name: str) -> None:
+    for i, value in enumerate(values):
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and not tf.as_dtype(dtype).is_integer:
+            raise TypeError(
+                f"`{name}[{i}]` must hold integer symbol ids (int32 or int64), got dtype "
+                f"{tf.as_dtype(dtype).name}. Embedding models take ids, not embeddings.")
+
+
+def embedding_rnn_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any, cell: Any,
+                          num_symbols: int, embedding_size: int,
+                          output_projection: Any = None, feed_previous: Any = False,
+                          update_embedding_for_previous: bool = True,
+                          scope: Any = None) -> tuple:
+    """RNN decoder over embedded symbol ids, optionally feeding back its argmax.
+
+    Args:
+      decoder_inputs: List of `[batch_size]` int Tensors (symbol ids).
+      initial_state: Initial cell state.
+      cell: An RNN cell.
+      num_symbols: Number of symbols (rows of the embedding).
+      embedding_size: Width of each embedding.
+      output_projection: Optional (W `[output_size, num_symbols]`, b
+        `[num_symbols]`); used to pick fed-back symbols.
+      feed_previous: If true, every input after the first (the GO symbol) is
+        the embedding of the previous step's argmax.
+      update_embedding_for_previous: If False, fed-back lookups pass no
+        gradient to the embedding.
+      scope: Variable scope; defaults to "embedding_rnn_decoder".
+
+    Returns:
+      ``(outputs, state)``: `[batch_size, cell.output_size]` outputs (logits
+      when `cell` projects to the vocabulary) and the final state.
+
+    Raises:
+      ValueError: if `output_projection` has the wrong shape.
+      TypeError: for non-integer ids or a non-cell.
+    """
+    _checks.ensure_graph_mode("embedding_rnn_decoder")
+    _checks.assert_like_rnncell("cell", cell)
+    decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
+                                                   allow_empty=True)
+    _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    with _v1.variable_scope(scope or "embedding_rnn_decoder") as var_scope:
+        if output_projection is not None:
+            _check_output_projection(output_projection, num_symbols, var_scope.dtype)
+        embedding = _v1.get_variable("embedding", [num_symbols, embedding_size])
+        loop_function = (extract_argmax_and_embed(embedding, output_projection,
+                                                  update_embedding_for_previous)
+                         if feed_previous else None)
+        # A generator: the lookups are created inside rnn_decoder's scope.
+        embedded = (tf.nn.embedding_lookup(embedding, i) for i in decoder_inputs)
+        return rnn_decoder(embedded, initial_state, cell, loop_function=loop_function)
+
+
+def embedding_attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
+                                attention_states: tf.Tensor, cell: Any, num_symbols: int,
+                                embedding_size: int, num_heads: int = 1,
+                                output_size: Optional[int] = None, output_projection: Any = None,
+                                feed_previous: Any = False,
+                                update_embedding_for_previous: bool = True, dtype: Any = None,
+                                scope: Any = None,
+                                initial_state_attention: bool = False) -> tuple:
+    """Attention decoder over embedded symbol ids.
+
+    Args:
+      decoder_inputs: List of `[batch_size]` int Tensors (symbol ids).
+      initial_state: Initial cell state.
+      attention_states: `[batch_size, attn_length, attn_size]` Tensor.
+      cell: An RNN cell.
+      num_symbols: Number of symbols (rows of the embedding).
+      embedding_size: Width of each embedding.
+      num_heads: Number of attention heads.
+      output_size: Width of the outputs; defaults to `cell.output_size`.
+      output_projection: Optional (W, b); only b's shape is checked, as in
+        TF 1.15.
+      feed_previous: If true, inputs after the first are the embedding of the
+        previous argmax.
+      update_embedding_for_previous: If False, fed-back lookups pass no
+        gradient to the embedding.
+      dtype: dtype of the variables; defaults to the scope's.
+      scope: Variable scope; defaults to "embedding_attention_decoder".
+      initial_state_attention: See `attention_decoder`.
+
+    Returns:
+      ``(outputs, state)`` as for `attention_decoder`.
+
+    Raises:
+      ValueError: for a projection bias of the wrong shape and the errors of
+        `attention_decoder`.
+      TypeError: for non-integer ids or a non-cell.
+    """
+    _checks.ensure_graph_mode("embedding_attention_decoder")
+    _checks.assert_like_rnncell("cell", cell)
+    decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
+                                                   allow_empty=True)
+    _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    if output_size is None:
+        output_size = cell.output_size
+    if output_projection is not None:
+        _check_output_projection(output_projection, num_symbols, dtype, check_weights=False)
+    with _v1.variable_scope(scope or "embedding_attention_decoder", dtype=dtype):
+        embedding = _v1.get_variable("embedding", [num_symbols, embedding_size])
+        loop_function = (extract_argmax_and_embed(embedding, output_projection,
+                                                  update_embedding_for_previous)
+                         if feed_previous else None)
+        embedded = [tf.nn.embedding_lookup(embedding, i) for i in decoder_inputs]
+        return attention_decoder(embedded, initial_state, attention_states, cell,
+                                 output_size=output_size, num_heads=num_heads,
+                                 loop_function=loop_function,
+                                 initial_state_attention=initial_state_attention)
