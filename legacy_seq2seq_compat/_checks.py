@@ -67,9 +67,7 @@ def assert_like_rnncell(name: str, cell: Any) -> None:
 
 def as_tensor(value: Any, name: str) -> tf.Tensor:
     """Converts `value` to a Tensor, naming `name` in the error if that fails."""
-    if isinstance(value, (tf.Tensor, tf.Variable)) or hasattr(value, "dtype") and hasattr(
-        value, "get_shape"
-    ):
+    if hasattr(value, "dtype") and hasattr(value, "get_shape"):
         return value
     try:
         return tf.convert_to_tensor(value)

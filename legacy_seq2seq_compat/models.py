@@ -487,7 +487,8 @@ def one2many_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
             with _v1.variable_scope("one2many_decoder_" + str(name)):
                 dec_cell = OutputProjectionWrapper(dec_cells_dict[name], num_symbols)
 
-                def build(flag: bool, dec_cell: Any = dec_cell, decoder_inputs: Any = decoder_inputs,
+                def build(flag: bool, dec_cell: Any = dec_cell,
+                          decoder_inputs: Any = decoder_inputs,
                           num_symbols: int = num_symbols) -> tuple:
                     return embedding_rnn_decoder(list(decoder_inputs), encoder_state, dec_cell,
                                                  num_symbols, embedding_size,
