@@ -206,6 +206,9 @@ class RNNCell:
         self._trainable = trainable
         self._base_name = name or _snake_case(type(self).__name__)
         self._dtype = tf.as_dtype(dtype) if dtype is not None else None
+        # The dtype given to the constructor; the first call may infer `_dtype`
+        # from its inputs, and an unbuilt copy must forget that inference.
+        self._config_dtype = self._dtype
         self._reuse = reuse
         self._preset_scope = preset_scope
         self._reset_binding()
@@ -214,6 +217,7 @@ class RNNCell:
     def _reset_binding(self) -> None:
         """Forgets everything the first call created (scope and variables)."""
         self._scope = self._preset_scope
+        self._dtype = self._config_dtype
         self._caller_scope = None
         self._built = False
         self._variables = []
@@ -260,11 +264,24 @@ class RNNCell:
     @property
     def variables(self) -> list:
         """All variables this cell (and the cells inside it) created or reuses."""
-        return list(self._variables)
+        found = list(self._variables)
+        # A child cell first called elsewhere reuses its variables through its
+        # own scope, out of reach of this cell's getter: ask the child.
+        known = {id(v) for v in found}
+        for child in self._child_cells():
+            for var in getattr(child, "variables", []):
+                if id(var) not in known:
+                    known.add(id(var))
+                    found.append(var)
+        return found
 
     @property
     def trainable_variables(self) -> list:
-        return [v for v in self._variables if getattr(v, "trainable", True)]
+        return [v for v in self.variables if getattr(v, "trainable", True)]
+
+    def _child_cells(self) -> list:
+        """The cells this cell runs (none for a plain cell)."""
+        return []
 
     weights = variables
     trainable_weights = trainable_variables
@@ -504,7 +521,7 @@ class BasicRNNCell(LayerRNNCell):
         depth = tf.compat.dimension_value(inputs_shape[-1])
         self._kernel = self.add_variable(WEIGHTS_NAME, [depth + self._num_units, self._num_units])
         self._bias = self.add_variable(
-            BIAS_NAME, [self._num_units], initializer=_v1.zeros_initializer(dtype=self._dtype))
+            BIAS_NAME, [self._num_units], initializer=_v1.zeros_initializer())
 
     def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
         pre = tf.matmul(tf.concat([inputs, state], 1), self._kernel)
@@ -557,13 +574,13 @@ class GRUCell(LayerRNNCell):
         self._gate_bias = self.add_variable(
             "gates/" + BIAS_NAME, [2 * units],
             initializer=self._bias_initializer
-            or _v1.constant_initializer(1.0, dtype=self._dtype))
+            or _v1.constant_initializer(1.0))
         self._candidate_kernel = self.add_variable(
             "candidate/" + WEIGHTS_NAME, [depth + units, units],
             initializer=self._kernel_initializer)
         self._candidate_bias = self.add_variable(
             "candidate/" + BIAS_NAME, [units],
-            initializer=self._bias_initializer or _v1.zeros_initializer(dtype=self._dtype))
+            initializer=self._bias_initializer or _v1.zeros_initializer())
 
     def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
         gates = tf.matmul(tf.concat([inputs, state], 1), self._gate_kernel)
@@ -630,7 +647,7 @@ class BasicLSTMCell(LayerRNNCell):
         units = self._num_units
         self._kernel = self.add_variable(WEIGHTS_NAME, [depth + units, 4 * units])
         self._bias = self.add_variable(
-            BIAS_NAME, [4 * units], initializer=_v1.zeros_initializer(dtype=self._dtype))
+            BIAS_NAME, [4 * units], initializer=_v1.zeros_initializer())
 
     def call(self, inputs: tf.Tensor, state: Any) -> tuple:
         c, h = _split_lstm_state(state, self._num_units, self._num_units, self._state_is_tuple)
@@ -717,7 +734,7 @@ class LSTMCell(LayerRNNCell):
             WEIGHTS_NAME, [depth + self._out_units, 4 * units], initializer=self._initializer,
             partitioner=_v1.fixed_size_partitioner(shards) if shards is not None else None)
         self._bias = self.add_variable(
-            BIAS_NAME, [4 * units], initializer=_v1.zeros_initializer(dtype=self._dtype))
+            BIAS_NAME, [4 * units], initializer=_v1.zeros_initializer())
         if self._use_peepholes:
             self._w_f_diag = self.add_variable("w_f_diag", [units], initializer=self._initializer)
             self._w_i_diag = self.add_variable("w_i_diag", [units], initializer=self._initializer)
@@ -802,6 +819,9 @@ class MultiRNNCell(RNNCell):
     @property
     def output_size(self) -> Any:
         return self._cells[-1].output_size
+
+    def _child_cells(self) -> list:
+        return list(self._cells)
 
     def zero_state(self, batch_size: Any, dtype: Any) -> Any:
         with _v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
@@ -1032,7 +1052,7 @@ class DropoutWrapper(_Wrapper):
     def _gen_seed(self, prefix: str, index: int) -> Optional[int]:
         if self._seed is None:
             return None
-        text = f"{self._seed}{prefix}_{index}".encode("utf-8")
+        text = f"{self._seed}{prefix}_{index}".encode()
         return int(hashlib.md5(text).hexdigest()[:8], 16) & 0x7FFFFFFF
 
     def _dropout(self, values: Any, prefix: str, noise: Any, keep_prob: Any,
@@ -1175,7 +1195,7 @@ class Linear:
                     self.bias = _v1.get_variable(
                         BIAS_NAME, [output_size], dtype=dtype,
                         initializer=bias_initializer
-                        or _v1.constant_initializer(0.0, dtype=dtype))
+                        or _v1.constant_initializer(0.0))
 
     def __call__(self, args: Any) -> tf.Tensor:
         args = list(args) if self._is_sequence else [args]
@@ -1199,6 +1219,9 @@ class _ContribWrapper(RNNCell):
     @property
     def cell(self) -> Any:
         return self._cell
+
+    def _child_cells(self) -> list:
+        return [self._cell]
 
     @property
     def state_size(self) -> Any:
