@@ -70,14 +70,16 @@ def model_with_buckets(
             return `(outputs, ...)` with a list of outputs, or if
             `per_example_loss` is a Tensor.
         ValueError: If `buckets` is not a non-empty list of pairs of positive
-            ints, or if `encoder_inputs`, `targets` or `weights` is shorter
-            than the last bucket (TF 1.15's messages, checked in that order).
+            ints, or if `encoder_inputs`, `targets`, `weights` or
+            `decoder_inputs` is shorter than the last bucket (TF 1.15's
+            messages, checked in that order).
         RuntimeError: When called in eager mode.
 
     Compatibility:
         Matches TF 1.15 `tf.contrib.legacy_seq2seq.model_with_buckets`: the
-        same three length errors (only the last bucket is checked and
-        `decoder_inputs` is not), the `model_with_buckets` name scope, one
+        same three length errors, checked against the last bucket only, then
+        a fourth for `decoder_inputs` (TF 1.15 let that fail later, inside the
+        loss), the `model_with_buckets` name scope, one
         variable set without bucket suffixes, and the caller's scope left as
         it was (its `reuse` flag included). Element 0 of whatever `seq2seq`
         returns is taken as the outputs. The checks of `buckets`, `seq2seq`
@@ -118,6 +120,12 @@ def model_with_buckets(
     if len(weights) < last_decoder_length:
         raise ValueError(
             f"Length of weights ({len(weights)}) must be at least that of last "
+            f"bucket ({last_decoder_length})."
+        )
+    if len(decoder_inputs) < last_decoder_length:
+        # TF 1.15 did not check this and failed later with a loss-length error.
+        raise ValueError(
+            f"Length of decoder_inputs ({len(decoder_inputs)}) must be at least that of last "
             f"bucket ({last_decoder_length})."
         )
     loss_fn = losses.sequence_loss_by_example if per_example_loss else losses.sequence_loss

@@ -208,11 +208,13 @@ def test_length_errors_have_tf115_text_and_order():
                 "Lengths of logits, weights, and targets must be the same 4, 4, 3.")):
             buckets.model_with_buckets(enc, dec, dec[:3], weights, [(3, 4), (2, 2)],
                                        tiny_seq2seq)
-        # A short decoder_inputs list surfaces as the loss's length error.
-        message = "Lengths of logits, weights, and targets must be the same 3, 4, 4."
-        with v1.variable_scope(v1.get_variable_scope(), reuse=True), pytest.raises(
-                ValueError, match=_exactly(message)):
+        # A short decoder_inputs list is reported up front (TF 1.15 failed later, in
+        # the loss), after the three TF 1.15 checks.
+        message = "Length of decoder_inputs (3) must be at least that of last bucket (4)."
+        with pytest.raises(ValueError, match=_exactly(message)):
             buckets.model_with_buckets(enc, dec[:3], dec, weights, BUCKETS, tiny_seq2seq)
+        with pytest.raises(ValueError, match="Length of targets"):
+            buckets.model_with_buckets(enc, dec[:3], dec[:3], weights, BUCKETS, tiny_seq2seq)
         assert v1.get_variable_scope().reuse is False
 
 
