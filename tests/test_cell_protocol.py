@@ -8,7 +8,7 @@ Two kinds of foreign cells:
   ``variable_scope(scope or "my_cell")``;
 * tf_keras's legacy TF1 cells (``tf.compat.v1.nn.rnn_cell`` with
   ``TF_USE_LEGACY_KERAS=1``), checked in a subprocess
-  (tests/tf_keras_cells_check.py) against this library's cells.
+  (tests/tf_keras_reference/seq2seq_check.py) against this library's cells.
 """
 
 import json
@@ -330,7 +330,8 @@ def test_cell_without_zero_state_is_rejected():
 @pytest.fixture(scope="module")
 def tf_keras_verdict():
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, os.path.join(_HERE, "tf_keras_cells_check.py")],
+    script = os.path.join(_HERE, "tf_keras_reference", "seq2seq_check.py")
+    proc = subprocess.run([sys.executable, script],
                           env=env, capture_output=True, text=True, timeout=300, check=False)
     if proc.returncode == _UNAVAILABLE:
         pytest.skip(f"tf_keras legacy cells unavailable: {proc.stdout.strip()}")

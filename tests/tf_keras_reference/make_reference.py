@@ -22,27 +22,7 @@ import os
 import sys
 import traceback
 
-UNAVAILABLE = 3
-
-
-def _legacy_namespace():
-    """tf_keras's legacy rnn_cell namespace, or exits when it is unavailable."""
-    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        print("TF_USE_LEGACY_KERAS=1 is not set in the reference subprocess")
-        sys.exit(UNAVAILABLE)
-    try:
-        import tf_keras  # noqa: F401
-    except ImportError as exc:
-        print(f"tf_keras is not importable: {exc}")
-        sys.exit(UNAVAILABLE)
-    import tensorflow as tf
-
-    legacy = getattr(tf.compat.v1.nn, "rnn_cell", None)
-    cell_class = getattr(legacy, "GRUCell", None)
-    if cell_class is None or "tf_keras" not in cell_class.__module__:
-        print(f"tf.compat.v1.nn.rnn_cell does not come from tf_keras (GRUCell={cell_class!r})")
-        sys.exit(UNAVAILABLE)
-    return legacy
+from legacy_keras import legacy_rnn_cell_namespace
 
 
 class _EmulatedContribWrapper:
@@ -144,7 +124,7 @@ def _namespace(legacy):
 
 
 def main(out_dir: str) -> None:
-    legacy = _legacy_namespace()
+    legacy = legacy_rnn_cell_namespace()
     import numpy as np
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -1,6 +1,6 @@
 """Our seq2seq functions driven by tf_keras's legacy cells, against our own cells.
 
-Usage: ``python tf_keras_cells_check.py`` with ``TF_USE_LEGACY_KERAS=1`` set in
+Usage: ``python seq2seq_check.py`` with ``TF_USE_LEGACY_KERAS=1`` set in
 the environment (tf_keras's TF1 cells are only reachable that way). Used by
 tests/test_cell_protocol.py.
 
@@ -19,11 +19,10 @@ not available.
 from __future__ import annotations
 
 import json
-import os
-import sys
 import traceback
 
-UNAVAILABLE = 3
+from legacy_keras import legacy_rnn_cell_namespace
+
 BATCH = 3
 ENCODER_STEPS = 3
 DECODER_STEPS = 4
@@ -31,26 +30,6 @@ ENCODER_SYMBOLS = 7
 DECODER_SYMBOLS = 9
 EMBEDDING_SIZE = 5
 UNITS = 6
-
-
-def _tf_keras_cells():
-    """tf_keras's legacy rnn_cell namespace, or exits when it is unavailable."""
-    if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
-        print("TF_USE_LEGACY_KERAS=1 is not set in the subprocess")
-        sys.exit(UNAVAILABLE)
-    try:
-        import tf_keras  # noqa: F401
-    except ImportError as exc:
-        print(f"tf_keras is not importable: {exc}")
-        sys.exit(UNAVAILABLE)
-    import tensorflow as tf
-
-    legacy = getattr(tf.compat.v1.nn, "rnn_cell", None)
-    gru = getattr(legacy, "GRUCell", None)
-    if gru is None or "tf_keras" not in gru.__module__:
-        print(f"tf.compat.v1.nn.rnn_cell does not come from tf_keras (GRUCell={gru!r})")
-        sys.exit(UNAVAILABLE)
-    return legacy
 
 
 def _attention_gru2(seq2seq, cells, enc, dec):
@@ -109,7 +88,7 @@ def _run(build, cells, weights, feeds_by_index):
 
 
 def main() -> None:
-    keras_cells = _tf_keras_cells()
+    keras_cells = legacy_rnn_cell_namespace()
     import numpy as np
 
     from legacy_seq2seq_compat import rnn_cell as our_cells
