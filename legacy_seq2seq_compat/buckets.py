@@ -107,27 +107,17 @@ def model_with_buckets(
             f"`per_example_loss` must be a Python bool, got a Tensor: {per_example_loss!r}."
         )
     last_encoder_length, last_decoder_length = buckets[-1]
-    if len(encoder_inputs) < last_encoder_length:
-        raise ValueError(
-            f"Length of encoder_inputs ({len(encoder_inputs)}) must be at least that of last "
-            f"bucket ({last_encoder_length})."
-        )
-    if len(targets) < last_decoder_length:
-        raise ValueError(
-            f"Length of targets ({len(targets)}) must be at least that of last "
-            f"bucket ({last_decoder_length})."
-        )
-    if len(weights) < last_decoder_length:
-        raise ValueError(
-            f"Length of weights ({len(weights)}) must be at least that of last "
-            f"bucket ({last_decoder_length})."
-        )
-    if len(decoder_inputs) < last_decoder_length:
-        # TF 1.15 did not check this and failed later with a loss-length error.
-        raise ValueError(
-            f"Length of decoder_inputs ({len(decoder_inputs)}) must be at least that of last "
-            f"bucket ({last_decoder_length})."
-        )
+    # TF 1.15's three checks, in its order, then decoder_inputs (TF 1.15 let a
+    # short list fail later, inside the loss).
+    for label, values, needed in (("encoder_inputs", encoder_inputs, last_encoder_length),
+                                  ("targets", targets, last_decoder_length),
+                                  ("weights", weights, last_decoder_length),
+                                  ("decoder_inputs", decoder_inputs, last_decoder_length)):
+        if len(values) < needed:
+            raise ValueError(
+                f"Length of {label} ({len(values)}) must be at least that of last "
+                f"bucket ({needed})."
+            )
     loss_fn = losses.sequence_loss_by_example if per_example_loss else losses.sequence_loss
     all_inputs = encoder_inputs + decoder_inputs + targets + weights
     outputs = []

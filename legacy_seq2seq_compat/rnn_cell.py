@@ -492,18 +492,10 @@ class LayerRNNCell(RNNCell):
         return super()._call_in_own_scope(inputs, state, scope)
 
 
-class BasicRNNCell(LayerRNNCell):
-    """The plain RNN step: ``h' = activation([x, h] @ kernel + bias)``.
+class _OneStateCell(LayerRNNCell):
+    """A cell whose state and output are both one [batch, num_units] Tensor."""
 
-    Args:
-      num_units: Number of units (state and output size).
-      activation: Nonlinearity; tanh by default.
-      reuse: Whether to reuse existing variables in the cell's scope.
-      name: Base name of the cell's scope (default ``basic_rnn_cell``).
-      dtype: dtype of the variables.
-    """
-
-    def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
+    def __init__(self, num_units: int, activation: Any, reuse: Any = None,
                  name: Optional[str] = None, dtype: Any = None, **kwargs: Any) -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype, **kwargs)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
@@ -517,6 +509,22 @@ class BasicRNNCell(LayerRNNCell):
     def output_size(self) -> int:
         return self._num_units
 
+
+class BasicRNNCell(_OneStateCell):
+    """The plain RNN step: ``h' = activation([x, h] @ kernel + bias)``.
+
+    Args:
+      num_units: Number of units (state and output size).
+      activation: Nonlinearity; tanh by default.
+      reuse: Whether to reuse existing variables in the cell's scope.
+      name: Base name of the cell's scope (default ``basic_rnn_cell``).
+      dtype: dtype of the variables.
+    """
+
+    def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
+                 name: Optional[str] = None, dtype: Any = None, **kwargs: Any) -> None:
+        super().__init__(num_units, activation, reuse=reuse, name=name, dtype=dtype, **kwargs)
+
     def build(self, inputs_shape: tf.TensorShape) -> None:
         depth = tf.compat.dimension_value(inputs_shape[-1])
         self._kernel = self.add_variable(WEIGHTS_NAME, [depth + self._num_units, self._num_units])
@@ -529,7 +537,7 @@ class BasicRNNCell(LayerRNNCell):
         return output, output
 
 
-class GRUCell(LayerRNNCell):
+class GRUCell(_OneStateCell):
     """Gated recurrent unit (Cho et al., 2014) with TF1's variable layout.
 
     ``r, u = split(sigmoid([x, h] @ gates/kernel + gates/bias))``,
@@ -551,19 +559,9 @@ class GRUCell(LayerRNNCell):
     def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
                  kernel_initializer: Any = None, bias_initializer: Any = None,
                  name: Optional[str] = None, dtype: Any = None, **kwargs: Any) -> None:
-        super().__init__(_reuse=reuse, name=name, dtype=dtype, **kwargs)
-        self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._activation = _get_activation(activation)
+        super().__init__(num_units, activation, reuse=reuse, name=name, dtype=dtype, **kwargs)
         self._kernel_initializer = kernel_initializer
         self._bias_initializer = bias_initializer
-
-    @property
-    def state_size(self) -> int:
-        return self._num_units
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
 
     def build(self, inputs_shape: tf.TensorShape) -> None:
         depth = tf.compat.dimension_value(inputs_shape[-1])
