@@ -79,6 +79,12 @@ def as_tensor(value: Any, name: str) -> tf.Tensor:
 
 def check_list_of_tensors(value: Any, name: str, allow_empty: bool = False) -> list:
     """Checks that `value` is a Python list or tuple (the legacy input format)."""
+    if hasattr(value, "get_shape") and hasattr(value, "dtype"):
+        raise TypeError(
+            f"`{name}` must be a Python list of Tensors, one per time step, got a single "
+            f"Tensor of shape {describe_shape(value)}. Split it with tf.unstack(x, axis=0) "
+            "if it is time-major."
+        )
     if not isinstance(value, (list, tuple)):
         raise TypeError(
             f"`{name}` must be a Python list of Tensors, one per time step, "

@@ -82,10 +82,15 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
 
 
 def _check_inputs_iterable(value: Any, name: str) -> None:
-    if isinstance(value, (tf.Tensor, tf.Variable)) or not isinstance(value, Iterable):
+    if hasattr(value, "get_shape") and hasattr(value, "dtype"):
         raise TypeError(
-            f"`{name}` must be a Python list of 2-D Tensors, one per time step, got "
-            f"{type(value).__name__}. Use tf.unstack(x, axis=0) on a time-major tensor.")
+            f"`{name}` must be a Python list of Tensors, one per time step, got a single "
+            f"Tensor of shape {_checks.describe_shape(value)}. Split it with "
+            "tf.unstack(x, axis=0) if it is time-major.")
+    if not isinstance(value, Iterable):
+        raise TypeError(
+            f"`{name}` must be a Python list of Tensors, one per time step, got "
+            f"{type(value).__name__}.")
 
 
 def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: Any,
@@ -188,13 +193,14 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
       component that is not 2-D raises ValueError (TF 1.15: AssertionError).
     """
     _checks.ensure_graph_mode("attention_decoder")
+    _check_inputs_iterable(decoder_inputs, "decoder_inputs")
     if not decoder_inputs:
         raise ValueError("Must provide at least 1 input to attention decoder.")
     if num_heads < 1:
         raise ValueError("With less than 1 heads, use a non-attention decoder.")
     attn_size = _attention_size(attention_states)
     _checks.assert_like_rnncell("cell", cell)
-    _check_inputs_iterable(decoder_inputs, "decoder_inputs")
+    decoder_inputs = list(decoder_inputs)
     if output_size is None:
         output_size = cell.output_size
 

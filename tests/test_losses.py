@@ -386,9 +386,10 @@ def test_runs_eagerly():
 def test_argument_errors(loss):
     with tf.Graph().as_default():
         logits, targets, weights = _tf_test_data()
-        with pytest.raises(TypeError, match=r"`logits` must be a Python list.*got \w*Tensor"):
+        with pytest.raises(TypeError,
+                           match=r"`logits` must be a Python list.*got a single Tensor of shape"):
             loss(tf.stack(logits), targets, weights)
-        with pytest.raises(TypeError, match=r"`targets` must be a Python list.*got \w*Tensor"):
+        with pytest.raises(TypeError, match=r"`targets` must be a Python list.*single Tensor"):
             loss(logits, tf.stack(targets), weights)
         with pytest.raises(TypeError, match="`weights` must be a Python list.*got float"):
             loss(logits, targets, 1.0)
