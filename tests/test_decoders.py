@@ -1050,3 +1050,18 @@ def test_decoders_refuse_eager_mode(name):
     }
     with pytest.raises(RuntimeError, match="eager"):
         calls[name]()
+
+
+@pytest.mark.parametrize("name", ["rnn_decoder", "attention_decoder"])
+def test_a_single_tensor_instead_of_a_list_is_refused(name):
+    with tf.Graph().as_default():
+        time_major = tf.zeros([3, 2, 4])
+        state = tf.zeros([2, 4])
+        with pytest.raises(TypeError, match=r"`decoder_inputs` must be a Python list of Tensors.*"
+                                            r"single Tensor of shape \(3, 2, 4\).*tf.unstack"):
+            if name == "rnn_decoder":
+                decoders.rnn_decoder(time_major, state, rnn_cell.GRUCell(4))
+            else:
+                decoders.attention_decoder(time_major, state, tf.zeros([2, 3, 4]),
+                                           rnn_cell.GRUCell(4))
+        assert tf.compat.v1.global_variables() == []
