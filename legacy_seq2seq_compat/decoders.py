@@ -19,8 +19,8 @@ _v1 = tf.compat.v1
 #: Graph collection that receives every attention distribution the attention
 #: decoder computes: one `[batch_size, attn_length]` float32 Tensor per head
 #: and per attention read, in creation order (the initial read first when
-#: `initial_state_attention` is set, then one read per decoder step). Each
-#: tensor is named ``.../attention_weights_<head>``.
+#: `initial_state_attention` is set, then one read per decoder step). Each is
+#: the ``.../Attention_<head>/Softmax`` op, named as in TF 1.15.
 ATTENTION_WEIGHTS_COLLECTION = "legacy_seq2seq_compat_attention_weights"
 
 __all__ = [
@@ -238,8 +238,7 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
                     y = tf.cast(tf.reshape(y, [-1, 1, 1, attn_size]), dtype)
                     scores = tf.reduce_sum(
                         attn_vectors[head] * tf.tanh(hidden_features[head] + y), [2, 3])
-                    weights = tf.nn.softmax(tf.cast(scores, tf.float32),
-                                            name=f"attention_weights_{head}")
+                    weights = tf.nn.softmax(tf.cast(scores, tf.float32))
                     _v1.add_to_collection(ATTENTION_WEIGHTS_COLLECTION, weights)
                     weights = tf.cast(weights, dtype)
                     read = tf.reduce_sum(

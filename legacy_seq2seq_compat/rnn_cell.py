@@ -1200,7 +1200,8 @@ class Linear:
         if len(args) == 1:
             result = tf.matmul(args[0], self.kernel)
         else:
-            result = tf.matmul(tf.concat(args, 1), self.kernel)
+            # An explicit int32 axis constant, as TF 1.15 built it (op names match).
+            result = tf.matmul(tf.concat(args, tf.constant(1, dtype=tf.int32)), self.kernel)
         if self._build_bias:
             result = tf.nn.bias_add(result, self.bias)
         return result

@@ -1065,3 +1065,23 @@ def test_a_single_tensor_instead_of_a_list_is_refused(name):
                 decoders.attention_decoder(time_major, state, tf.zeros([2, 3, 4]),
                                            rnn_cell.GRUCell(4))
         assert tf.compat.v1.global_variables() == []
+
+
+def test_attention_distributions_are_collected_under_tf115_op_names():
+    with tf.Graph().as_default():
+        states = tf.zeros([2, 3, 4])
+        inputs = [tf.zeros([2, 4])] * 2
+        decoders.attention_decoder(inputs, tf.zeros([2, 4]), states, rnn_cell.GRUCell(4),
+                                   num_heads=2, initial_state_attention=True)
+        weights = v1.get_collection(decoders.ATTENTION_WEIGHTS_COLLECTION)
+        # The initial read, then one read per step; two heads each. Step 0 reads in
+        # a reuse re-entry of the scope, hence its extra name-scope level.
+        assert [w.op.name for w in weights] == [
+            "attention_decoder/Attention_0/Softmax",
+            "attention_decoder/Attention_1/Softmax",
+            "attention_decoder/attention_decoder_1/Attention_0/Softmax",
+            "attention_decoder/attention_decoder_1/Attention_1/Softmax",
+            "attention_decoder/Attention_0_1/Softmax",
+            "attention_decoder/Attention_1_1/Softmax",
+        ]
+        assert all(w.get_shape().as_list() == [2, 3] and w.dtype == tf.float32 for w in weights)
