@@ -164,6 +164,26 @@ def _masked_step(time: int, lengths: tf.Tensor, min_length: tf.Tensor, max_lengt
             tf.nest.pack_sequence_as(state, flat_new_state))
 
 
+def _may_cache_reads() -> bool:
+    """Whether variable reads may be cached: not inside a loop or function body.
+
+    Cached reads inside a while loop would keep the values of the first
+    iteration, so TF 1.15 did not cache there; neither do we. Function bodies
+    (tf.function, control flow v2) are skipped as well.
+    """
+    graph = _v1.get_default_graph()
+    if graph.building_function:
+        return False
+    # TF1-style control flow keeps its context on the graph; there is no public
+    # accessor, so look for it defensively.
+    context = getattr(graph, "_get_control_flow_context", lambda: None)()
+    while context is not None:
+        if type(context).__name__ == "WhileContext":
+            return False
+        context = getattr(context, "outer_context", None)
+    return True
+
+
 def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtype: Any = None,
                sequence_length: Any = None, scope: Any = None) -> tuple:
     """Unrolls `cell` over a Python list of time steps.
@@ -207,9 +227,10 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
 
     Compatibility:
       Matches TF 1.15 ``tf.compat.v1.nn.static_rnn``: variable names, reuse,
-      outputs, states and static shapes. Differences: no caching device is set
-      on the scope (only the placement of variable reads differs), numpy
-      inputs are converted to Tensors, and some mistakes TF 1.15 reported late
+      outputs, states and static shapes, and the scope's caching device (set
+      unless the scope has one or the graph is inside a while loop or a
+      function body). Differences: numpy inputs are converted to Tensors, and
+      some mistakes TF 1.15 reported late
       or obscurely (a sequence_length whose static length is not the batch
       size, an input of unknown rank or rank 0) raise ValueError at once.
     """
@@ -219,6 +240,10 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
 
     outputs = []
     with _v1.variable_scope(scope or "rnn") as varscope:
+        if varscope.caching_device is None and _may_cache_reads():
+            # Like TF 1.15: read each variable once, on the device of its first
+            # use, instead of once per step.
+            varscope.set_caching_device(lambda op: op.device)
         static_batch, batch_size = _batch_size(inputs)
         state = _initial_state(cell, initial_state, dtype, batch_size)
 

@@ -659,3 +659,22 @@ def test_eager_mode_raises(name, call):
         pytest.skip("eager execution was disabled for this test run")
     with pytest.raises(RuntimeError, match=rf"{name} was called in eager mode\. .*tf.Graph"):
         call()
+
+
+def test_variable_reads_are_cached_once_per_variable_like_tf115():
+    with tf.Graph().as_default():
+        inputs = [tf.zeros([2, 3])] * 4
+        rnn.static_rnn(rnn_cell.GRUCell(5), inputs, dtype=tf.float32)
+        variables = tf.compat.v1.global_variables()
+        ops = tf.compat.v1.get_default_graph().get_operations()
+        # TF 1.15 set a caching device on the scope: one cached read per
+        # variable ("<var>/Read/Identity"; "<var>/read" for ref variables),
+        # used by every step.
+        cached = sorted(op.name.rsplit("/", 2 if op.name.endswith("/Read/Identity") else 1)[0]
+                        for op in ops
+                        if op.name.endswith(("/Read/Identity", "/read")))
+        assert len(variables) == 4
+        assert cached == sorted(v.op.name for v in variables)
+        per_use_reads = [op.name for op in ops
+                         if op.type == "ReadVariableOp" and "/Read/" not in op.name]
+        assert per_use_reads == []
