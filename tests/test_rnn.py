@@ -678,3 +678,28 @@ def test_variable_reads_are_cached_once_per_variable_like_tf115():
         per_use_reads = [op.name for op in ops
                          if op.type == "ReadVariableOp" and "/Read/" not in op.name]
         assert per_use_reads == []
+
+
+@pytest.mark.parametrize("control_flow_v2", [True, False])
+def test_no_read_caching_inside_a_while_loop(control_flow_v2):
+    seen = []
+    was_v2 = tf.compat.v1.control_flow_v2_enabled()
+    try:
+        if control_flow_v2:
+            tf.compat.v1.enable_control_flow_v2()
+        else:
+            tf.compat.v1.disable_control_flow_v2()
+        with tf.Graph().as_default():
+            assert rnn._may_cache_reads()
+
+            def body(i):
+                seen.append(rnn._may_cache_reads())
+                return i + 1
+
+            tf.compat.v1.while_loop(lambda i: i < 2, body, [tf.constant(0)])
+    finally:
+        if was_v2:
+            tf.compat.v1.enable_control_flow_v2()
+        else:
+            tf.compat.v1.disable_control_flow_v2()
+    assert seen and not any(seen)
