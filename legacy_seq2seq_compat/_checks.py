@@ -7,8 +7,6 @@ the public boundary instead of deep inside a TensorFlow op.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from typing import Any
 
 import tensorflow as tf
@@ -22,23 +20,9 @@ GRAPH_MODE_HINT = (
     "model inside `with tf.Graph().as_default():`."
 )
 
-_eager_state = threading.local()
-
-
-@contextlib.contextmanager
-def allow_eager_calls():
-    """Lets cells run while executing eagerly (used by the TF2 adapter)."""
-    depth = getattr(_eager_state, "depth", 0)
-    _eager_state.depth = depth + 1
-    try:
-        yield
-    finally:
-        _eager_state.depth = depth
-
-
 def ensure_graph_mode(what: str) -> None:
-    """Raises RuntimeError when `what` is called eagerly outside the adapter."""
-    if tf.executing_eagerly() and not getattr(_eager_state, "depth", 0):
+    """Raises RuntimeError when `what` is called while executing eagerly."""
+    if tf.executing_eagerly():
         raise RuntimeError(f"{what} was called in eager mode. {GRAPH_MODE_HINT}")
 
 
@@ -75,6 +59,11 @@ def as_tensor(value: Any, name: str) -> tf.Tensor:
         raise TypeError(
             f"`{name}` must be a Tensor or convertible to one, got {type(value).__name__}: {err}"
         ) from err
+
+
+def as_tensors(structure: Any, name: str) -> Any:
+    """`as_tensor` applied to every leaf of a nested structure."""
+    return tf.nest.map_structure(lambda value: as_tensor(value, name), structure)
 
 
 def check_list_of_tensors(value: Any, name: str, allow_empty: bool = False) -> list:

@@ -135,10 +135,6 @@ def _check_seq2seq_inputs(encoder_inputs: Any, decoder_inputs: Any, cell: Any,
     return encoder_inputs, decoder_inputs
 
 
-def _flat_state_structure(state: Any) -> Callable[[], Any]:
-    return lambda: state
-
-
 def basic_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor], decoder_inputs: Sequence[tf.Tensor],
                       cell: Any, dtype: Any = tf.float32, scope: Any = None) -> tuple:
     """Encoder RNN then decoder RNN; the decoder starts from the encoder's state.
@@ -260,8 +256,7 @@ def embedding_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
             var_scope.set_dtype(dtype)
         else:
             dtype = var_scope.dtype
-        if output_projection is not None:
-            _check_output_projection(output_projection, num_decoder_symbols, dtype)
+        # embedding_rnn_decoder validates output_projection, as in TF 1.15.
         _, encoder_state = _embedding_encoder(cell, encoder_inputs, num_encoder_symbols,
                                               embedding_size, dtype)
         if output_projection is None:
@@ -276,7 +271,7 @@ def embedding_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
                                          feed_previous=flag, **extra)
 
         return _decode(feed_previous, build, len(decoder_inputs),
-                       _flat_state_structure(encoder_state))
+                       lambda: encoder_state)
 
 
 def embedding_tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
@@ -415,7 +410,7 @@ def embedding_attention_seq2seq(encoder_inputs: Sequence[tf.Tensor],
                 initial_state_attention=initial_state_attention, **extra)
 
         return _decode(feed_previous, build, len(decoder_inputs),
-                       _flat_state_structure(encoder_state))
+                       lambda: encoder_state)
 
 
 def one2many_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
@@ -495,7 +490,7 @@ def one2many_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
                                                  feed_previous=flag)
 
                 outputs, state = _decode(feed_previous, build, len(decoder_inputs),
-                                         _flat_state_structure(encoder_state))
+                                         lambda: encoder_state)
             outputs_dict[name] = outputs
             state_dict[name] = state
     return outputs_dict, state_dict

@@ -28,10 +28,6 @@ _v1 = tf.compat.v1
 __all__ = ["static_rnn", "static_bidirectional_rnn", "static_state_saving_rnn"]
 
 
-def _as_tensor_leaf(value: Any) -> Any:
-    return value if hasattr(value, "get_shape") else tf.convert_to_tensor(value)
-
-
 def _check_inputs(inputs: Any) -> list:
     """TF 1.15's two checks on `inputs`, then a list of steps with Tensor leaves."""
     if not tf.nest.is_nested(inputs):
@@ -40,7 +36,7 @@ def _check_inputs(inputs: Any) -> list:
             f"tuples of Tensors), one per time step, got {type(inputs).__name__}.")
     if not inputs:
         raise ValueError("inputs must not be empty: expected at least one time step, got 0.")
-    return [tf.nest.map_structure(_as_tensor_leaf, step) for step in inputs]
+    return [_checks.as_tensors(step, "inputs") for step in inputs]
 
 
 def _batch_size(inputs: list) -> tuple:

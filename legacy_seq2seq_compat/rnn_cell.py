@@ -31,7 +31,7 @@ import math
 import numbers
 import re
 import types
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence
 
 import tensorflow as tf
 
@@ -351,8 +351,9 @@ class RNNCell:
                 self._scope = bound
 
     def _call_in_own_scope(self, inputs: Any, state: Any, scope: Any) -> tuple:
+        inputs = _checks.as_tensors(inputs, "inputs")
+        self._check_call_inputs(inputs)
         self._bind_scope(scope)
-        inputs = self._convert_inputs(inputs)
         reuse = True if self._built else self._reuse
         with _v1.variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False,
                                 custom_getter=self._track_variable):
@@ -369,11 +370,8 @@ class RNNCell:
                 return self.call(inputs, state)
 
     # -- validation hooks ------------------------------------------------------
-    @staticmethod
-    def _convert_inputs(inputs: Any) -> Any:
-        return tf.nest.map_structure(
-            lambda x: x if hasattr(x, "get_shape") else tf.convert_to_tensor(x), inputs
-        )
+    def _check_call_inputs(self, inputs: Any) -> None:
+        """Validates the inputs of every call, before the scope is bound."""
 
     @staticmethod
     def _input_shape(inputs: Any) -> Any:
@@ -486,10 +484,8 @@ class LayerRNNCell(RNNCell):
                 f"{[('batch', s) for s in expected]}, got {len(received)} with shape(s) {got}."
             )
 
-    def _call_in_own_scope(self, inputs: Any, state: Any, scope: Any) -> tuple:
-        inputs = self._convert_inputs(inputs)
+    def _check_call_inputs(self, inputs: Any) -> None:
         _check_float(self._describe(), "inputs", inputs)
-        return super()._call_in_own_scope(inputs, state, scope)
 
 
 class _OneStateCell(LayerRNNCell):
@@ -883,13 +879,8 @@ class _Wrapper(RNNCell):
     def output_size(self) -> Any:
         return self.cell.output_size
 
-    @property
-    def variables(self) -> list:
-        return list(getattr(self.cell, "variables", []))
-
-    @property
-    def trainable_variables(self) -> list:
-        return list(getattr(self.cell, "trainable_variables", []))
+    def _child_cells(self) -> list:
+        return [self.cell]
 
     def zero_state(self, batch_size: Any, dtype: Any) -> Any:
         with _v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
@@ -1356,5 +1347,3 @@ class OutputProjectionWrapper(_ContribWrapper):
             projected = self._activation(projected)
         return projected, new_state
 
-
-CellLike = Union[RNNCell, Any]
