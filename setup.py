@@ -35,6 +35,9 @@ setup(
         "test": ["pytest>=7", "tf-keras", "ruff"],
         "demo": ["matplotlib", "tqdm"],
     },
+    entry_points={
+        "console_scripts": ["legacy-seq2seq-compat = legacy_seq2seq_compat.cli:main"],
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "License :: OSI Approved :: Apache Software License",

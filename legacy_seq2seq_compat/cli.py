@@ -1,0 +1,81 @@
+"""The `legacy-seq2seq-compat` command line.
+
+Sub-commands:
+  run SCRIPT [ARGS...]          run an unmodified TF 1.x script on TF 2.x
+  ckpt inspect PATH             list a TF1 checkpoint's variables, naming era and model
+  ckpt convert IN OUT           rename an old (TF 0.12 / 1.0) checkpoint to TF 1.15 names
+
+The same command line is reachable as `python -m legacy_seq2seq_compat ...`.
+Heavy modules are imported only by the sub-command that needs them, so
+`--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+PROG = "legacy-seq2seq-compat"
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Run and migrate TensorFlow 1.x legacy_seq2seq code on TensorFlow 2.x.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser(
+        "run",
+        help="run an unmodified TF 1.x script with `import tensorflow` giving the TF1 facade",
+        description=(
+            "Run SCRIPT as __main__ with ARGS as its sys.argv[1:]. Inside it, "
+            "`import tensorflow as tf` gives legacy_seq2seq_compat.tf1 (TF 1.x with "
+            "tf.contrib.legacy_seq2seq, tf.contrib.rnn and tf.contrib.slim)."
+        ),
+    )
+    run.add_argument("script", help="path of the Python script to run")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+
+    ckpt = commands.add_parser("ckpt", help="inspect or convert TF1 checkpoints")
+    ckpt_commands = ckpt.add_subparsers(dest="ckpt_command", metavar="ACTION")
+    ckpt_commands.required = True
+    inspect = ckpt_commands.add_parser(
+        "inspect", help="list variables, naming era and the legacy_seq2seq model they match"
+    )
+    inspect.add_argument("path", help="checkpoint prefix, or a directory with a 'checkpoint' file")
+    convert = ckpt_commands.add_parser(
+        "convert", help="rewrite TF 0.12 / 1.0 variable names to TF 1.15 names"
+    )
+    convert.add_argument("src", metavar="IN", help="checkpoint prefix or directory to read")
+    convert.add_argument("dst", metavar="OUT", help="checkpoint prefix to write")
+    convert.add_argument(
+        "--dry-run", action="store_true", help="print the name mapping, write nothing"
+    )
+    convert.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line.
+
+    Args:
+      argv: the arguments after the program name; `sys.argv[1:]` when None.
+
+    Returns:
+      The process exit status.
+    """
+    args = _build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+    if args.command == "run":
+        from legacy_seq2seq_compat import runner
+
+        return runner.run_script(args.script, args.args)
+    from legacy_seq2seq_compat import checkpoints
+
+    if args.ckpt_command == "inspect":
+        return checkpoints.run_inspect(args.path, out=sys.stdout)
+    return checkpoints.run_convert(
+        args.src, args.dst, dry_run=args.dry_run, force=args.force, out=sys.stdout
+    )

@@ -1,0 +1,411 @@
+"""A `tf.contrib` for TF 2.x: the parts old seq2seq scripts use, and clear errors for the rest.
+
+What `contrib` offers:
+
+* ``legacy_seq2seq``: this library's 13 functions;
+* ``rnn``: our cells and wrappers, ``LSTMStateTuple``, ``static_rnn``,
+  ``static_bidirectional_rnn``, ``static_state_saving_rnn`` and the
+  ``core_rnn_cell`` module (the three contrib wrappers and ``_linear``);
+* ``slim``: the tf-slim package; ``layers`` and ``framework``: the members of
+  ``tf.contrib.layers`` / ``tf.contrib.framework`` that tf-slim provides
+  (``fully_connected``, ``xavier_initializer``, ``arg_scope``,
+  ``get_or_create_global_step``, ...).
+
+Anything else of TF 1.15's ``tf.contrib`` raises `ContribNotProvidedError`,
+which names the member and the section of ``migration_guide.md`` that says what
+to use instead. It is an ImportError, not an AttributeError, so that
+``from tensorflow.contrib import crf`` shows our message rather than Python's
+generic "cannot import name" (which replaces any AttributeError); the price is
+that ``hasattr(tf.contrib, "crf")`` raises instead of returning False.
+
+`install()` makes the ``tensorflow.contrib...`` import paths work with the real
+``tensorflow`` package, so ``from tensorflow.contrib import legacy_seq2seq, rnn``
+and ``tf.contrib.legacy_seq2seq`` work in a TF 2.x process. It changes no
+TensorFlow behaviour (eager stays on unless you turn it off).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import re
+import sys
+import types
+from typing import Any, Callable, Iterable
+
+import tensorflow as tf
+
+from legacy_seq2seq_compat import decoders, legacy_seq2seq, rnn, rnn_cell
+
+__all__ = [
+    "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "not_provided",
+    "sections", "uninstall",
+]
+
+GUIDE = "migration_guide.md"
+
+# Titles of the migration-guide sections that say what to use instead.
+_OTHER_SECTION = "Other tf.contrib modules"
+_RNN_SECTION = "Other tf.contrib.rnn cells and functions"
+_LAYERS_SECTION = "tf.contrib.layers and tf.contrib.framework"
+# TF 1.15's tf.contrib sub-modules we do not provide, with their guide section.
+_MODULE_SECTIONS = {
+    "seq2seq": "tf.contrib.seq2seq",
+    "cudnn_rnn": "tf.contrib.cudnn_rnn",
+    "grid_rnn": _RNN_SECTION,
+    "recurrent": _RNN_SECTION,
+    "learn": "tf.contrib.learn and tf.contrib.estimator",
+    "estimator": "tf.contrib.learn and tf.contrib.estimator",
+    "training": "tf.contrib.training",
+    "data": "tf.contrib.data",
+    "losses": "tf.contrib.losses and tf.contrib.metrics",
+    "metrics": "tf.contrib.losses and tf.contrib.metrics",
+    "opt": "tf.contrib.opt",
+    "crf": "tf.contrib.crf",
+}
+# The rest of TF 1.15's tf.contrib, all answered by one table in the guide.
+_OTHER_MODULES = (
+    "autograph", "batching", "bayesflow", "checkpoint", "cloud", "cluster_resolver",
+    "compiler", "constrained_optimization", "copy_graph", "deprecated", "distribute",
+    "distributions", "eager", "factorization", "feature_column", "ffmpeg", "graph_editor",
+    "image", "input_pipeline", "integrate", "keras", "kernel_methods", "labeled_tensor",
+    "linear_optimizer", "lookup", "memory_stats", "mixed_precision", "model_pruning", "nn",
+    "optimizer_v2", "periodic_resample", "predictor", "proto", "quantization", "quantize",
+    "receptive_field", "reduce_slice_ops", "remote_fused_graph", "resampler", "rpc",
+    "saved_model", "signal", "solvers", "sparsemax", "specs", "staging", "stat_summarizer",
+    "stateless", "structured_model", "summary", "tensor_forest", "tensorboard", "testing",
+    "tfprof", "timeseries", "tpu", "util",
+)
+for _name in _OTHER_MODULES:
+    _MODULE_SECTIONS.setdefault(_name, _OTHER_SECTION)
+
+
+def guide_anchor(title: str) -> str:
+    """The GitHub-style anchor of a Markdown heading: lower case, no punctuation, dashes."""
+    text = re.sub(r"[^\w\- ]", "", title.strip().lower())
+    return text.replace(" ", "-")
+
+
+# TF 1.15's tf.contrib.rnn members beyond the core cells.
+_RNN_NOT_PROVIDED = (
+    "LayerNormBasicLSTMCell", "LSTMBlockWrapper", "LSTMBlockCell", "GRUBlockCell",
+    "GRUBlockCellV2", "FusedRNNCell", "FusedRNNCellAdaptor", "TimeReversedFusedRNN",
+    "LSTMBlockFusedCell", "CoupledInputForgetGateLSTMCell", "TimeFreqLSTMCell",
+    "GridLSTMCell", "BidirectionalGridLSTMCell", "NASCell", "UGRNNCell",
+    "IntersectionRNNCell", "PhasedLSTMCell", "ConvLSTMCell", "Conv1DLSTMCell",
+    "Conv2DLSTMCell", "Conv3DLSTMCell", "HighwayWrapper", "GLSTMCell", "IndRNNCell",
+    "AttentionCellWrapper", "CompiledWrapper", "stack_bidirectional_dynamic_rnn",
+    "stack_bidirectional_rnn", "transpose_batch_time", "best_effort_input_batch_size",
+)
+
+
+def sections() -> list[str]:
+    """The titles of every migration-guide section an error can point at."""
+    return sorted(set(_MODULE_SECTIONS.values()) | {_RNN_SECTION, _LAYERS_SECTION,
+                                                     _OTHER_SECTION})
+
+
+class ContribNotProvidedError(ImportError):
+    """A `tf.contrib` member that legacy_seq2seq_compat does not provide.
+
+    Attributes:
+      member: the dotted name asked for, e.g. ``tf.contrib.seq2seq``.
+      section: the title of the migration-guide section to read.
+    """
+
+    def __init__(self, member: str, section: str, detail: str = "") -> None:
+        self.member = member
+        self.section = section
+        text = (f"{member} is not provided by legacy_seq2seq_compat (it covers "
+                "tf.contrib.legacy_seq2seq, the core tf.contrib.rnn cells and functions, and "
+                "tf-slim's slim/layers/framework).")
+        if detail:
+            text += " " + detail
+        text += (f" What to use instead: {GUIDE}, section '{section}' "
+                 f"(#{guide_anchor(section)}).")
+        super().__init__(text, name=member)
+
+
+def not_provided(member: str) -> ContribNotProvidedError:
+    """The error for a missing `tf.contrib` member, with its migration-guide section.
+
+    Args:
+      member: a dotted name starting with ``tf.contrib.``.
+
+    Returns:
+      A `ContribNotProvidedError` (not raised) naming the member and the section.
+    """
+    parts = member.split(".")
+    module = parts[2] if len(parts) > 2 else ""
+    if module == "rnn":
+        return ContribNotProvidedError(member, _RNN_SECTION)
+    if module in ("layers", "framework"):
+        return ContribNotProvidedError(
+            member, _LAYERS_SECTION, "tf-slim does not have it either.")
+    return ContribNotProvidedError(member, _MODULE_SECTIONS.get(module, _OTHER_SECTION))
+
+
+class _Namespace(types.ModuleType):
+    """A module whose missing public members raise `ContribNotProvidedError`.
+
+    `missing(name)` decides, for a name not found, whether it is a known
+    TF 1.15 member we lack (our error) or simply no such member
+    (AttributeError, as TensorFlow would say). Private names always give an
+    AttributeError, so introspection tools keep working.
+    """
+
+    def __init__(self, name: str, dotted: str, doc: str, members: dict[str, Any],
+                 missing: Callable[[str], bool], lazy: dict[str, Callable[[], Any]] | None = None):
+        super().__init__(name, doc)
+        self.__dict__.update(members)
+        self.__dict__["_dotted"] = dotted
+        self.__dict__["_missing"] = missing
+        self.__dict__["_lazy"] = dict(lazy or {})
+        # A package path (empty: nothing on disk) so `import a.b.c` can descend.
+        self.__dict__["__path__"] = []
+
+    def __getattr__(self, name: str) -> Any:
+        lazy = self.__dict__["_lazy"]
+        if name in lazy:
+            value = lazy.pop(name)()
+            setattr(self, name, value)
+            return value
+        if not name.startswith("_") and self.__dict__["_missing"](name):
+            raise not_provided(f"{self.__dict__['_dotted']}.{name}")
+        raise AttributeError(f"module {self.__dict__['_dotted']!r} has no attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        names = set(self.__dict__) | set(self.__dict__["_lazy"])
+        return sorted(n for n in names if not n.startswith("_"))
+
+
+def _linear(args: Any, output_size: int, bias: bool, bias_initializer: Any = None,
+            kernel_initializer: Any = None) -> tf.Tensor:
+    """TF1's private linear helper: ``concat(args) @ kernel + bias`` in the current scope.
+
+    Old attention code imported it from ``core_rnn_cell``; it creates ``kernel``
+    and ``bias`` directly in the current variable scope.
+
+    Args:
+      args: a 2-D Tensor or a list of them.
+      output_size: the width of the result.
+      bias: whether to add a bias.
+      bias_initializer: initializer of the bias (default zeros).
+      kernel_initializer: initializer of the kernel (default: the scope's).
+
+    Returns:
+      A 2-D Tensor [batch, output_size].
+    """
+    return rnn_cell.Linear(args, output_size, bias, bias_initializer=bias_initializer,
+                           kernel_initializer=kernel_initializer)(args)
+
+
+def _public(module: Any) -> dict[str, Any]:
+    """The public non-module members of `module`."""
+    return {name: value for name, value in vars(module).items()
+            if not name.startswith("_") and not isinstance(value, types.ModuleType)}
+
+
+def _pick(module: Any, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(module, name) for name in names if hasattr(module, name)}
+
+
+def _slim() -> Any:
+    import tf_slim
+
+    return tf_slim
+
+
+# Top-level tf_slim members that lived in tf.contrib.layers in TF 1.x.
+_LAYERS_FROM_SLIM_TOP = (
+    "xavier_initializer", "xavier_initializer_conv2d", "variance_scaling_initializer",
+    "l1_regularizer", "l2_regularizer", "l1_l2_regularizer", "sum_regularizer",
+    "apply_regularization", "optimize_loss", "OPTIMIZER_CLS_NAMES", "OPTIMIZER_SUMMARIES",
+    "adaptive_clipping_fn", "summarize_activation", "summarize_activations",
+    "summarize_collection", "summarize_tensor", "summarize_tensors", "summarize_variables",
+    "summarize_weights", "summarize_biases", "recompute_grad", "rev_block", "RevBlock",
+    "bucketize",
+)
+# Top-level tf_slim members that lived in tf.contrib.framework in TF 1.x.
+_FRAMEWORK_FROM_SLIM_TOP = (
+    "arg_scope", "add_arg_scope", "has_arg_scope", "arg_scoped_arguments", "current_arg_scope",
+    "add_model_variable", "assert_global_step", "assert_or_get_global_step",
+    "assign_from_checkpoint", "assign_from_checkpoint_fn", "assign_from_values",
+    "assign_from_values_fn", "create_global_step", "filter_variables", "get_global_step",
+    "get_local_variables", "get_model_variables", "get_or_create_global_step",
+    "get_trainable_variables", "get_unique_variable", "get_variable_full_name",
+    "get_variables", "get_variables_by_name", "get_variables_by_suffix",
+    "get_variables_to_restore", "global_variable", "local_variable", "model_variable",
+    "variable", "VariableDeviceChooser",
+)
+
+
+def _layers() -> _Namespace:
+    slim = _slim()
+    members = {name: value for name, value in _public(slim.layers).items()
+               if callable(value) or name.isupper()}
+    members.update(_pick(slim, _LAYERS_FROM_SLIM_TOP))
+    return _Namespace("tensorflow.contrib.layers", "tf.contrib.layers",
+                      "The tf-slim members of TF 1.x's tf.contrib.layers.", members,
+                      missing=lambda name: True)
+
+
+def _framework() -> _Namespace:
+    slim = _slim()
+    members = _pick(slim, _FRAMEWORK_FROM_SLIM_TOP)
+    # Members that moved into TensorFlow core.
+    members.update(
+        list_variables=tf.train.list_variables,
+        load_variable=tf.train.load_variable,
+        load_checkpoint=tf.train.load_checkpoint,
+        init_from_checkpoint=tf.compat.v1.train.init_from_checkpoint,
+        nest=tf.nest,
+        is_tensor=tf.is_tensor,
+    )
+    return _Namespace("tensorflow.contrib.framework", "tf.contrib.framework",
+                      "The tf-slim members of TF 1.x's tf.contrib.framework.", members,
+                      missing=lambda name: True)
+
+
+def _build_core_rnn_cell() -> _Namespace:
+    members = _pick(rnn_cell, ("EmbeddingWrapper", "InputProjectionWrapper",
+                               "OutputProjectionWrapper"))
+    members.update(_linear=_linear, _Linear=rnn_cell.Linear)
+    return _Namespace("tensorflow.contrib.rnn.python.ops.core_rnn_cell",
+                      "tf.contrib.rnn.core_rnn_cell",
+                      "The contrib-only wrappers and the linear helper.", members,
+                      missing=lambda name: False)
+
+
+def _build_rnn(core: _Namespace) -> _Namespace:
+    members = {name: getattr(rnn_cell, name) for name in rnn_cell.__all__}
+    members.update({name: getattr(rnn, name) for name in rnn.__all__})
+    members["core_rnn_cell"] = core
+    return _Namespace("tensorflow.contrib.rnn", "tf.contrib.rnn",
+                      "TF 1.x's tf.contrib.rnn: the core cells, wrappers and static RNNs.",
+                      members, missing=lambda name: name in _RNN_NOT_PROVIDED)
+
+
+def _build_seq2seq() -> _Namespace:
+    members = {name: getattr(legacy_seq2seq, name) for name in legacy_seq2seq.__all__}
+    # Private in TF 1.15 too, but old code imported it from the seq2seq module.
+    members["_extract_argmax_and_embed"] = decoders.extract_argmax_and_embed
+    return _Namespace("tensorflow.contrib.legacy_seq2seq", "tf.contrib.legacy_seq2seq",
+                      legacy_seq2seq.__doc__, members, missing=lambda name: False)
+
+
+_core_rnn_cell = _build_core_rnn_cell()
+_rnn = _build_rnn(_core_rnn_cell)
+_seq2seq = _build_seq2seq()
+
+contrib = _Namespace(
+    "tensorflow.contrib", "tf.contrib",
+    "TF 1.x's tf.contrib as far as legacy seq2seq code needs it.",
+    {"legacy_seq2seq": _seq2seq, "rnn": _rnn},
+    missing=lambda name: name in _MODULE_SECTIONS,
+    lazy={"slim": _slim, "layers": _layers, "framework": _framework},
+)
+
+# Import paths that old code used, and the objects they lead to.
+_PATHS: dict[str, Callable[[], Any]] = {
+    "tensorflow.contrib": lambda: contrib,
+    "tensorflow.contrib.legacy_seq2seq": lambda: _seq2seq,
+    "tensorflow.contrib.legacy_seq2seq.python.ops.seq2seq": lambda: _seq2seq,
+    "tensorflow.contrib.rnn": lambda: _rnn,
+    "tensorflow.contrib.rnn.core_rnn_cell": lambda: _core_rnn_cell,
+    "tensorflow.contrib.rnn.python.ops.core_rnn_cell": lambda: _core_rnn_cell,
+    "tensorflow.contrib.slim": lambda: contrib.slim,
+    "tensorflow.contrib.layers": lambda: contrib.layers,
+    "tensorflow.contrib.framework": lambda: contrib.framework,
+}
+
+
+# Intermediate packages of the deep import paths above: empty modules.
+_PACKAGES = (
+    "tensorflow.contrib.legacy_seq2seq.python",
+    "tensorflow.contrib.legacy_seq2seq.python.ops",
+    "tensorflow.contrib.rnn.python",
+    "tensorflow.contrib.rnn.python.ops",
+)
+
+
+def _package(name: str) -> types.ModuleType:
+    module = types.ModuleType(name, "An import path kept for old code.")
+    module.__path__ = []
+    return module
+
+
+_SLIM_PREFIX = "tensorflow.contrib.slim."
+
+
+class _ContribFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolves `tensorflow.contrib...` imports to our objects, or to our error."""
+
+    @staticmethod
+    def _in_slim(fullname: str) -> bool:
+        """`tensorflow.contrib.slim.x` is `tf_slim.x` when tf_slim has it."""
+        if not fullname.startswith(_SLIM_PREFIX):
+            return False
+        return importlib.util.find_spec("tf_slim." + fullname[len(_SLIM_PREFIX):]) is not None
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "tensorflow.contrib" and not fullname.startswith("tensorflow.contrib."):
+            return None
+        if fullname in _PATHS or fullname in _PACKAGES or self._in_slim(fullname):
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        raise not_provided("tf" + fullname[len("tensorflow"):])
+
+    def create_module(self, spec: Any) -> None:
+        """A plain placeholder module; exec_module swaps in the real object."""
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        # The import system returns whatever sys.modules holds after this call,
+        # so the target object is used as it is, its own __spec__ untouched.
+        name = module.__name__
+        if name.startswith(_SLIM_PREFIX):
+            target = importlib.import_module("tf_slim." + name[len(_SLIM_PREFIX):])
+        elif name in _PACKAGES:
+            target = _package(name)
+        else:
+            target = _PATHS[name]()
+        sys.modules[name] = target
+
+
+_FINDER = _ContribFinder()
+
+
+def install() -> types.ModuleType:
+    """Makes ``tensorflow.contrib`` importable and reachable as ``tf.contrib``.
+
+    After this, ``from tensorflow.contrib import legacy_seq2seq, rnn``,
+    ``from tensorflow.contrib.rnn import GRUCell``, ``import
+    tensorflow.contrib.slim as slim`` and ``tf.contrib.legacy_seq2seq`` work,
+    and a missing member raises `ContribNotProvidedError`. Calling it again
+    does nothing more. TensorFlow's behaviour (eager or graph) is not changed.
+
+    Returns:
+      The `contrib` module object.
+    """
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
+    # Imports made before install() may have cached a failure; drop only ours.
+    for name in [n for n in sys.modules if n.startswith("tensorflow.contrib")]:
+        if sys.modules[name] is None:
+            del sys.modules[name]
+    if sys.modules.get("tensorflow") is tf:
+        tf.contrib = contrib
+    return contrib
+
+
+def uninstall() -> None:
+    """Undoes `install()`: ``tensorflow.contrib`` imports fail again as in TF 2.x."""
+    if _FINDER in sys.meta_path:
+        sys.meta_path.remove(_FINDER)
+    for name in [n for n in sys.modules if n == "tensorflow.contrib"
+                 or n.startswith("tensorflow.contrib.")]:
+        del sys.modules[name]
+    if getattr(tf, "contrib", None) is contrib:
+        del tf.contrib

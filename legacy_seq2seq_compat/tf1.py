@@ -1,0 +1,80 @@
+"""TF 1.x's ``tensorflow`` module for old scripts: ``import legacy_seq2seq_compat.tf1 as tf``.
+
+Everything is ``tf.compat.v1`` with TF2 behaviour disabled (graph mode, ref
+variables, v1 control flow), plus what TF 2.x no longer has:
+
+* ``tf.contrib``: ``legacy_seq2seq``, ``rnn`` (our cells, wrappers,
+  ``LSTMStateTuple``, the static RNNs, ``core_rnn_cell``), ``slim``, and the
+  tf-slim members of ``layers`` and ``framework``; anything else raises
+  `legacy_seq2seq_compat.contrib.ContribNotProvidedError` pointing at the
+  migration guide;
+* ``tf.nn.rnn_cell``: our cells (TF 2.16+ raises "not available with Keras 3"
+  for TensorFlow's own), and ``tf.nn.static_rnn``,
+  ``tf.nn.static_bidirectional_rnn``, ``tf.nn.static_state_saving_rnn``;
+* the pre-1.0 spellings ``tf.nn.seq2seq.*`` (our legacy_seq2seq) and
+  ``tf.nn.rnn`` / ``tf.nn.bidirectional_rnn`` / ``tf.nn.state_saving_rnn``
+  (our static RNNs; variables get the TF 1.x names, e.g. ``rnn/...`` rather than
+  0.12's ``RNN/...``: convert old checkpoints with ``legacy-seq2seq-compat ckpt
+  convert``);
+* ``tf.compat.v1`` is this facade again, so ``import tensorflow.compat.v1 as tf``
+  scripts get the cells as well.
+
+Importing this module calls ``tf.compat.v1.disable_v2_behavior()``, which
+affects the whole process: import it first, before any TF2-style code runs.
+TensorFlow API changes older than 1.0 (``tf.mul``, ``tf.concat(axis, values)``)
+are not undone.
+"""
+
+import sys as _sys
+import types as _types
+
+import tensorflow as _tf
+
+from legacy_seq2seq_compat import legacy_seq2seq as _legacy_seq2seq
+from legacy_seq2seq_compat import rnn as _rnn
+from legacy_seq2seq_compat import rnn_cell as _rnn_cell
+from legacy_seq2seq_compat.contrib import contrib  # noqa: F401 - the facade's tf.contrib
+
+_v1 = _tf.compat.v1
+_v1.disable_v2_behavior()
+
+# TF 1.x names of `tf.nn` that TF 2.x lost or that need our cells.
+_NN_OVERRIDES = {
+    "rnn_cell": _rnn_cell,
+    "seq2seq": _legacy_seq2seq,
+    "static_rnn": _rnn.static_rnn,
+    "static_bidirectional_rnn": _rnn.static_bidirectional_rnn,
+    "static_state_saving_rnn": _rnn.static_state_saving_rnn,
+    # Pre-1.0 spellings.
+    "rnn": _rnn.static_rnn,
+    "bidirectional_rnn": _rnn.static_bidirectional_rnn,
+    "state_saving_rnn": _rnn.static_state_saving_rnn,
+}
+
+
+class _Overlay(_types.ModuleType):
+    """A module that is `base` with a few members replaced or added."""
+
+    def __init__(self, name: str, base: _types.ModuleType, overrides: dict) -> None:
+        super().__init__(name, base.__doc__)
+        self.__dict__["_base"] = base
+        self.__dict__.update(overrides)
+
+    def __getattr__(self, name: str):
+        return getattr(self.__dict__["_base"], name)
+
+    def __dir__(self) -> list:
+        return sorted(set(dir(self.__dict__["_base"])) | {
+            n for n in self.__dict__ if not n.startswith("_")})
+
+
+nn = _Overlay("tensorflow.nn", _v1.nn, _NN_OVERRIDES)
+compat = _Overlay("tensorflow.compat", _tf.compat, {"v1": _sys.modules[__name__]})
+
+
+def __getattr__(name: str):
+    return getattr(_v1, name)
+
+
+def __dir__() -> list:
+    return sorted(set(dir(_v1)) | {"contrib", "nn", "compat"})
