@@ -1,0 +1,114 @@
+"""`import legacy_seq2seq_compat.tf1 as tf`: TF 1.x's `tensorflow` module.
+
+The facade turns TF2 behaviour off for the whole process, so it is probed in
+one subprocess whose findings the tests below check one by one.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+PROBE = textwrap.dedent("""
+    import json
+    import legacy_seq2seq_compat.tf1 as tf
+    import tensorflow as real_tf
+    from legacy_seq2seq_compat import legacy_seq2seq, rnn, rnn_cell
+
+    found = {}
+    found["eager"] = tf.executing_eagerly()
+    found["v2_behavior"] = real_tf.__internal__.tf2.enabled()
+    found["placeholder"] = tf.placeholder is real_tf.compat.v1.placeholder
+    found["saver"] = tf.train.Saver is real_tf.compat.v1.train.Saver
+    found["session"] = tf.Session is real_tf.compat.v1.Session
+    found["app_run"] = tf.app.run is real_tf.compat.v1.app.run
+    found["flags"] = tf.app.flags is real_tf.compat.v1.flags
+    found["version"] = tf.__version__ == real_tf.__version__
+    found["rnn_cell"] = tf.nn.rnn_cell is rnn_cell
+    found["seq2seq"] = tf.nn.seq2seq is legacy_seq2seq
+    found["static_rnn"] = tf.nn.static_rnn is rnn.static_rnn
+    found["rnn"] = tf.nn.rnn is rnn.static_rnn
+    found["bidirectional_rnn"] = tf.nn.bidirectional_rnn is rnn.static_bidirectional_rnn
+    found["state_saving_rnn"] = tf.nn.state_saving_rnn is rnn.static_state_saving_rnn
+    found["dynamic_rnn"] = tf.nn.dynamic_rnn is real_tf.compat.v1.nn.dynamic_rnn
+    found["softmax"] = tf.nn.softmax is real_tf.compat.v1.nn.softmax
+    found["contrib_seq2seq"] = (tf.contrib.legacy_seq2seq.model_with_buckets
+                                is legacy_seq2seq.model_with_buckets)
+    found["contrib_rnn"] = tf.contrib.rnn.GRUCell is rnn_cell.GRUCell
+    found["compat_v1"] = tf.compat.v1 is tf
+    found["compat_v2"] = tf.compat.v2 is real_tf.compat.v2
+    found["dir"] = sorted({"contrib", "placeholder", "nn", "Session"} & set(dir(tf)))
+    found["nn_dir"] = sorted({"rnn_cell", "seq2seq", "softmax"} & set(dir(tf.nn)))
+    try:
+        tf.no_such_name
+    except AttributeError as error:
+        found["missing"] = str(error)
+
+    # A TF1-style model, as an old script would build it.
+    enc = [tf.placeholder(tf.int32, [None], name="enc%d" % i) for i in range(3)]
+    dec = [tf.placeholder(tf.int32, [None], name="dec%d" % i) for i in range(2)]
+    cell = tf.nn.rnn_cell.MultiRNNCell([tf.contrib.rnn.GRUCell(4) for _ in range(2)])
+    outputs, _ = tf.contrib.legacy_seq2seq.embedding_attention_seq2seq(
+        enc, dec, cell, num_encoder_symbols=5, num_decoder_symbols=6, embedding_size=3)
+    found["variables"] = [(v.name, v.shape.as_list()) for v in tf.global_variables()]
+    found["variable_ops"] = sorted({v.op.type for v in tf.global_variables()})
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        feed = {p: [1, 2] for p in enc + dec}
+        found["output_shape"] = list(sess.run(outputs[-1], feed).shape)
+    print("PROBE" + json.dumps(found))
+""")
+
+
+@pytest.fixture(scope="module")
+def found():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
+                            env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = [x for x in result.stdout.splitlines() if x.startswith("PROBE")][-1]
+    return json.loads(line[len("PROBE"):])
+
+
+def test_tf2_behaviour_is_off(found):
+    assert found["eager"] is False
+    assert found["v2_behavior"] is False
+    assert found["variable_ops"] == ["VariableV2"]  # TF1's ref variables, not VarHandleOp
+
+
+@pytest.mark.parametrize("key", [
+    "placeholder", "saver", "session", "app_run", "flags", "version", "dynamic_rnn", "softmax",
+    "compat_v2",
+])
+def test_everything_else_is_tf_compat_v1(found, key):
+    assert found[key] is True
+
+
+@pytest.mark.parametrize("key", [
+    "rnn_cell", "seq2seq", "static_rnn", "rnn", "bidirectional_rnn", "state_saving_rnn",
+    "contrib_seq2seq", "contrib_rnn", "compat_v1",
+])
+def test_tf1_names_lead_to_this_library(found, key):
+    assert found[key] is True
+
+
+def test_dir_lists_the_facade_and_tf_names(found):
+    assert found["dir"] == ["Session", "contrib", "nn", "placeholder"]
+    assert found["nn_dir"] == ["rnn_cell", "seq2seq", "softmax"]
+
+
+def test_unknown_name_is_an_attribute_error_naming_it(found):
+    assert "no_such_name" in found["missing"]
+
+
+def test_a_tf1_model_builds_and_runs_with_tf115_names(found):
+    names = [name for name, _ in found["variables"]]
+    assert len(names) == 28
+    assert names[0] == "embedding_attention_seq2seq/rnn/embedding_wrapper/embedding:0"
+    assert found["variables"][-2] == [
+        "embedding_attention_seq2seq/embedding_attention_decoder/attention_decoder/"
+        "AttnOutputProjection/kernel:0", [6 + 4, 6]]
+    assert found["output_shape"] == [2, 6]
