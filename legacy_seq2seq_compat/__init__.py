@@ -2,15 +2,25 @@
 
 The package top level offers the 13 functions of `tf.contrib.legacy_seq2seq`
 (also available as the module `legacy_seq2seq_compat.legacy_seq2seq`), the
-cells in `rnn_cell`, the static RNN helpers in `rnn`, and `install()`, which
-makes `from tensorflow.contrib import legacy_seq2seq, rnn` work.
+cells in `rnn_cell`, the static RNN helpers in `rnn`, TF1 checkpoint tools in
+`checkpoints`, and `install()`, which makes `from tensorflow.contrib import
+legacy_seq2seq, rnn` work.
 
 Old scripts: `import legacy_seq2seq_compat.tf1 as tf` is TF 1.x's `tensorflow`
 (it switches the process to TF1 behaviour, so it is not imported here), and
 `legacy-seq2seq-compat run SCRIPT.py` runs a script with no change at all.
 """
 
-from legacy_seq2seq_compat import buckets, decoders, legacy_seq2seq, losses, models, rnn, rnn_cell
+from legacy_seq2seq_compat import (
+    buckets,
+    checkpoints,
+    decoders,
+    legacy_seq2seq,
+    losses,
+    models,
+    rnn,
+    rnn_cell,
+)
 from legacy_seq2seq_compat._version import __version__
 from legacy_seq2seq_compat.contrib import install
 from legacy_seq2seq_compat.legacy_seq2seq import (
@@ -33,6 +43,7 @@ __all__ = [
     "__version__",
     "install",
     "buckets",
+    "checkpoints",
     "decoders",
     "legacy_seq2seq",
     "losses",
