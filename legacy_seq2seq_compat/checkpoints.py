@@ -640,7 +640,21 @@ class CheckpointMismatchError(ValueError):
                                     or self.dtype_mismatches):
             lines.append("Pass allow_unexpected=True to restore anyway and ignore the "
                          "unexpected variables.")
+        if self.missing and all(_is_optimizer_state(name) for name, _ in self.missing):
+            lines.append("Only optimizer state is missing (a checkpoint saved without an "
+                         "optimizer?): pass var_list=tf.compat.v1.trainable_variables() to "
+                         "restore the model variables and keep the optimizer's initial state.")
         super().__init__("\n".join(lines))
+
+
+_OPTIMIZER_STATE = re.compile(
+    r"(^|/)(beta[12]_power(_\d+)?|global_step)$"
+    r"|/(Adam|Momentum|Adagrad|AdagradDA|RMSProp|Ftrl|Adadelta|ProximalAdagrad)(_\d+)?$")
+
+
+def _is_optimizer_state(name: str) -> bool:
+    """Slots and bookkeeping that TF1 optimizers add: <var>/Adam, beta1_power, ..."""
+    return bool(_OPTIMIZER_STATE.search(name))
 
 
 @dataclasses.dataclass

@@ -431,6 +431,7 @@ def test_training_checkpoint_restores_into_decoding_graph_and_back(trained, tmp_
             with pytest.raises(CheckpointMismatchError, match="Adam_1") as info:
                 checkpoints.restore_checkpoint(sess, decode_prefix)
             assert {n for n, _ in info.value.missing} == set(source.values) - set(model_names)
+            assert "pass var_list=tf.compat.v1.trainable_variables()" in str(info.value)
             checkpoints.restore_checkpoint(sess, decode_prefix,
                                            var_list=v1.trainable_variables())
             values = _graph_values(sess, tmp_path)
@@ -479,6 +480,7 @@ def test_mismatch_error_lists_everything_and_restores_nothing(tmp_path):
             ]:
                 assert fragment in message
             assert "stray/kernel/Adam" not in message
+            assert "trainable_variables" not in message  # not only optimizer state is missing
             _assert_same_tensors(_graph_values(sess, tmp_path), before)
 
 
