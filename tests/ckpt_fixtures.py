@@ -156,3 +156,14 @@ def random_tensors(shapes, seed):
     """{name: random float32 value} for {name: shape}."""
     rng = np.random.RandomState(seed)
     return {name: rng.uniform(-1, 1, shape).astype(np.float32) for name, shape in shapes.items()}
+
+
+def files_state(directory):
+    """{file: (bytes, mtime)} of every file under `directory`."""
+    state = {}
+    for root, _, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                state[path] = (f.read(), os.stat(path).st_mtime_ns)
+    return state

@@ -520,17 +520,6 @@ def test_restore_checkpoint_validates_its_arguments(trained):
 
 # -- paths and convert_checkpoint ---------------------------------------------------------
 
-def _files_state(directory):
-    """{file: (bytes, mtime)} of every file under `directory`."""
-    state = {}
-    for root, _, files in os.walk(directory):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                state[path] = (f.read(), os.stat(path).st_mtime_ns)
-    return state
-
-
 @pytest.fixture
 def old_checkpoint(tmp_path):
     """A TF 0.12 checkpoint of measured listing (a) plus extras of several dtypes."""
@@ -569,7 +558,7 @@ def test_resolve_checkpoint_accepts_prefix_files_and_directories(old_checkpoint,
 def test_convert_checkpoint_keeps_dtypes_and_never_touches_in(old_checkpoint, tmp_path):
     prefix, tensors = old_checkpoint
     in_dir = os.path.dirname(prefix)
-    before = _files_state(in_dir)
+    before = fx.files_state(in_dir)
     out = str(tmp_path / "out" / "converted")
     report = checkpoints.convert_checkpoint(in_dir, out)
     assert report.state_file == str(tmp_path / "out" / "checkpoint")
@@ -577,7 +566,7 @@ def test_convert_checkpoint_keeps_dtypes_and_never_touches_in(old_checkpoint, tm
     expected = fx.random_tensors(fx.measured_listing("a"), seed=3)
     expected.update({n: tensors[n] for n in ("global_step", "counts", "proj_w", "half", "words")})
     _assert_same_tensors(fx.read_checkpoint(out), expected)
-    assert _files_state(in_dir) == before
+    assert fx.files_state(in_dir) == before
 
     with pytest.raises(FileExistsError, match="already exists .*--force"):
         checkpoints.convert_checkpoint(prefix, out)
@@ -588,9 +577,9 @@ def test_convert_checkpoint_keeps_dtypes_and_never_touches_in(old_checkpoint, tm
     # Next to IN: written, but IN's 'checkpoint' state file stays as it was.
     sibling = checkpoints.convert_checkpoint(prefix, os.path.join(in_dir, "converted"))
     assert sibling.state_file is None
-    assert {p: s for p, s in _files_state(in_dir).items() if p in before} == before
+    assert {p: s for p, s in fx.files_state(in_dir).items() if p in before} == before
     # --force replaces OUT (here with a checkpoint of another content).
     other = fx.write_checkpoint(str(tmp_path / "other" / "m"), {"x": np.ones(3, np.float32)})
     checkpoints.convert_checkpoint(other, out, force=True)
     assert sorted(fx.read_checkpoint(out)) == ["x"]
-    assert _files_state(in_dir).keys() >= before.keys()
+    assert fx.files_state(in_dir).keys() >= before.keys()

@@ -19,17 +19,6 @@ from legacy_seq2seq_compat import cli
 UNMAPPABLE = "decoder/Linear/Matrix"
 
 
-def _files_state(directory):
-    """{file: (bytes, mtime)} of every file under `directory`."""
-    state = {}
-    for root, _, files in os.walk(directory):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                state[path] = (f.read(), os.stat(path).st_mtime_ns)
-    return state
-
-
 class OldCheckpoint:
     """A TF 0.12 checkpoint of listing (a) trained with Adam, plus extras."""
 
@@ -48,14 +37,14 @@ class OldCheckpoint:
         self.new_of[UNMAPPABLE] = UNMAPPABLE
         self.dir = str(directory)
         self.prefix = fx.write_checkpoint(os.path.join(self.dir, "model.ckpt-42"), self.old)
-        self.state = _files_state(self.dir)
+        self.state = fx.files_state(self.dir)
 
 
 @pytest.fixture(scope="module")
 def old(tmp_path_factory):
     checkpoint = OldCheckpoint(tmp_path_factory.mktemp("in"))
     yield checkpoint
-    assert _files_state(checkpoint.dir) == checkpoint.state  # IN was never modified
+    assert fx.files_state(checkpoint.dir) == checkpoint.state  # IN was never modified
 
 
 def _run(capsys, *argv):
@@ -152,14 +141,14 @@ def test_convert_writes_refuses_to_overwrite_and_forces(old, tmp_path, capsys):
     for name, value in expected.items():
         assert got[name].dtype == value.dtype and got[name].tobytes() == value.tobytes(), name
 
-    written = _files_state(str(tmp_path / "out"))
+    written = fx.files_state(str(tmp_path / "out"))
     status, out, err = _run(capsys, "ckpt", "convert", old.prefix, out_prefix)
     assert (status, out) == (2, "")
     assert "OUT " + out_prefix + " already exists" in err and "--force" in err
-    assert _files_state(str(tmp_path / "out")) == written
+    assert fx.files_state(str(tmp_path / "out")) == written
     status, out, err = _run(capsys, "ckpt", "convert", old.prefix, out_prefix, "--force")
     assert (status, err) == (1, "")
-    assert _files_state(str(tmp_path / "out")) != written  # rewritten ...
+    assert fx.files_state(str(tmp_path / "out")) != written  # rewritten ...
     assert fx.read_checkpoint(out_prefix).keys() == got.keys()  # ... with the same content
     status, out, err = _run(capsys, "ckpt", "convert", old.prefix, out_prefix, "--dry-run")
     assert status == 1 and out.endswith("dry run: nothing written (OUT exists: a real run "
@@ -192,7 +181,7 @@ def test_convert_usage_errors_exit_2(old, extra, tmp_path, capsys):
     status, out, err = _run(capsys, "ckpt", "convert", old.prefix, str(tmp_path), *extra)
     assert (status, out) == (2, "")
     assert "is a directory" in err
-    assert _files_state(old.dir) == old.state
+    assert fx.files_state(old.dir) == old.state
 
 
 def test_module_entry_point_in_a_subprocess(old):
