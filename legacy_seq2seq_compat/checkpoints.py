@@ -1042,7 +1042,8 @@ def run_inspect(path: str, out: TextIO) -> int:
     if not report.models:
         for cell in report.cells:
             print(f"cells: {cell}", file=out)
-    print(f"optimizer: {report.optimizer or 'none (no slot variables)'}", file=out)
+    optimizer = report.optimizer or "no slot variables (plain SGD, or saved without an optimizer)"
+    print(f"optimizer: {optimizer}", file=out)
     if report.global_step is not None:
         print(f"global step: {report.global_step}", file=out)
     print(f"variables ({len(report.variables)}):", file=out)

@@ -20,7 +20,9 @@ variables, v1 control flow), plus what TF 2.x no longer has:
   scripts get the cells as well.
 
 Importing this module calls ``tf.compat.v1.disable_v2_behavior()``, which
-affects the whole process: import it first, before any TF2-style code runs.
+affects the whole process: import it first, before any TF2-style code runs. It
+also calls `legacy_seq2seq_compat.install()`, so ``from tensorflow.contrib
+import legacy_seq2seq, rnn`` lines keep working.
 TensorFlow API changes older than 1.0 (``tf.mul``, ``tf.concat(axis, values)``)
 are not undone.
 """
@@ -34,9 +36,12 @@ from legacy_seq2seq_compat import legacy_seq2seq as _legacy_seq2seq
 from legacy_seq2seq_compat import rnn as _rnn
 from legacy_seq2seq_compat import rnn_cell as _rnn_cell
 from legacy_seq2seq_compat.contrib import contrib  # noqa: F401 - the facade's tf.contrib
+from legacy_seq2seq_compat.contrib import install as _install_contrib
 
 _v1 = _tf.compat.v1
 _v1.disable_v2_behavior()
+# `from tensorflow.contrib import rnn` lines elsewhere in the script must work too.
+_install_contrib()
 
 # TF 1.x names of `tf.nn` that TF 2.x lost or that need our cells.
 _NN_OVERRIDES = {

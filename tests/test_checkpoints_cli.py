@@ -97,7 +97,7 @@ def test_inspect_other_eras(label, era, model, tmp_path, capsys):
     assert status == 0
     assert f"naming era: {era} (" in out
     assert f"\nmodel: {model}\n" in out
-    assert "optimizer: none (no slot variables)" in out
+    assert "optimizer: no slot variables (plain SGD, or saved without an optimizer)" in out
     assert "could not map" not in out
 
 

@@ -40,6 +40,9 @@ PROBE = textwrap.dedent("""
     found["contrib_rnn"] = tf.contrib.rnn.GRUCell is rnn_cell.GRUCell
     found["compat_v1"] = tf.compat.v1 is tf
     found["compat_v2"] = tf.compat.v2 is real_tf.compat.v2
+    from tensorflow.contrib import legacy_seq2seq as imported
+    from tensorflow.contrib.rnn import GRUCell
+    found["contrib_imports"] = imported is tf.contrib.legacy_seq2seq and GRUCell is rnn_cell.GRUCell
     found["dir"] = sorted({"contrib", "placeholder", "nn", "Session"} & set(dir(tf)))
     found["nn_dir"] = sorted({"rnn_cell", "seq2seq", "softmax"} & set(dir(tf.nn)))
     try:
@@ -89,7 +92,7 @@ def test_everything_else_is_tf_compat_v1(found, key):
 
 @pytest.mark.parametrize("key", [
     "rnn_cell", "seq2seq", "static_rnn", "rnn", "bidirectional_rnn", "state_saving_rnn",
-    "contrib_seq2seq", "contrib_rnn", "compat_v1",
+    "contrib_seq2seq", "contrib_rnn", "compat_v1", "contrib_imports",
 ])
 def test_tf1_names_lead_to_this_library(found, key):
     assert found[key] is True
