@@ -20,8 +20,11 @@ that ``hasattr(tf.contrib, "crf")`` raises instead of returning False.
 
 `install()` makes the ``tensorflow.contrib...`` import paths work with the real
 ``tensorflow`` package, so ``from tensorflow.contrib import legacy_seq2seq, rnn``
-and ``tf.contrib.legacy_seq2seq`` work in a TF 2.x process. It changes no
-TensorFlow behaviour (eager stays on unless you turn it off).
+and ``tf.contrib.legacy_seq2seq`` work in a TF 2.x process, and so do the
+import paths of older code: TF 1.0-1.1's ``tensorflow.contrib.rnn.python.ops.
+core_rnn_cell_impl`` / ``core_rnn`` and TF 0.x's ``tensorflow.models.rnn.
+rnn_cell`` / ``seq2seq`` / ``rnn`` and ``tensorflow.python.ops.seq2seq``. It
+changes no TensorFlow behaviour (eager stays on unless you turn it off).
 """
 
 from __future__ import annotations
@@ -269,36 +272,86 @@ def _framework() -> _Namespace:
                       missing=lambda name: True)
 
 
-def _build_core_rnn_cell() -> _Namespace:
-    members = _pick(rnn_cell, ("EmbeddingWrapper", "InputProjectionWrapper",
-                               "OutputProjectionWrapper"))
-    members.update(_linear=_linear, _Linear=rnn_cell.Linear)
-    return _Namespace("tensorflow.contrib.rnn.python.ops.core_rnn_cell",
-                      "tf.contrib.rnn.core_rnn_cell",
-                      "The contrib-only wrappers and the linear helper.", members,
-                      missing=lambda name: False)
+def _linear_with_bias_start(args: Any, output_size: int, bias: bool, bias_start: float = 0.0,
+                            scope: Any = None) -> tf.Tensor:
+    """The linear helper as TF <= 1.1 spelled it: a bias start value and an optional scope.
+
+    The variables get the TF >= 1.2 names (``kernel`` and ``bias`` in the
+    current scope, or in `scope` when given); TF 0.12's extra ``Linear``
+    sub-scope is not recreated (``ckpt convert`` maps ``Linear/Matrix`` names
+    in the cell and attention scopes).
+
+    Args:
+      args: a 2-D Tensor or a list of them.
+      output_size: the width of the result.
+      bias: whether to add a bias.
+      bias_start: the bias's initial value.
+      scope: an optional variable scope (name or object) to create the variables in.
+
+    Returns:
+      A 2-D Tensor [batch, output_size].
+    """
+    initializer = tf.compat.v1.constant_initializer(bias_start)
+    if scope is None:
+        return _linear(args, output_size, bias, bias_initializer=initializer)
+    with tf.compat.v1.variable_scope(scope):
+        return _linear(args, output_size, bias, bias_initializer=initializer)
 
 
-def _build_rnn(core: _Namespace) -> _Namespace:
+def _cells(**extra: Any) -> dict[str, Any]:
+    """Every cell, wrapper and LSTMStateTuple, plus `extra`."""
     members = {name: getattr(rnn_cell, name) for name in rnn_cell.__all__}
-    members.update({name: getattr(rnn, name) for name in rnn.__all__})
-    members["core_rnn_cell"] = core
-    return _Namespace("tensorflow.contrib.rnn", "tf.contrib.rnn",
-                      "TF 1.x's tf.contrib.rnn: the core cells, wrappers and static RNNs.",
-                      members, missing=lambda name: name in _RNN_NOT_PROVIDED)
+    members.update(extra)
+    return members
+
+
+def _static_rnns(**extra: Any) -> dict[str, Any]:
+    """The three static RNN functions, plus `extra`."""
+    members = {name: getattr(rnn, name) for name in rnn.__all__}
+    members.update(extra)
+    return members
 
 
 def _build_seq2seq() -> _Namespace:
     members = {name: getattr(legacy_seq2seq, name) for name in legacy_seq2seq.__all__}
-    # Private in TF 1.15 too, but old code imported it from the seq2seq module.
+    # Private in TF 1.x too, but old code imported it from the seq2seq module.
     members["_extract_argmax_and_embed"] = decoders.extract_argmax_and_embed
     return _Namespace("tensorflow.contrib.legacy_seq2seq", "tf.contrib.legacy_seq2seq",
                       legacy_seq2seq.__doc__, members, missing=lambda name: False)
 
 
-_core_rnn_cell = _build_core_rnn_cell()
-_rnn = _build_rnn(_core_rnn_cell)
+# TF 1.15's core_rnn_cell held the contrib wrappers and the linear helper; TF 1.0-1.1's
+# core_rnn_cell and core_rnn_cell_impl held every cell; old code used all three spellings.
+_core_rnn_cell = _Namespace(
+    "tensorflow.contrib.rnn.python.ops.core_rnn_cell", "tf.contrib.rnn.core_rnn_cell",
+    "The cells and wrappers and the linear helper.",
+    _cells(_linear=_linear, _Linear=rnn_cell.Linear), missing=lambda name: False)
+_core_rnn_cell_impl = _Namespace(
+    "tensorflow.contrib.rnn.python.ops.core_rnn_cell_impl", "tf.contrib.rnn.core_rnn_cell_impl",
+    "TF 1.0-1.1's home of the cells.", _cells(_linear=_linear_with_bias_start),
+    missing=lambda name: False)
+_core_rnn = _Namespace(
+    "tensorflow.contrib.rnn.python.ops.core_rnn", "tf.contrib.rnn.core_rnn",
+    "TF 1.0-1.1's home of the static RNNs.", _static_rnns(), missing=lambda name: False)
+_rnn = _Namespace(
+    "tensorflow.contrib.rnn", "tf.contrib.rnn",
+    "TF 1.x's tf.contrib.rnn: the core cells, wrappers and static RNNs.",
+    _cells(**_static_rnns(core_rnn_cell=_core_rnn_cell)),
+    missing=lambda name: name in _RNN_NOT_PROVIDED)
 _seq2seq = _build_seq2seq()
+
+# The pre-1.0 spellings: tf.nn.rnn_cell (with its private linear helper), tf.nn.seq2seq,
+# tf.nn.rnn, and the tensorflow.models.rnn modules that TF 0.x shipped.
+rnn_cell_pre_1_0 = _Namespace(
+    "tensorflow.models.rnn.rnn_cell", "tf.nn.rnn_cell",
+    "TF 0.x's tf.nn.rnn_cell: the cells and wrappers.", _cells(_linear=_linear_with_bias_start),
+    missing=lambda name: False)
+_rnn_pre_1_0 = _Namespace(
+    "tensorflow.models.rnn.rnn", "tf.nn.rnn",
+    "TF 0.x's static RNN functions.",
+    _static_rnns(rnn=rnn.static_rnn, bidirectional_rnn=rnn.static_bidirectional_rnn,
+                 state_saving_rnn=rnn.static_state_saving_rnn),
+    missing=lambda name: False)
 
 contrib = _Namespace(
     "tensorflow.contrib", "tf.contrib",
@@ -316,14 +369,23 @@ _PATHS: dict[str, Callable[[], Any]] = {
     "tensorflow.contrib.rnn": lambda: _rnn,
     "tensorflow.contrib.rnn.core_rnn_cell": lambda: _core_rnn_cell,
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell": lambda: _core_rnn_cell,
+    "tensorflow.contrib.rnn.python.ops.core_rnn_cell_impl": lambda: _core_rnn_cell_impl,
+    "tensorflow.contrib.rnn.python.ops.core_rnn": lambda: _core_rnn,
     "tensorflow.contrib.slim": lambda: contrib.slim,
     "tensorflow.contrib.layers": lambda: contrib.layers,
     "tensorflow.contrib.framework": lambda: contrib.framework,
+    # TF 0.x (these paths do not exist in TF 2.x).
+    "tensorflow.models.rnn.rnn_cell": lambda: rnn_cell_pre_1_0,
+    "tensorflow.models.rnn.seq2seq": lambda: _seq2seq,
+    "tensorflow.models.rnn.rnn": lambda: _rnn_pre_1_0,
+    "tensorflow.python.ops.seq2seq": lambda: _seq2seq,
 }
 
 
 # Intermediate packages of the deep import paths above: empty modules.
 _PACKAGES = (
+    "tensorflow.models",
+    "tensorflow.models.rnn",
     "tensorflow.contrib.legacy_seq2seq.python",
     "tensorflow.contrib.legacy_seq2seq.python.ops",
     "tensorflow.contrib.rnn.python",
@@ -351,11 +413,17 @@ class _ContribFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.util.find_spec("tf_slim." + fullname[len(_SLIM_PREFIX):]) is not None
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "tensorflow.contrib" and not fullname.startswith("tensorflow.contrib."):
-            return None
         if fullname in _PATHS or fullname in _PACKAGES or self._in_slim(fullname):
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-        raise not_provided("tf" + fullname[len("tensorflow"):])
+        if fullname.startswith("tensorflow.contrib."):
+            raise not_provided("tf" + fullname[len("tensorflow"):])
+        if fullname.startswith("tensorflow.models."):
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r}: tensorflow.models held the tutorials that TF 0.x "
+                "shipped; besides its rnn_cell, seq2seq and rnn modules (which "
+                "legacy_seq2seq_compat provides) copy the tutorial module you need next to "
+                "your script.", name=fullname)
+        return None
 
     def create_module(self, spec: Any) -> None:
         """A plain placeholder module; exec_module swaps in the real object."""
@@ -392,7 +460,7 @@ def install() -> types.ModuleType:
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
     # Imports made before install() may have cached a failure; drop only ours.
-    for name in [n for n in sys.modules if n.startswith("tensorflow.contrib")]:
+    for name in [n for n in sys.modules if n in _PATHS or n.startswith("tensorflow.contrib")]:
         if sys.modules[name] is None:
             del sys.modules[name]
     if sys.modules.get("tensorflow") is tf:
@@ -404,7 +472,7 @@ def uninstall() -> None:
     """Undoes `install()`: ``tensorflow.contrib`` imports fail again as in TF 2.x."""
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
-    for name in [n for n in sys.modules if n == "tensorflow.contrib"
+    for name in [n for n in sys.modules if n in _PATHS or n in _PACKAGES
                  or n.startswith("tensorflow.contrib.")]:
         del sys.modules[name]
     if getattr(tf, "contrib", None) is contrib:

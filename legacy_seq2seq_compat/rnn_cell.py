@@ -796,7 +796,9 @@ class MultiRNNCell(RNNCell):
             _checks.assert_like_rnncell(f"cells[{i}]", cell)
         if len({id(cell) for cell in cells}) < len(cells):
             _log.warning("At least two cells provided to MultiRNNCell are the same object "
-                         "and will share weights.")
+                         "and will share weights. (TF <= 1.0 gave each layer its own weights "
+                         "for MultiRNNCell([cell] * n); for that, make one cell per layer: "
+                         "MultiRNNCell([GRUCell(...) for _ in range(n)]).)")
         self._cells = list(cells)
         self._state_is_tuple = state_is_tuple
         if not state_is_tuple and any(tf.nest.is_nested(c.state_size) for c in self._cells):
@@ -840,11 +842,26 @@ class MultiRNNCell(RNNCell):
                 f"`state` of MultiRNNCell (state_is_tuple=False) must be "
                 f"[batch, {self.state_size}], got shape {_checks.describe_shape(state)}.")
 
+    def _check_repeated_cell(self, layer: int, layer_input: Any, first_use: dict) -> None:
+        """A cell object used by two layers must see the same input depth at both."""
+        depth = (_checks.static_dim(layer_input, 1)
+                 if isinstance(layer_input, tf.Tensor) else None)
+        first = first_use.setdefault(id(self._cells[layer]), (layer, depth))
+        if first[0] != layer and None not in (depth, first[1]) and depth != first[1]:
+            raise ValueError(
+                f"MultiRNNCell: cells[{layer}] is the same object as cells[{first[0]}], so both "
+                f"layers share one set of weights, but layer {layer} gets inputs of depth "
+                f"{depth} where layer {first[0]} got {first[1]}. TF <= 1.0 gave each layer its "
+                "own weights for MultiRNNCell([cell] * n); since TF 1.2 the same object shares "
+                "them. Make one cell per layer: MultiRNNCell([GRUCell(...) for _ in range(n)]).")
+
     def call(self, inputs: Any, state: Any) -> tuple:
         position = 0
         layer_input = inputs
         new_states = []
+        first_use: dict = {}
         for i, cell in enumerate(self._cells):
+            self._check_repeated_cell(i, layer_input, first_use)
             with _v1.variable_scope(f"cell_{i}"):
                 if self._state_is_tuple:
                     layer_state = state[i]

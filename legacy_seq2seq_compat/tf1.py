@@ -32,11 +32,10 @@ import types as _types
 
 import tensorflow as _tf
 
-from legacy_seq2seq_compat import legacy_seq2seq as _legacy_seq2seq
 from legacy_seq2seq_compat import rnn as _rnn
-from legacy_seq2seq_compat import rnn_cell as _rnn_cell
-from legacy_seq2seq_compat.contrib import contrib  # noqa: F401 - the facade's tf.contrib
+from legacy_seq2seq_compat.contrib import contrib
 from legacy_seq2seq_compat.contrib import install as _install_contrib
+from legacy_seq2seq_compat.contrib import rnn_cell_pre_1_0 as _rnn_cell_pre_1_0
 
 _v1 = _tf.compat.v1
 _v1.disable_v2_behavior()
@@ -45,8 +44,10 @@ _install_contrib()
 
 # TF 1.x names of `tf.nn` that TF 2.x lost or that need our cells.
 _NN_OVERRIDES = {
-    "rnn_cell": _rnn_cell,
-    "seq2seq": _legacy_seq2seq,
+    # Our cells, plus the private `_linear` that custom cells of TF <= 1.1 called.
+    "rnn_cell": _rnn_cell_pre_1_0,
+    # The 13 functions, plus the private `_extract_argmax_and_embed` old code used.
+    "seq2seq": contrib.legacy_seq2seq,
     "static_rnn": _rnn.static_rnn,
     "static_bidirectional_rnn": _rnn.static_bidirectional_rnn,
     "static_state_saving_rnn": _rnn.static_state_saving_rnn,

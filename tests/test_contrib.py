@@ -44,12 +44,13 @@ def test_rnn_has_our_static_rnns(name):
     assert getattr(contrib.rnn, name) is getattr(rnn, name)
 
 
-def test_core_rnn_cell_module():
-    core = contrib.rnn.core_rnn_cell
-    assert core.EmbeddingWrapper is rnn_cell.EmbeddingWrapper
-    assert core.OutputProjectionWrapper is rnn_cell.OutputProjectionWrapper
-    assert core.InputProjectionWrapper is rnn_cell.InputProjectionWrapper
-    assert core._Linear is rnn_cell.Linear
+@pytest.mark.parametrize("name", rnn_cell.__all__)
+def test_core_rnn_cell_module_has_every_cell_as_tf_1_0_did(name):
+    assert getattr(contrib.rnn.core_rnn_cell, name) is getattr(rnn_cell, name)
+
+
+def test_core_rnn_cell_module_has_the_tf_1_15_linear_class():
+    assert contrib.rnn.core_rnn_cell._Linear is rnn_cell.Linear
 
 
 def test_private_linear_creates_kernel_and_bias_in_the_current_scope():
@@ -102,6 +103,54 @@ def test_install_makes_the_import_paths_work(installed):
     assert core is contrib.rnn.core_rnn_cell
 
 
+@pytest.mark.parametrize("path, names", [
+    ("tensorflow.contrib.rnn.python.ops.core_rnn_cell_impl", rnn_cell.__all__),
+    ("tensorflow.contrib.rnn.python.ops.core_rnn", rnn.__all__),
+    ("tensorflow.models.rnn.rnn_cell", rnn_cell.__all__),
+    ("tensorflow.models.rnn.seq2seq", legacy_seq2seq.__all__),
+    ("tensorflow.python.ops.seq2seq", legacy_seq2seq.__all__),
+])
+def test_import_paths_of_tf_1_0_and_0_x(installed, path, names):
+    module = importlib.import_module(path)
+    for name in names:
+        assert getattr(module, name) is getattr(
+            rnn_cell if name in rnn_cell.__all__ else rnn if name in rnn.__all__
+            else legacy_seq2seq, name)
+
+
+def test_tf_0_x_rnn_module_has_the_old_function_names(installed):
+    from tensorflow.models.rnn import rnn as old_rnn
+
+    assert old_rnn.rnn is rnn.static_rnn
+    assert old_rnn.bidirectional_rnn is rnn.static_bidirectional_rnn
+    assert old_rnn.state_saving_rnn is rnn.static_state_saving_rnn
+
+
+def test_other_tf_0_x_tutorial_modules_say_to_copy_them(installed):
+    with pytest.raises(ModuleNotFoundError, match=re.escape(
+            "No module named 'tensorflow.models.rnn.translate': tensorflow.models held the "
+            "tutorials that TF 0.x shipped")):
+        importlib.import_module("tensorflow.models.rnn.translate")
+
+
+@pytest.mark.parametrize("scope, names", [
+    (None, [("cell/kernel:0", [3, 2]), ("cell/bias:0", [2])]),
+    ("Gates", [("cell/Gates/kernel:0", [3, 2]), ("cell/Gates/bias:0", [2])]),
+])
+def test_tf_1_0_linear_takes_a_bias_start_and_a_scope(scope, names):
+    with tf.Graph().as_default():
+        a = tf.constant([[1.0, -2.0]])
+        b = tf.constant([[3.0]])
+        with tf.compat.v1.variable_scope(
+                "cell", initializer=tf.compat.v1.constant_initializer(0.5)):
+            out = contrib_module.rnn_cell_pre_1_0._linear([a, b], 2, True, 1.5, scope=scope)
+        assert [(v.name, v.shape.as_list()) for v in tf.compat.v1.global_variables()] == names
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            # (1 - 2 + 3) * 0.5 + the bias start 1.5.
+            assert sess.run(out).tolist() == [[2.5, 2.5]]
+
+
 def test_install_twice_and_uninstall():
     contrib_module.install()
     contrib_module.install()
@@ -110,8 +159,9 @@ def test_install_twice_and_uninstall():
     finally:
         contrib_module.uninstall()
     assert not hasattr(tf, "contrib")
-    with pytest.raises(ModuleNotFoundError):
-        importlib.import_module("tensorflow.contrib.rnn")
+    for path in ("tensorflow.contrib.rnn", "tensorflow.models.rnn.rnn_cell"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(path)
 
 
 def test_install_changes_no_tensorflow_behaviour(installed):

@@ -368,6 +368,19 @@ def test_multi_rnn_cell_of_one_object_shares_weights_and_warns(caplog):
     np.testing.assert_allclose(got_state[0], h0, rtol=RTOL, atol=ATOL)
 
 
+def test_multi_rnn_cell_of_one_object_with_other_input_depth_says_what_to_change():
+    # TF <= 1.0 scripts wrote MultiRNNCell([cell] * n) for n independent layers; with an
+    # input depth other than num_units, TF 1.15 failed inside a matmul of `cell_0`.
+    with tf.Graph().as_default():
+        multi = rc.MultiRNNCell([rc.BasicLSTMCell(4)] * 3)
+        state = multi.zero_state(2, tf.float32)
+        with pytest.raises(ValueError, match=re.escape(
+                "cells[1] is the same object as cells[0], so both layers share one set of "
+                "weights, but layer 1 gets inputs of depth 4 where layer 0 got 3.")) as info:
+            multi(_float_inputs(3), state)
+        assert "MultiRNNCell([GRUCell(...) for _ in range(n)])" in str(info.value)
+
+
 @pytest.mark.parametrize("factory, fragment", [
     (lambda: rc.BasicLSTMCell(2, state_is_tuple=False), "Using a concatenated state is slower"),
     (lambda: rc.LSTMCell(2, state_is_tuple=False), "Using a concatenated state is slower"),

@@ -16,7 +16,7 @@ PROBE = textwrap.dedent("""
     import json
     import legacy_seq2seq_compat.tf1 as tf
     import tensorflow as real_tf
-    from legacy_seq2seq_compat import legacy_seq2seq, rnn, rnn_cell
+    from legacy_seq2seq_compat import decoders, legacy_seq2seq, rnn, rnn_cell
 
     found = {}
     found["eager"] = tf.executing_eagerly()
@@ -27,8 +27,13 @@ PROBE = textwrap.dedent("""
     found["app_run"] = tf.app.run is real_tf.compat.v1.app.run
     found["flags"] = tf.app.flags is real_tf.compat.v1.flags
     found["version"] = tf.__version__ == real_tf.__version__
-    found["rnn_cell"] = tf.nn.rnn_cell is rnn_cell
-    found["seq2seq"] = tf.nn.seq2seq is legacy_seq2seq
+    found["rnn_cell"] = all(getattr(tf.nn.rnn_cell, name) is getattr(rnn_cell, name)
+                            for name in rnn_cell.__all__)
+    found["rnn_cell_linear"] = callable(tf.nn.rnn_cell._linear)
+    found["seq2seq"] = all(getattr(tf.nn.seq2seq, name) is getattr(legacy_seq2seq, name)
+                           for name in legacy_seq2seq.__all__)
+    found["seq2seq_private"] = (tf.nn.seq2seq._extract_argmax_and_embed
+                                is decoders.extract_argmax_and_embed)
     found["static_rnn"] = tf.nn.static_rnn is rnn.static_rnn
     found["rnn"] = tf.nn.rnn is rnn.static_rnn
     found["bidirectional_rnn"] = tf.nn.bidirectional_rnn is rnn.static_bidirectional_rnn
@@ -91,7 +96,8 @@ def test_everything_else_is_tf_compat_v1(found, key):
 
 
 @pytest.mark.parametrize("key", [
-    "rnn_cell", "seq2seq", "static_rnn", "rnn", "bidirectional_rnn", "state_saving_rnn",
+    "rnn_cell", "rnn_cell_linear", "seq2seq", "seq2seq_private", "static_rnn", "rnn",
+    "bidirectional_rnn", "state_saving_rnn",
     "contrib_seq2seq", "contrib_rnn", "compat_v1", "contrib_imports",
 ])
 def test_tf1_names_lead_to_this_library(found, key):
