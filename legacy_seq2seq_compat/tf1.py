@@ -11,6 +11,8 @@ variables, v1 control flow), plus what TF 2.x no longer has:
 * ``tf.nn.rnn_cell``: our cells (TF 2.16+ raises "not available with Keras 3"
   for TensorFlow's own), and ``tf.nn.static_rnn``,
   ``tf.nn.static_bidirectional_rnn``, ``tf.nn.static_state_saving_rnn``;
+* ``tf.nn.sampled_softmax_loss`` / ``tf.nn.nce_loss`` also accept TF 0.x's
+  positional order (inputs before labels) when the dtypes make it certain;
 * the pre-1.0 spellings ``tf.nn.seq2seq.*`` (our legacy_seq2seq) and
   ``tf.nn.rnn`` / ``tf.nn.bidirectional_rnn`` / ``tf.nn.state_saving_rnn``
   (our static RNNs; variables get the TF 1.x names, e.g. ``rnn/...`` rather than
@@ -42,8 +44,38 @@ _v1.disable_v2_behavior()
 # `from tensorflow.contrib import rnn` lines elsewhere in the script must work too.
 _install_contrib()
 
+def _dtype_kind(value) -> str:
+    dtype = getattr(value, "dtype", None)
+    try:
+        dtype = _tf.as_dtype(dtype)
+    except TypeError:
+        return ""
+    return "int" if dtype.is_integer else "float" if dtype.is_floating else ""
+
+
+def _accept_tf0_order(loss):
+    """`loss` that also takes TF 0.x's positional order (weights, biases, inputs, labels).
+
+    TF 1.0 swapped `labels` and `inputs` of the sampled losses. When the third
+    argument is floating point and the fourth integer, the call can only be
+    TF 0.x's (inputs are always floats, class ids integers), so the two are
+    swapped back; every other call goes to TensorFlow unchanged.
+    """
+
+    def call(weights, biases, labels, inputs, *args, **kwargs):
+        if _dtype_kind(labels) == "float" and _dtype_kind(inputs) == "int":
+            labels, inputs = inputs, labels
+        return loss(weights, biases, labels, inputs, *args, **kwargs)
+
+    call.__name__ = loss.__name__
+    call.__doc__ = loss.__doc__
+    return call
+
+
 # TF 1.x names of `tf.nn` that TF 2.x lost or that need our cells.
 _NN_OVERRIDES = {
+    "sampled_softmax_loss": _accept_tf0_order(_v1.nn.sampled_softmax_loss),
+    "nce_loss": _accept_tf0_order(_v1.nn.nce_loss),
     # Our cells, plus the private `_linear` that custom cells of TF <= 1.1 called.
     "rnn_cell": _rnn_cell_pre_1_0,
     # The 13 functions, plus the private `_extract_argmax_and_embed` old code used.

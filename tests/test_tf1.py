@@ -55,6 +55,25 @@ PROBE = textwrap.dedent("""
     except AttributeError as error:
         found["missing"] = str(error)
 
+    # TF 0.x's positional order of the sampled losses (inputs before labels).
+    with tf.Graph().as_default():
+        w = tf.constant([[0.1 * (i - j) for j in range(4)] for i in range(10)])
+        b = tf.constant([0.05 * i for i in range(10)])
+        x = tf.constant([[1.0, -2.0, 0.5, 3.0], [0.0, 1.0, -1.0, 2.0]])
+        y = tf.constant([[3], [7]])
+        sampled = (tf.constant([1, 5, 8], tf.int64), tf.constant([[0.5], [0.5]]),
+                   tf.constant([0.3, 0.3, 0.3]))
+        new_order = tf.nn.sampled_softmax_loss(w, b, y, x, 3, 10, sampled_values=sampled)
+        old_order = tf.nn.sampled_softmax_loss(w, b, x, y, 3, 10, sampled_values=sampled)
+        keywords = tf.nn.sampled_softmax_loss(weights=w, biases=b, inputs=x, labels=y,
+                                              num_sampled=3, num_classes=10,
+                                              sampled_values=sampled)
+        nce_old = tf.nn.nce_loss(w, b, x, y, 3, 10, sampled_values=sampled)
+        nce_new = tf.nn.nce_loss(w, b, y, x, 3, 10, sampled_values=sampled)
+        with tf.Session() as sess:
+            got = sess.run([new_order, old_order, keywords, nce_new, nce_old])
+        found["sampled_orders"] = [g.tolist() for g in got]
+
     # A TF1-style model, as an old script would build it.
     enc = [tf.placeholder(tf.int32, [None], name="enc%d" % i) for i in range(3)]
     dec = [tf.placeholder(tf.int32, [None], name="dec%d" % i) for i in range(2)]
@@ -102,6 +121,13 @@ def test_everything_else_is_tf_compat_v1(found, key):
 ])
 def test_tf1_names_lead_to_this_library(found, key):
     assert found[key] is True
+
+
+def test_sampled_losses_accept_the_tf0_argument_order(found):
+    new_order, old_order, keywords, nce_new, nce_old = found["sampled_orders"]
+    assert old_order == new_order == keywords
+    assert nce_old == nce_new
+    assert len(new_order) == 2 and new_order != nce_new
 
 
 def test_dir_lists_the_facade_and_tf_names(found):
