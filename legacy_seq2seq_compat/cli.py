@@ -1,7 +1,8 @@
 """The `legacy-seq2seq-compat` command line.
 
 Sub-commands:
-  run SCRIPT [ARGS...]          run an unmodified TF 1.x script on TF 2.x
+  run [--separate-layer-weights] SCRIPT [ARGS...]
+                                run an unmodified TF 1.x script on TF 2.x
   ckpt inspect PATH             list a TF1 checkpoint's variables, naming era and model
   ckpt convert IN OUT           rename an old (TF 0.12 / 1.0) checkpoint to TF 1.15 names
 
@@ -36,6 +37,10 @@ def _build_parser() -> argparse.ArgumentParser:
             "tf.contrib.legacy_seq2seq, tf.contrib.rnn and tf.contrib.slim)."
         ),
     )
+    run.add_argument(
+        "--separate-layer-weights", action="store_true",
+        help="give MultiRNNCell([cell] * n) one set of weights per layer, as TF <= 1.0 did "
+             "(TF 1.2+ shares one set)")
     run.add_argument("script", help="path of the Python script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
 
@@ -71,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         from legacy_seq2seq_compat import runner
 
-        return runner.run_script(args.script, args.args)
+        return runner.run_script(args.script, args.args,
+                                 separate_layer_weights=args.separate_layer_weights)
     from legacy_seq2seq_compat import checkpoints
 
     if args.ckpt_command == "inspect":

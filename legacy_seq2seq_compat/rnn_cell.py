@@ -773,7 +773,11 @@ class MultiRNNCell(RNNCell):
     """Stacks cells: layer i runs in scope ``cell_i`` on the previous output.
 
     Passing the same cell object twice (``[cell] * n``) shares one variable
-    set between those layers, as in TF 1.15, and logs a warning.
+    set between those layers, as in TF 1.15, and logs a warning. TF <= 1.0
+    gave each of those layers its own variables; setting the class attribute
+    ``MultiRNNCell.separate_repeated_cells = True`` (what
+    ``legacy-seq2seq-compat run --separate-layer-weights`` does) brings that
+    back: a repeated object is replaced by a fresh copy for each later layer.
 
     Args:
       cells: List or tuple of cells, bottom layer first.
@@ -786,6 +790,9 @@ class MultiRNNCell(RNNCell):
       TypeError: if `cells` is not a list or tuple, or an element is not a cell.
     """
 
+    # TF <= 1.0's meaning of MultiRNNCell([cell] * n): one set of weights per layer.
+    separate_repeated_cells = False
+
     def __init__(self, cells: Sequence[Any], state_is_tuple: bool = True) -> None:
         super().__init__()
         if not cells:
@@ -795,10 +802,17 @@ class MultiRNNCell(RNNCell):
         for i, cell in enumerate(cells):
             _checks.assert_like_rnncell(f"cells[{i}]", cell)
         if len({id(cell) for cell in cells}) < len(cells):
-            _log.warning("At least two cells provided to MultiRNNCell are the same object "
-                         "and will share weights. (TF <= 1.0 gave each layer its own weights "
-                         "for MultiRNNCell([cell] * n); for that, make one cell per layer: "
-                         "MultiRNNCell([GRUCell(...) for _ in range(n)]).)")
+            if self.separate_repeated_cells:
+                cells = _copy_repeated(cells)
+            else:
+                _log.warning(
+                    "At least two cells provided to MultiRNNCell are the same object and will "
+                    "share weights. A checkpoint with separate layers (cell_1, ...) then "
+                    "restores only in part. TF <= 1.0 gave each layer its own weights for "
+                    "MultiRNNCell([cell] * n): make one cell per layer, MultiRNNCell("
+                    "[GRUCell(...) for _ in range(n)]), or set "
+                    "MultiRNNCell.separate_repeated_cells = True (legacy-seq2seq-compat run "
+                    "--separate-layer-weights).")
         self._cells = list(cells)
         self._state_is_tuple = state_is_tuple
         if not state_is_tuple and any(tf.nest.is_nested(c.state_size) for c in self._cells):
@@ -873,6 +887,20 @@ class MultiRNNCell(RNNCell):
         if self._state_is_tuple:
             return layer_input, tuple(new_states)
         return layer_input, tf.concat(new_states, 1)
+
+
+def _copy_repeated(cells: Sequence[Any]) -> list:
+    """`cells` with every repeat of an object replaced by a fresh copy of it."""
+    seen: set = set()
+    own = []
+    for i, cell in enumerate(cells):
+        if id(cell) in seen:
+            _log.info("MultiRNNCell: cells[%d] repeats an earlier cell object; it gets its own "
+                      "weights (separate_repeated_cells).", i)
+            cell = copy.deepcopy(cell)
+        seen.add(id(cell))
+        own.append(cell)
+    return own
 
 
 class _Wrapper(RNNCell):

@@ -60,12 +60,16 @@ def _print_traceback(error: BaseException, script: str) -> None:
     print("".join(report.format()), end="", file=sys.stderr)
 
 
-def run_script(script: str, args: Sequence[str] = ()) -> int:
+def run_script(script: str, args: Sequence[str] = (), *,
+               separate_layer_weights: bool = False) -> int:
     """Runs a TF 1.x script with the TF1 facade in place of ``tensorflow``.
 
     Args:
       script: path of the Python file to run.
       args: the script's command-line arguments (``sys.argv[1:]`` inside it).
+      separate_layer_weights: give ``MultiRNNCell([cell] * n)`` one set of
+        weights per layer, as TF <= 1.0 did (TF 1.2 and later share one set);
+        see `legacy_seq2seq_compat.rnn_cell.MultiRNNCell`.
 
     Returns:
       The script's exit status: 0 when it ends normally, the code it passed to
@@ -79,9 +83,11 @@ def run_script(script: str, args: Sequence[str] = ()) -> int:
               "(expected the path of a Python file)", file=sys.stderr)
         return 2
 
-    from legacy_seq2seq_compat import contrib, tf1
+    from legacy_seq2seq_compat import contrib, rnn_cell, tf1
 
     contrib.install()
+    if separate_layer_weights:
+        rnn_cell.MultiRNNCell.separate_repeated_cells = True
     saved_modules = {name: sys.modules.get(name) for name in _FACADE_NAMES}
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.modules["tensorflow"] = tf1

@@ -36,8 +36,8 @@ def test_usage_errors_exit_2_with_a_message(capsys, argv, fragment):
 def test_run_passes_every_later_argument_to_the_script(monkeypatch):
     seen = {}
 
-    def fake_run_script(script, args):
-        seen.update(script=script, args=args)
+    def fake_run_script(script, args, separate_layer_weights):
+        seen.update(script=script, args=args, separate=separate_layer_weights)
         return 5
 
     from legacy_seq2seq_compat import runner
@@ -45,7 +45,10 @@ def test_run_passes_every_later_argument_to_the_script(monkeypatch):
     monkeypatch.setattr(runner, "run_script", fake_run_script)
     status = cli.main(["run", "train.py", "--help", "--size=3", "-x", "pos"])
     assert status == 5
-    assert seen == {"script": "train.py", "args": ["--help", "--size=3", "-x", "pos"]}
+    assert seen == {"script": "train.py", "args": ["--help", "--size=3", "-x", "pos"],
+                    "separate": False}
+    cli.main(["run", "--separate-layer-weights", "train.py", "--separate-layer-weights"])
+    assert seen == {"script": "train.py", "args": ["--separate-layer-weights"], "separate": True}
 
 
 def test_console_script_and_module_entry_point_agree():

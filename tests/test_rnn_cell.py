@@ -368,6 +368,38 @@ def test_multi_rnn_cell_of_one_object_shares_weights_and_warns(caplog):
     np.testing.assert_allclose(got_state[0], h0, rtol=RTOL, atol=ATOL)
 
 
+def test_multi_rnn_cell_can_give_repeated_cells_their_own_weights_as_tf_1_0(monkeypatch):
+    monkeypatch.setattr(rc.MultiRNNCell, "separate_repeated_cells", True)
+    with tf.Graph().as_default():
+        gru = rc.GRUCell(2)
+        multi = rc.MultiRNNCell([gru] * 2)
+        rng = np.random.RandomState(5)
+        x0 = rng.uniform(-1, 1, (2, 3))
+        s0, s1 = (rng.uniform(-1, 1, (2, 2)) for _ in range(2))
+        with v1.variable_scope("root"):
+            out, state = multi(tf.constant(x0, tf.float32),
+                               (tf.constant(s0, tf.float32), tf.constant(s1, tf.float32)))
+        assert _table(v1.global_variables()) == [
+            ("root/multi_rnn_cell/cell_0/gru_cell/gates/kernel:0", (5, 4)),
+            ("root/multi_rnn_cell/cell_0/gru_cell/gates/bias:0", (4,)),
+            ("root/multi_rnn_cell/cell_0/gru_cell/candidate/kernel:0", (5, 2)),
+            ("root/multi_rnn_cell/cell_0/gru_cell/candidate/bias:0", (2,)),
+            ("root/multi_rnn_cell/cell_1/gru_cell/gates/kernel:0", (4, 4)),
+            ("root/multi_rnn_cell/cell_1/gru_cell/gates/bias:0", (4,)),
+            ("root/multi_rnn_cell/cell_1/gru_cell/candidate/kernel:0", (4, 2)),
+            ("root/multi_rnn_cell/cell_1/gru_cell/candidate/bias:0", (2,))]
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            w = _randomize(sess, rng)
+            got_out, got_state = sess.run((out, state))
+    h0 = np_gru(w, "root/multi_rnn_cell/cell_0/gru_cell/", x0, s0)
+    h1 = np_gru(w, "root/multi_rnn_cell/cell_1/gru_cell/", h0, s1)
+    np.testing.assert_allclose(got_out, h1, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(got_state[0], h0, rtol=RTOL, atol=ATOL)
+    # Layer 0 is the caller's object; layer 1 a copy of it.
+    assert multi._cells[0] is gru and multi._cells[1] is not gru and gru.built
+
+
 def test_multi_rnn_cell_of_one_object_with_other_input_depth_says_what_to_change():
     # TF <= 1.0 scripts wrote MultiRNNCell([cell] * n) for n independent layers; with an
     # input depth other than num_units, TF 1.15 failed inside a matmul of `cell_0`.

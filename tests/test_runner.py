@@ -142,6 +142,26 @@ def test_compat_v1_import_style_gets_the_cells_too(tmp_path):
             in result.stdout)
 
 
+@pytest.mark.parametrize("flag, layers", [((), ["cell_0"]),
+                                         (("--separate-layer-weights",), ["cell_0", "cell_1"])])
+def test_repeated_cell_layers_share_weights_unless_asked_as_tf_1_0(tmp_path, flag, layers):
+    text = textwrap.dedent("""\
+        import tensorflow as tf
+        cell = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.GRUCell(4)] * 2)
+        outputs, _ = tf.nn.rnn(cell, [tf.placeholder(tf.float32, [None, 4])], dtype=tf.float32)
+        print("LAYERS", sorted({v.name.split("/")[2] for v in tf.global_variables()}))
+    """)
+    script = tmp_path / "tf010_style.py"
+    script.write_text(text)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-m", "legacy_seq2seq_compat", "run", *flag, str(script)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"LAYERS {layers}" in result.stdout
+    assert ("will share weights" in result.stderr) == (not flag)
+
+
 def test_missing_script_is_a_usage_error(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run(
