@@ -647,14 +647,13 @@ class CheckpointMismatchError(ValueError):
         super().__init__("\n".join(lines))
 
 
-_OPTIMIZER_STATE = re.compile(
-    r"(^|/)(beta[12]_power(_\d+)?|global_step)$"
-    r"|/(Adam|Momentum|Adagrad|AdagradDA|RMSProp|Ftrl|Adadelta|ProximalAdagrad)(_\d+)?$")
+_OPTIMIZER_BOOKKEEPING = re.compile(r"^(beta[12]_power(_\d+)?|global_step)$")
 
 
 def _is_optimizer_state(name: str) -> bool:
     """Slots and bookkeeping that TF1 optimizers add: <var>/Adam, beta1_power, ..."""
-    return bool(_OPTIMIZER_STATE.search(name))
+    last = name.rsplit("/", 1)[-1]
+    return ("/" in name and last in _SLOT_OPTIMIZERS) or bool(_OPTIMIZER_BOOKKEEPING.match(last))
 
 
 @dataclasses.dataclass

@@ -59,13 +59,13 @@ CALL_LINE = SCRIPT.splitlines().index("        fail()") + 1
 CONTRIB_LINE = SCRIPT.splitlines().index("        return tf.contrib.seq2seq.BasicDecoder") + 1
 
 
-def _run(tmp_path, *args, script_text=SCRIPT, name="old_script.py"):
+def _run(tmp_path, *args, script_text=SCRIPT, name="old_script.py", runner_flags=()):
     script = tmp_path / "scripts" / name
     script.parent.mkdir(exist_ok=True)
     script.write_text(script_text)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run(
-        [sys.executable, "-m", "legacy_seq2seq_compat", "run", str(script), *args],
+        [sys.executable, "-m", "legacy_seq2seq_compat", "run", *runner_flags, str(script), *args],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
     return script, result
 
@@ -151,12 +151,7 @@ def test_repeated_cell_layers_share_weights_unless_asked_as_tf_1_0(tmp_path, fla
         outputs, _ = tf.nn.rnn(cell, [tf.placeholder(tf.float32, [None, 4])], dtype=tf.float32)
         print("LAYERS", sorted({v.name.split("/")[2] for v in tf.global_variables()}))
     """)
-    script = tmp_path / "tf010_style.py"
-    script.write_text(text)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run(
-        [sys.executable, "-m", "legacy_seq2seq_compat", "run", *flag, str(script)],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
+    _, result = _run(tmp_path, script_text=text, name="tf010_style.py", runner_flags=flag)
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"LAYERS {layers}" in result.stdout
     assert ("will share weights" in result.stderr) == (not flag)
