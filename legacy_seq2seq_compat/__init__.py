@@ -3,8 +3,9 @@
 The package top level offers the 13 functions of `tf.contrib.legacy_seq2seq`
 (also available as the module `legacy_seq2seq_compat.legacy_seq2seq`), the
 cells in `rnn_cell`, the static RNN helpers in `rnn`, TF1 checkpoint tools in
-`checkpoints`, and `install()`, which makes `from tensorflow.contrib import
-legacy_seq2seq, rnn` work.
+`checkpoints`, numpy converters of GRU / LSTM cell weights to and from Keras 3
+layer weights in `keras_weights`, and `install()`, which makes `from
+tensorflow.contrib import legacy_seq2seq, rnn` work.
 
 Old scripts: `import legacy_seq2seq_compat.tf1 as tf` is TF 1.x's `tensorflow`
 (it switches the process to TF1 behaviour, so it is not imported here), and
@@ -15,6 +16,7 @@ from legacy_seq2seq_compat import (
     buckets,
     checkpoints,
     decoders,
+    keras_weights,
     legacy_seq2seq,
     losses,
     models,
@@ -45,6 +47,7 @@ __all__ = [
     "buckets",
     "checkpoints",
     "decoders",
+    "keras_weights",
     "legacy_seq2seq",
     "losses",
     "models",
