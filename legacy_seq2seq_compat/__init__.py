@@ -4,8 +4,9 @@ The package top level offers the 13 functions of `tf.contrib.legacy_seq2seq`
 (also available as the module `legacy_seq2seq_compat.legacy_seq2seq`), the
 cells in `rnn_cell`, the static RNN helpers in `rnn`, TF1 checkpoint tools in
 `checkpoints`, numpy converters of GRU / LSTM cell weights to and from Keras 3
-layer weights in `keras_weights`, and `install()`, which makes `from
-tensorflow.contrib import legacy_seq2seq, rnn` work.
+layer weights in `keras_weights`, `tf2.TF1Module` to run all of it in TF2
+eager mode and `tf.function` with TF1 variable names, and `install()`, which
+makes `from tensorflow.contrib import legacy_seq2seq, rnn` work.
 
 Old scripts: `import legacy_seq2seq_compat.tf1 as tf` is TF 1.x's `tensorflow`
 (it switches the process to TF1 behaviour, so it is not imported here), and
@@ -22,6 +23,7 @@ from legacy_seq2seq_compat import (
     models,
     rnn,
     rnn_cell,
+    tf2,
 )
 from legacy_seq2seq_compat._version import __version__
 from legacy_seq2seq_compat.contrib import install
@@ -53,6 +55,7 @@ __all__ = [
     "models",
     "rnn",
     "rnn_cell",
+    "tf2",
     "attention_decoder",
     "basic_rnn_seq2seq",
     "embedding_attention_decoder",

@@ -17,7 +17,8 @@ GRAPH_MODE_HINT = (
     "legacy_seq2seq_compat builds TF1-style graphs and needs graph mode. "
     "Call tf.compat.v1.disable_eager_execution() (or "
     "tf.compat.v1.disable_v2_behavior()) once at program start, or build the "
-    "model inside `with tf.Graph().as_default():`."
+    "model inside `with tf.Graph().as_default():`. To run it eagerly or in "
+    "tf.function, wrap the model-building code in legacy_seq2seq_compat.tf2.TF1Module."
 )
 
 def ensure_graph_mode(what: str) -> None:

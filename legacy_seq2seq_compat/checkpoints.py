@@ -84,6 +84,7 @@ __all__ = [
     "CheckpointReport",
     "ConversionReport",
     "NameConversion",
+    "assign_from_checkpoint",
     "convert_checkpoint",
     "convert_names",
     "describe_models",
@@ -706,6 +707,32 @@ def _graph_variables(var_list: Any) -> dict:
     return result
 
 
+def _check_fit(prefix: str, reader: Any, wanted: dict, allow_unexpected: bool) -> tuple:
+    """(conversion, names to restore); raises CheckpointMismatchError if it does not fit."""
+    conversion = convert_names(reader.get_variable_to_shape_map())
+    ckpt_dtypes = reader.get_variable_to_dtype_map()
+    missing, shape_bad, dtype_bad = [], [], []
+    for name, var in sorted(wanted.items()):
+        if name not in conversion.sources:
+            missing.append((name, var.shape))
+        elif conversion.shapes[name] != var.shape:
+            shape_bad.append((name, var.shape, conversion.shapes[name]))
+        elif ckpt_dtypes[conversion.sources[name][0]] != var.dtype:
+            dtype_bad.append((name, var.dtype.name,
+                              ckpt_dtypes[conversion.sources[name][0]].name))
+    matched = [name for name in wanted if name in conversion.sources]
+    unexpected = []
+    for name, shape in conversion.shapes.items():
+        base, _ = _split_slot(name, conversion.shapes)
+        if name in wanted or not shape or base != name:
+            continue  # restored, a scalar, or a slot (of a restored or an unexpected variable)
+        unexpected.append((name, shape))
+    if missing or shape_bad or dtype_bad or (unexpected and not allow_unexpected):
+        raise CheckpointMismatchError(prefix, missing, unexpected, shape_bad, dtype_bad,
+                                      conversion.sources)
+    return conversion, matched
+
+
 def restore_checkpoint(sess: Any, path: Union[str, os.PathLike], var_list: Any = None, *,
                        allow_unexpected: bool = False) -> dict:
     """Restores a checkpoint of any naming era into the variables of a graph.
@@ -746,29 +773,9 @@ def restore_checkpoint(sess: Any, path: Union[str, os.PathLike], var_list: Any =
     if not isinstance(graph, tf.Graph) or not hasattr(sess, "run"):
         raise TypeError(f"`sess` must be a tf.compat.v1.Session, got {type(sess).__name__}")
     prefix, reader = _open(path)
-    conversion = convert_names(reader.get_variable_to_shape_map())
-    ckpt_dtypes = reader.get_variable_to_dtype_map()
     with graph.as_default():
         wanted = _graph_variables(_v1.global_variables() if var_list is None else var_list)
-    missing, shape_bad, dtype_bad = [], [], []
-    for name, var in sorted(wanted.items()):
-        if name not in conversion.sources:
-            missing.append((name, var.shape))
-        elif conversion.shapes[name] != var.shape:
-            shape_bad.append((name, var.shape, conversion.shapes[name]))
-        elif ckpt_dtypes[conversion.sources[name][0]] != var.dtype:
-            dtype_bad.append((name, var.dtype.name,
-                              ckpt_dtypes[conversion.sources[name][0]].name))
-    matched = [name for name in wanted if name in conversion.sources]
-    unexpected = []
-    for name, shape in conversion.shapes.items():
-        base, _ = _split_slot(name, conversion.shapes)
-        if name in wanted or not shape or base != name:
-            continue  # restored, a scalar, or a slot (of a restored or an unexpected variable)
-        unexpected.append((name, shape))
-    if missing or shape_bad or dtype_bad or (unexpected and not allow_unexpected):
-        raise CheckpointMismatchError(prefix, missing, unexpected, shape_bad, dtype_bad,
-                                      conversion.sources)
+    conversion, matched = _check_fit(prefix, reader, wanted, allow_unexpected)
     if not matched:
         return {}
     restored = {name: conversion.sources[name] for name in matched}
@@ -783,6 +790,45 @@ def restore_checkpoint(sess: Any, path: Union[str, os.PathLike], var_list: Any =
         else:
             saver = _v1.train.Saver({restored[n][0]: wanted[n].value for n in matched})
             saver.restore(sess, prefix)
+    return restored
+
+
+def assign_from_checkpoint(path: Union[str, os.PathLike], variables: Mapping, *,
+                           allow_unexpected: bool = False) -> dict:
+    """Fills eager variables from a checkpoint of any naming era (TF2 eager mode).
+
+    The eager counterpart of `restore_checkpoint`: the same name mapping and
+    the same all-or-nothing check, then each variable is assigned its value.
+    `tf2.TF1Module.load_tf1_checkpoint` uses it.
+
+    Args:
+      path: Checkpoint prefix or directory (see `resolve_checkpoint`).
+      variables: {TF 1.15 checkpoint name: tf.Variable}.
+      allow_unexpected: Ignore checkpoint variables that nothing restores.
+
+    Returns:
+      {TF 1.15 name restored: checkpoint names it was read from}.
+
+    Raises:
+      CheckpointMismatchError: on missing variables, unexpected ones (unless
+        allowed), or shape or dtype mismatches; nothing is assigned then.
+      FileNotFoundError: if `path` names no checkpoint.
+      TypeError: if `variables` is not a dict of variables.
+      RuntimeError: when not executing eagerly.
+    """
+    if not tf.executing_eagerly():
+        raise RuntimeError("assign_from_checkpoint runs in eager mode; in graph mode use "
+                           "restore_checkpoint(sess, path).")
+    if not isinstance(variables, Mapping):
+        raise TypeError("`variables` must be a dict {checkpoint name: tf.Variable}, got "
+                        f"{type(variables).__name__}")
+    prefix, reader = _open(path)
+    wanted = _graph_variables(variables)
+    conversion, matched = _check_fit(prefix, reader, wanted, allow_unexpected)
+    restored = {name: conversion.sources[name] for name in matched}
+    values = {name: _read(reader, restored[name]) for name in matched}  # read all, then assign
+    for name, value in values.items():
+        wanted[name].value.assign(value)
     return restored
 
 
