@@ -151,6 +151,9 @@ class TF1Module(tf.Module):
             shape = tf.TensorShape([None]).concatenate(shape[1:])
         return tf.TensorSpec(shape, tensor.dtype)
 
+    # TF1 graph code is Python that builds a graph: AutoGraph must leave it as written
+    # (a `for` over time steps unrolls, an `if` on a Python bool stays Python).
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Runs `build_fn(*args, **kwargs)` on these inputs; returns its Tensors.
 
@@ -247,11 +250,43 @@ class TF1Module(tf.Module):
 
         Returns:
           The prefix written.
+
+        Raises:
+          ValueError: before the module's first call (no variables yet).
+          RuntimeError: inside a tf.function.
         """
         self._require_variables("save_tf1_checkpoint")
-        saver = _v1.train.Saver(var_list=self.variables_by_name)
-        return saver.save(None, os.fspath(path), global_step=global_step,
-                          write_meta_graph=False)
+        if not tf.executing_eagerly():
+            raise RuntimeError("save_tf1_checkpoint runs in eager mode, not inside tf.function.")
+        prefix = os.fspath(path) + ("" if global_step is None else f"-{int(global_step)}")
+        names = list(self._variables_by_name)
+        # What tf.compat.v1.train.Saver writes, without its eager-mode deprecation warning:
+        # one V2 bundle under the TF1 names, and the directory's 'checkpoint' state file.
+        tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
+                          tensors=[self._variables_by_name[n].read_value() for n in names])
+        _record_checkpoint(prefix)
+        return prefix
+
+
+def _record_checkpoint(prefix: str) -> None:
+    """Adds `prefix` to its directory's 'checkpoint' file as the latest, as Saver does.
+
+    Paths are stored relative to the directory, so the folder can be moved.
+    """
+    directory = os.path.dirname(os.path.abspath(prefix))
+    state = _v1.train.get_checkpoint_state(directory)
+    latest = os.path.relpath(os.path.abspath(prefix), directory)
+    earlier = [os.path.relpath(os.path.join(directory, p), directory)
+               for p in (state.all_model_checkpoint_paths if state else [])]
+    paths = [p for p in earlier if p != latest] + [latest]
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = [f"model_checkpoint_path: {quoted(latest)}"]
+    lines += [f"all_model_checkpoint_paths: {quoted(p)}" for p in paths]
+    with open(os.path.join(directory, "checkpoint"), "w", encoding="utf-8") as state_file:
+        state_file.write("\n".join(lines) + "\n")
 
 
 class _TraceCache:

@@ -345,7 +345,12 @@ def test_save_tf1_checkpoint_restores_in_graph_mode(tmp_path):
     module = tf2.TF1Module(builder)
     eager_out = [t.numpy() for t in tf.nest.flatten(module(*args))]
     prefix = module.save_tf1_checkpoint(str(tmp_path / "eager.ckpt"), global_step=5)
-    assert prefix.endswith("eager.ckpt-5")
+    assert prefix == str(tmp_path / "eager.ckpt-5")
+    assert tf.train.latest_checkpoint(str(tmp_path)) == prefix
+    assert (tmp_path / "checkpoint").read_text().splitlines() == [
+        'model_checkpoint_path: "eager.ckpt-5"', 'all_model_checkpoint_paths: "eager.ckpt-5"']
+    assert sorted(n for n, _ in tf.train.list_variables(prefix)) == sorted(
+        module.variables_by_name)
     with tf.Graph().as_default():
         feeds = _placeholders(args)
         outputs = builder(*feeds)
