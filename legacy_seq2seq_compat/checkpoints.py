@@ -803,7 +803,8 @@ def assign_from_checkpoint(path: Union[str, os.PathLike], variables: Mapping, *,
 
     Args:
       path: Checkpoint prefix or directory (see `resolve_checkpoint`).
-      variables: {TF 1.15 checkpoint name: tf.Variable}.
+      variables: {TF 1.15 checkpoint name: tf.Variable, or the list of a
+        partitioned variable's parts}.
       allow_unexpected: Ignore checkpoint variables that nothing restores.
 
     Returns:
@@ -828,7 +829,14 @@ def assign_from_checkpoint(path: Union[str, os.PathLike], variables: Mapping, *,
     restored = {name: conversion.sources[name] for name in matched}
     values = {name: _read(reader, restored[name]) for name in matched}  # read all, then assign
     for name, value in values.items():
-        wanted[name].value.assign(value)
+        target = wanted[name].value
+        if not isinstance(target, list):
+            target.assign(value)
+            continue
+        for part in target:  # a partitioned variable: each part gets its slice
+            info = _slice_info(part)
+            index = tuple(slice(o, o + n) for o, n in zip(info.var_offset, info.var_shape))
+            part.assign(value[index])
     return restored
 
 

@@ -103,6 +103,17 @@ class TF1Module(tf.Module):
         """{TF1 checkpoint name (no ':0'): tf.Variable}, in creation order (a copy)."""
         return dict(self._variables_by_name)
 
+    def _checkpoint_view(self) -> dict:
+        """{checkpoint name: variable}; the parts of a partitioned variable under its name."""
+        view: dict = {}
+        for name, variable in self._variables_by_name.items():
+            info = getattr(variable, "_save_slice_info", None)  # set by get_variable
+            if info is None:
+                view[name] = variable
+            else:
+                view.setdefault(info.full_name, []).append(variable)
+        return view
+
     def _create_or_reuse(self, next_creator: Callable[..., Any], **kwargs: Any) -> Any:
         """Variable creator: one eager variable per TF1 name, shared by every trace."""
         name = _variable_key(kwargs.get("name") or "Variable")
@@ -235,7 +246,7 @@ class TF1Module(tf.Module):
         """
         self._require_variables("load_tf1_checkpoint")
         return checkpoints.assign_from_checkpoint(
-            path, self._variables_by_name, allow_unexpected=allow_unexpected)
+            path, self._checkpoint_view(), allow_unexpected=allow_unexpected)
 
     def save_tf1_checkpoint(self, path: Union[str, os.PathLike],
                             global_step: Optional[int] = None) -> str:
@@ -259,11 +270,18 @@ class TF1Module(tf.Module):
         if not tf.executing_eagerly():
             raise RuntimeError("save_tf1_checkpoint runs in eager mode, not inside tf.function.")
         prefix = os.fspath(path) + ("" if global_step is None else f"-{int(global_step)}")
-        names = list(self._variables_by_name)
+        names, slices, values = [], [], []
+        for name, value in self._checkpoint_view().items():
+            for part in value if isinstance(value, list) else [value]:
+                info = getattr(part, "_save_slice_info", None)
+                names.append(name)
+                slices.append(info.spec if info else "")
+                values.append(part.read_value())
         # What tf.compat.v1.train.Saver writes, without its eager-mode deprecation warning:
-        # one V2 bundle under the TF1 names, and the directory's 'checkpoint' state file.
-        tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=[""] * len(names),
-                          tensors=[self._variables_by_name[n].read_value() for n in names])
+        # one V2 bundle under the TF1 names (a partitioned variable as one sliced tensor),
+        # and the directory's 'checkpoint' state file.
+        tf.raw_ops.SaveV2(prefix=prefix, tensor_names=names, shape_and_slices=slices,
+                          tensors=values)
         _record_checkpoint(prefix)
         return prefix
 

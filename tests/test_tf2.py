@@ -489,3 +489,35 @@ def test_changed_variable_shape_between_traces_is_an_error():
 def test_direct_eager_call_points_to_the_adapter():
     with pytest.raises(RuntimeError, match=r"eager mode\..*tf2\.TF1Module"):
         legacy_seq2seq.rnn_decoder([tf.zeros([2, 3])], tf.zeros([2, 4]), rnn_cell.GRUCell(4))
+
+
+def _sharded_lstm(inputs):
+    cell = rnn_cell.LSTMCell(4, num_unit_shards=2, num_proj=3, use_peepholes=True)
+    return rnn.static_rnn(cell, inputs, dtype=tf.float32)
+
+
+def test_partitioned_variables_load_and_save_as_one_tensor(tmp_path):
+    args = (_floats(np.random.RandomState(0), 3, 2),)
+    names, _, graph_out, _, weights = _graph_reference(_sharded_lstm, args, seed=5)
+    assert "rnn/lstm_cell/kernel/part_1" in names
+    with tf.Graph().as_default():  # a TF1 checkpoint as Saver writes it: one sliced tensor
+        _sharded_lstm(*_placeholders(args))
+        with v1.Session() as sess:
+            for v in v1.global_variables():
+                v.load(weights[v.op.name], sess)
+            prefix = v1.train.Saver().save(sess, str(tmp_path / "tf1.ckpt"))
+    assert "rnn/lstm_cell/kernel" in dict(tf.train.list_variables(prefix))
+
+    module = tf2.TF1Module(_sharded_lstm)
+    module(*args)
+    assert list(module.variables_by_name) == names
+    assert "rnn/lstm_cell/kernel" in module.load_tf1_checkpoint(prefix)
+    for got, want in zip(tf.nest.flatten(module(*args)), graph_out):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, atol=1e-6)
+
+    saved = module.save_tf1_checkpoint(str(tmp_path / "eager.ckpt"))
+    assert dict(tf.train.list_variables(saved)) == dict(tf.train.list_variables(prefix))
+    reader = tf.train.load_checkpoint(saved)
+    original = tf.train.load_checkpoint(prefix)
+    for name, _ in tf.train.list_variables(prefix):
+        np.testing.assert_array_equal(reader.get_tensor(name), original.get_tensor(name))
