@@ -28,6 +28,7 @@ setup(
         "numpy",
         "absl-py",
         "tf-slim>=1.1",
+        "libcst>=1.0",
     ],
     extras_require={
         # tf_keras is used only by tests that compare with its legacy cells,

@@ -5,6 +5,8 @@ Sub-commands:
                                 run an unmodified TF 1.x script on TF 2.x
   ckpt inspect PATH             list a TF1 checkpoint's variables, naming era and model
   ckpt convert IN OUT           rename an old (TF 0.12 / 1.0) checkpoint to TF 1.15 names
+  migrate [--write] PATH...     rewrite tf.contrib / tf.nn.rnn_cell code to use this library
+                                (prints a diff; --write changes the files, keeping .bak)
 
 The same command line is reachable as `python -m legacy_seq2seq_compat ...`.
 Heavy modules are imported only by the sub-command that needs them, so
@@ -60,6 +62,35 @@ def _build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the name mapping, write nothing"
     )
     convert.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="rewrite tf.contrib.legacy_seq2seq / tf.contrib.rnn / tf.nn.rnn_cell code to use "
+             "legacy_seq2seq_compat and tf_slim",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Rewrite uses and imports of tf.contrib.legacy_seq2seq, tf.nn.seq2seq, "
+            "tf.contrib.rnn, tf.nn.rnn_cell (also as tf.compat.v1.nn.rnn_cell), the old deep\n"
+            "import paths (tensorflow.contrib.rnn.python.ops.core_rnn_cell, "
+            "tensorflow.models.rnn.*, ...) and tf.contrib.slim / layers / framework\n"
+            "to legacy_seq2seq_compat.legacy_seq2seq, .rnn_cell, .rnn, .decoders and tf_slim. "
+            "Untouched code keeps its exact\nformatting and comments; running it again "
+            "changes nothing more.\n\n"
+            "By default a unified diff is printed and no file is changed. With --write each "
+            "changed file is rewritten\nin place and its original bytes are kept in PATH.bak "
+            "(PATH.bak.1, PATH.bak.2, ... if that exists: no backup\nis ever overwritten).\n\n"
+            "What cannot be converted (tf.contrib.rnn.LSTMBlockCell, tf.contrib.seq2seq, "
+            "private names, a namespace\nused as a value, star imports, ...) is left as it is "
+            "and reported on stderr as PATH:LINE: REASON; a file\nthat cannot be parsed is "
+            "reported and never touched.\n\n"
+            "Exit status: 0 everything converted, 1 something reported, 2 usage error "
+            "(e.g. a missing PATH)."
+        ),
+    )
+    migrate.add_argument("paths", nargs="+", metavar="PATH",
+                         help="a Python file, or a directory to search for *.py files")
+    migrate.add_argument("--write", action="store_true",
+                         help="change the files in place, keeping each original as PATH.bak")
     return parser
 
 
@@ -78,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return runner.run_script(args.script, args.args,
                                  separate_layer_weights=args.separate_layer_weights)
+    if args.command == "migrate":
+        from legacy_seq2seq_compat import migrate
+
+        return migrate.migrate_paths(args.paths, write=args.write, out=sys.stdout,
+                                     err=sys.stderr)
     from legacy_seq2seq_compat import checkpoints
 
     if args.ckpt_command == "inspect":
