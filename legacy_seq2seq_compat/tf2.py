@@ -28,7 +28,10 @@ the same object back by name. So:
   checkpoints (`tf.compat.v1.train.Saver` format), of any naming era.
 
 Python code inside the function (a `loop_function`, a user cell) runs while a
-signature is traced, not at every call, as with `tf.function`. Graph
+signature is traced, not at every call, as with `tf.function`. Our cells may be
+made outside the function and shared; tf_keras's legacy cells
+(``tf.compat.v1.nn.rnn_cell`` with ``TF_USE_LEGACY_KERAS=1``) must be made
+inside it, since tf_keras refuses a layer made eagerly and called in a graph. Graph
 collections (e.g. `decoders.ATTENTION_WEIGHTS_COLLECTION`) live only during a
 trace: return what you need from the function instead.
 """

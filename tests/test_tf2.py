@@ -7,6 +7,11 @@ the graph's TF1 checkpoint.
 """
 
 
+import json
+import os
+import subprocess
+import sys
+
 import ckpt_fixtures
 import numpy as np
 import pytest
@@ -521,3 +526,56 @@ def test_partitioned_variables_load_and_save_as_one_tensor(tmp_path):
     original = tf.train.load_checkpoint(prefix)
     for name, _ in tf.train.list_variables(prefix):
         np.testing.assert_array_equal(reader.get_tensor(name), original.get_tensor(name))
+
+
+_TF_KERAS_SCRIPT = r'''
+import json, sys
+import numpy as np
+import tensorflow as tf
+from legacy_seq2seq_compat import legacy_seq2seq, tf2
+
+cells = tf.compat.v1.nn.rnn_cell
+
+
+def build(enc, dec):
+    # tf_keras refuses a layer made in eager mode and called in a graph: make it here.
+    cell = cells.MultiRNNCell([cells.GRUCell(6), cells.BasicLSTMCell(6)])
+    return legacy_seq2seq.embedding_attention_seq2seq(enc, dec, cell, 10, 10, 5)[0]
+
+
+enc, dec = json.loads(sys.argv[1])
+module = tf2.TF1Module(build)
+module([np.array(x, np.int32) for x in enc], [np.array(x, np.int32) for x in dec])
+rng = np.random.RandomState(0)
+for variable in module.variables_by_name.values():
+    variable.assign(rng.uniform(-0.5, 0.5, variable.shape).astype(np.float32))
+outputs = module([np.array(x, np.int32) for x in enc], [np.array(x, np.int32) for x in dec])
+print(json.dumps({"names": list(module.variables_by_name),
+                  "outputs": [o.numpy().tolist() for o in outputs]}))
+'''
+
+
+def test_tf_keras_legacy_cells_run_in_a_module_like_ours():
+    pytest.importorskip("tf_keras")
+    rng = np.random.RandomState(3)
+    enc, dec = _ids(rng, 10, 4), _ids(rng, 10, 3)
+    env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-c", _TF_KERAS_SCRIPT,
+         json.dumps([[x.tolist() for x in enc], [x.tolist() for x in dec]])],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    theirs = json.loads(result.stdout.strip().splitlines()[-1])
+
+    def build(e, d):
+        cell = rnn_cell.MultiRNNCell([rnn_cell.GRUCell(6), rnn_cell.BasicLSTMCell(6)])
+        return legacy_seq2seq.embedding_attention_seq2seq(e, d, cell, 10, 10, 5)[0]
+
+    module = tf2.TF1Module(build)
+    module(enc, dec)
+    assert list(module.variables_by_name) == theirs["names"]
+    weights = np.random.RandomState(0)
+    for variable in module.variables_by_name.values():
+        variable.assign(weights.uniform(-0.5, 0.5, variable.shape).astype(np.float32))
+    for got, want in zip(module(enc, dec), theirs["outputs"]):
+        np.testing.assert_allclose(got.numpy(), np.array(want, np.float32), atol=1e-5)
