@@ -118,8 +118,10 @@ def graph_decoded(trained):
 
 def test_decoder_output_is_what_a_person_can_judge(graph_decoded):
     decoded, _ = graph_decoded
-    # The model learned to reverse: at least the first string comes back reversed.
-    assert decoded.startswith("[[6, 5, 4, 3, 2], ")
+    # The model learned to reverse [2, 3, 4, 5, 6] and [9, 7, 5, 3, 8], mostly.
+    truth = [6, 5, 4, 3, 2, 8, 3, 5, 7, 9]
+    digits = [int(d) for d in re.findall(r"\d", decoded)]
+    assert sum(a == b for a, b in zip(digits, truth)) >= 7, decoded
 
 
 @pytest.mark.parametrize("script", ["decode_eager.py", "decode_keras.py"])
