@@ -5,7 +5,8 @@ Sub-commands:
                                 run an unmodified TF 1.x script on TF 2.x
   ckpt inspect PATH             list a TF1 checkpoint's variables, naming era and model
   ckpt convert IN OUT           rename an old (TF 0.12 / 1.0) checkpoint to TF 1.15 names
-  migrate [--write] PATH...     rewrite tf.contrib / tf.nn.rnn_cell code to use this library
+  migrate [--write] [--compat-v1] PATH...
+                                rewrite tf.contrib / tf.nn.rnn_cell code to use this library
                                 (prints a diff; --write changes the files, keeping .bak)
 
 The same command line is reachable as `python -m legacy_seq2seq_compat ...`.
@@ -91,6 +92,10 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="a Python file, or a directory to search for *.py files")
     migrate.add_argument("--write", action="store_true",
                          help="change the files in place, keeping each original as PATH.bak")
+    migrate.add_argument("--compat-v1", action="store_true",
+                         help="also switch `import tensorflow as tf` to `import "
+                              "tensorflow.compat.v1 as tf` + `tf.disable_v2_behavior()`, "
+                              "so TF 1.x's core API runs on TF 2.x")
     return parser
 
 
@@ -113,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from legacy_seq2seq_compat import migrate
 
         return migrate.migrate_paths(args.paths, write=args.write, out=sys.stdout,
-                                     err=sys.stderr)
+                                     err=sys.stderr, compat_v1=args.compat_v1)
     from legacy_seq2seq_compat import checkpoints
 
     if args.ckpt_command == "inspect":

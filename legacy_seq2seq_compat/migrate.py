@@ -64,6 +64,12 @@ A file libcst cannot parse (a syntax error, Python 2's ``print "x"``, bytes
 that are not valid in its encoding) is reported as ``path:line: cannot parse:
 ...`` and never touched.
 
+With ``compat_v1=True`` (``--compat-v1``) the core API is switched as well:
+every top-level ``import tensorflow as tf`` becomes ``import
+tensorflow.compat.v1 as tf``, and ``tf.disable_v2_behavior()`` follows the
+import block, so a TF 1.x script runs on plain TF 2.x (the official first
+migration step; an import without alias or inside a function is left alone).
+
 Running the rewrite on its own output changes nothing and reports the same
 items (their line numbers may move by the lines of imports it added).
 
@@ -1091,12 +1097,74 @@ def _parse_failure(path: str, error: Exception, data: Union[str, bytes]) -> Repo
     return Report(path, line, f"cannot parse: {error}")
 
 
-def migrate_source(code: str, path: str = "<string>") -> MigrationResult:
+# -- the optional switch of the core API to tf.compat.v1 ------------------------------------
+
+_DISABLE_V2 = "disable_v2_behavior"
+
+
+def _is_import_line(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
+
+
+def _to_compat_v1(module: cst.Module) -> cst.Module:
+    """Switches ``import tensorflow as X`` to TF 1.x's API with ``X.disable_v2_behavior()``.
+
+    Only top-level imports with an alias are switched; the call goes right
+    after the first block of top-level imports that holds one (so later
+    imports are not pushed below code), once per alias.
+    """
+    body = list(module.body)
+    switched: list[str] = []
+    for index, statement in enumerate(body):
+        if not _is_import_line(statement):
+            continue
+        smalls = []
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                names = []
+                for alias in small.names:
+                    if (alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                            and _dotted(alias.name) == "tensorflow"):
+                        alias = alias.with_changes(
+                            name=cst.parse_expression("tensorflow.compat.v1"))
+                        if alias.asname.name.value not in switched:
+                            switched.append(alias.asname.name.value)
+                    names.append(alias)
+                small = small.with_changes(names=names)
+            smalls.append(small)
+        body[index] = statement.with_changes(body=smalls)
+    if not switched:
+        return module
+    first = next(i for i, statement in enumerate(body) if _is_import_line(statement) and any(
+        isinstance(small, cst.Import) and any(
+            _dotted(alias.name) == "tensorflow.compat.v1" for alias in small.names)
+        for small in statement.body))
+    end = first
+    while end + 1 < len(body) and _is_import_line(body[end + 1]):
+        end += 1
+    calls = [cst.parse_statement(f"{name}.{_DISABLE_V2}()\n") for name in switched]
+    if end + 1 < len(body):
+        # A blank line before the next statement, as the import block had.
+        calls[-1] = calls[-1].with_changes(leading_lines=[])
+        body[end + 1] = body[end + 1].with_changes(
+            leading_lines=[cst.EmptyLine()] + list(body[end + 1].leading_lines)
+            if not body[end + 1].leading_lines else body[end + 1].leading_lines)
+    calls[0] = calls[0].with_changes(leading_lines=[cst.EmptyLine()])
+    return module.with_changes(body=body[:end + 1] + calls + body[end + 1:])
+
+
+def migrate_source(code: str, path: str = "<string>", *,
+                   compat_v1: bool = False) -> MigrationResult:
     """Migrates one Python source text.
 
     Args:
       code: the source text.
       path: the name used in the reports.
+      compat_v1: also switch the core API to TF 1.x's: every top-level
+        ``import tensorflow as tf`` becomes ``import tensorflow.compat.v1 as
+        tf`` followed, after the import block, by ``tf.disable_v2_behavior()``
+        (the official first migration step; ``--compat-v1``).
 
     Returns:
       A `MigrationResult`: the new text, and what was not converted. Source that
@@ -1115,17 +1183,17 @@ def migrate_source(code: str, path: str = "<string>") -> MigrationResult:
         module = cst.parse_module(code)
     except (cst.ParserSyntaxError, SyntaxError, UnicodeError) as error:
         return MigrationResult(code, [_parse_failure(path, error, code)], False, parsed=False)
-    new, reports = _migrate_module(module, path)
+    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path)
     return MigrationResult(new.code, reports, new.code != code)
 
 
-def _migrate_bytes(data: bytes, path: str) -> tuple[Optional[cst.Module], Optional[cst.Module],
-                                                     list[Report]]:
+def _migrate_bytes(data: bytes, path: str, compat_v1: bool = False
+                   ) -> tuple[Optional[cst.Module], Optional[cst.Module], list[Report]]:
     try:
         module = cst.parse_module(data)
     except (cst.ParserSyntaxError, SyntaxError, UnicodeError) as error:
         return None, None, [_parse_failure(path, error, data)]
-    new, reports = _migrate_module(module, path)
+    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path)
     return module, new, reports
 
 
@@ -1186,7 +1254,8 @@ def _diff(path: str, old: str, new: str) -> str:
 
 
 def migrate_paths(paths: Sequence[PathLike], write: bool = False,
-                  out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
+                  out: Optional[TextIO] = None, err: Optional[TextIO] = None, *,
+                  compat_v1: bool = False) -> int:
     """Migrates files and directories: prints a diff, or rewrites them with ``--write``.
 
     Args:
@@ -1196,6 +1265,8 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
         a unified diff of each changed file.
       out: where diffs go (default sys.stdout).
       err: where reports and messages go (default sys.stderr).
+      compat_v1: also switch ``import tensorflow as tf`` to TF 1.x's API (see
+        `migrate_source`).
 
     Returns:
       0 when everything was converted, 1 when something was reported, 2 when a
@@ -1215,9 +1286,10 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
         if not isinstance(given, (str, os.PathLike)):
             raise TypeError("migrate_paths: each path must be a str or os.PathLike, got "
                             f"{type(given).__name__}: {given!r:.80}")
-    if not isinstance(write, bool):
-        raise TypeError(f"migrate_paths: write must be a bool, got {type(write).__name__}: "
-                        f"{write!r:.80}")
+    for flag, value in (("write", write), ("compat_v1", compat_v1)):
+        if not isinstance(value, bool):
+            raise TypeError(f"migrate_paths: {flag} must be a bool, got "
+                            f"{type(value).__name__}: {value!r:.80}")
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     missing = [os.fspath(p) for p in paths if not os.path.exists(os.fspath(p))]
@@ -1230,7 +1302,7 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
     for path in iter_python_files(paths):
         with open(path, "rb") as handle:
             data = handle.read()
-        old, new, reports = _migrate_bytes(data, path)
+        old, new, reports = _migrate_bytes(data, path, compat_v1)
         for report in reports:
             print(report, file=err)
         if reports:

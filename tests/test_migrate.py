@@ -654,24 +654,25 @@ def _plain_python(args, cwd):
 
 
 def test_migrated_fixture_projects_run_on_plain_tensorflow(tmp_path):
-    """The guide's step 2 on the TF 1.x fixture projects: compat.v1 import, then migrate."""
+    """The guide's step 2 on the TF 1.x fixture projects: migrate --write --compat-v1."""
     import shutil
 
     projects = tmp_path / "projects"
     shutil.copytree(_FIXTURES, projects)
-    for path in sorted(projects.rglob("*.py")):
-        text = path.read_text()
-        if "import tensorflow as tf\n" in text:
-            path.write_text(text.replace("import tensorflow as tf\n", _COMPAT_IMPORT, 1))
     out, err = io.StringIO(), io.StringIO()
-    assert migrate_paths([str(projects)], write=True, out=out, err=err) == 0, err.getvalue()
+    assert migrate_paths([str(projects)], write=True, out=out, err=err,
+                         compat_v1=True) == 0, err.getvalue()
     # Only the "migrated" notes, no report of anything left unconverted.
     assert all(": migrated (original kept in " in line for line in err.getvalue().splitlines())
     for path in sorted(projects.rglob("*.py")):
         text = path.read_text()
         assert "contrib" not in text and "nn.rnn_cell" not in text, path
+        if "import tensorflow" in text:
+            assert "import tensorflow.compat.v1 as tf\n" in text, path
+            assert "\ntf.disable_v2_behavior()\n" in text, path
     assert sorted(p.name for p in projects.rglob("*.py.bak")) == [
-        "chatbot.py.bak", "model.py.bak", "seq2seq_model.py.bak"]
+        "chatbot.py.bak", "data_utils.py.bak", "model.py.bak", "sample.py.bak",
+        "seq2seq_model.py.bak", "train.py.bak", "translate.py.bak"]
 
     run = tmp_path / "run"
     run.mkdir()
@@ -691,3 +692,47 @@ def test_migrated_fixture_projects_run_on_plain_tensorflow(tmp_path):
                                "--batch_size=16", "--num_samples=8", "--max_train_steps=20",
                                "--steps_per_checkpoint=20"], run)
     assert "perplexity" in translate
+
+
+@pytest.mark.parametrize("before, after", [
+    ("import tensorflow as tf\n", _COMPAT_IMPORT),
+    # The call goes after the import block, once per alias; other aliases are kept.
+    ('"""Doc."""\nfrom __future__ import print_function\nimport numpy as np, tensorflow as tf'
+     '  # both\nimport os\nx = tf.constant(1)\n',
+     '"""Doc."""\nfrom __future__ import print_function\nimport numpy as np, '
+     'tensorflow.compat.v1 as tf  # both\nimport os\n\ntf.disable_v2_behavior()\n\n'
+     'x = tf.constant(1)\n'),
+    ("import tensorflow as T\n\n\ndef f():\n    return T.placeholder(T.float32)\n",
+     "import tensorflow.compat.v1 as T\n\nT.disable_v2_behavior()\n\n\ndef f():\n"
+     "    return T.placeholder(T.float32)\n"),
+    # Left alone: no alias, compat.v1 already, a function-local import.
+    ("import tensorflow\nx = tensorflow.constant(1)\n",
+     "import tensorflow\nx = tensorflow.constant(1)\n"),
+    ("import tensorflow.compat.v1 as tf\n", "import tensorflow.compat.v1 as tf\n"),
+    ("def f():\n    import tensorflow as tf\n    return tf\n",
+     "def f():\n    import tensorflow as tf\n    return tf\n"),
+])
+def test_compat_v1_switches_the_core_api(before, after):
+    result = migrate_source(before, "m.py", compat_v1=True)
+    assert result.code == after
+    assert result.reports == []
+    assert migrate_source(after, "m.py", compat_v1=True).code == after  # idempotent
+    assert migrate_source(before, "m.py").code == before  # off by default
+
+
+def test_compat_v1_together_with_the_rewrite():
+    before = "import tensorflow as tf\ncell = tf.contrib.rnn.GRUCell(4)\n"
+    assert migrate_source(before, "m.py", compat_v1=True).code == (
+        "import tensorflow.compat.v1 as tf\nfrom legacy_seq2seq_compat import rnn_cell\n\n"
+        "tf.disable_v2_behavior()\n\ncell = rnn_cell.GRUCell(4)\n")
+
+
+def test_compat_v1_flag_on_the_command_line(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("import tensorflow as tf\n")
+    status, out, _ = _run(["migrate", "--compat-v1", str(script)])
+    assert status == 0
+    assert "+import tensorflow.compat.v1 as tf\n" in out and "+tf.disable_v2_behavior()\n" in out
+    assert script.read_text() == "import tensorflow as tf\n"
+    with pytest.raises(TypeError, match="compat_v1 must be a bool, got str"):
+        migrate_paths([str(script)], compat_v1="yes")

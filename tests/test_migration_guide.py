@@ -64,6 +64,9 @@ def test_step2_before_becomes_after_exactly():
         "import tensorflow as tf\n", "import tensorflow.compat.v1 as tf\n\n"
         "tf.disable_v2_behavior()\n", 1)
     assert "contrib" not in result.code
+    # --compat-v1 makes both changes of step 2, from step 0's script itself.
+    both = migrate.migrate_source(EXAMPLES["train.py"], "train.py", compat_v1=True)
+    assert both.code == EXAMPLES["train_tf2.py"] and both.reports == []
 
 
 def test_step2_import_forms_and_report():
