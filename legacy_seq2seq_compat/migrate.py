@@ -977,20 +977,26 @@ class _Rewriter(cst.CSTTransformer):
                 lsc = []
         return out + _needed_statements([n for n in needed if not n[1]] + lsc)
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
-                                  updated: cst.SimpleStatementLine) -> Any:
+    def _rewrite_imports(self, original: Sequence[cst.BaseSmallStatement],
+                         updated: Sequence[cst.BaseSmallStatement], merge: bool) -> tuple:
+        """(new small statements, whether any import changed) of one statement line."""
         body: list[cst.BaseSmallStatement] = []
         changed = False
-        for source, small in zip(original.body, updated.body):
+        for source, small in zip(original, updated):
             if isinstance(source, (cst.Import, cst.ImportFrom)):
                 replaced = self._split_import(source)
-                if source is self.merge_into:
+                if merge and source is self.merge_into:
                     replaced = self._with_needed([source] if replaced is None else replaced)
                 if replaced is not None:
                     body += replaced
                     changed = True
                     continue
             body.append(small)
+        return body, changed
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
+                                  updated: cst.SimpleStatementLine) -> Any:
+        body, changed = self._rewrite_imports(original.body, updated.body, merge=True)
         if original is self.anchor and not self.placed:
             body = self._with_needed(body)
             changed = True
@@ -1009,16 +1015,7 @@ class _Rewriter(cst.CSTTransformer):
 
     def leave_SimpleStatementSuite(self, original: cst.SimpleStatementSuite,
                                    updated: cst.SimpleStatementSuite) -> Any:
-        body: list[cst.BaseSmallStatement] = []
-        changed = False
-        for source, small in zip(original.body, updated.body):
-            if isinstance(source, (cst.Import, cst.ImportFrom)):
-                replaced = self._split_import(source)
-                if replaced is not None:
-                    body += replaced
-                    changed = True
-                    continue
-            body.append(small)
+        body, changed = self._rewrite_imports(original.body, updated.body, merge=False)
         if not changed:
             return updated
         return updated.with_changes(body=_semicolons(body or [cst.Pass()]))
