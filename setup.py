@@ -33,8 +33,9 @@ setup(
     extras_require={
         # tf_keras is used only by tests that compare with its legacy cells,
         # always in a subprocess with TF_USE_LEGACY_KERAS=1.
-        # matplotlib and tqdm too, so that CI also covers the demo's heatmap and progress bar.
-        "test": ["pytest>=7", "tf-keras", "ruff", "matplotlib", "tqdm"],
+        # matplotlib and tqdm too, so that CI also covers the demo's heatmap and progress bar;
+        # pytest-xdist runs the suite on both cores (-n 2).
+        "test": ["pytest>=7", "pytest-xdist", "tf-keras", "ruff", "matplotlib", "tqdm"],
         "demo": ["matplotlib", "tqdm"],
     },
     entry_points={
