@@ -93,6 +93,7 @@ __all__ = [
     "restore_checkpoint",
     "run_convert",
     "run_inspect",
+    "write_state_file",
 ]
 
 ERA_0_12 = "0.12"
@@ -586,10 +587,28 @@ def convert_checkpoint(src: Union[str, os.PathLike], dst: Union[str, os.PathLike
     if os.path.exists(state_file) or _same_path(out_dir, os.path.dirname(src_prefix)):
         state_file = None  # never touch (or add) the state file next to IN
     else:
-        quoted = json.dumps(os.path.basename(dst), ensure_ascii=False)
-        with open(state_file, "w", encoding="utf-8") as f:
-            f.write(f"model_checkpoint_path: {quoted}\nall_model_checkpoint_paths: {quoted}\n")
+        write_state_file(out_dir, [os.path.basename(dst)])
     return ConversionReport(src_prefix, dst, conversion, state_file)
+
+
+def write_state_file(directory: str, paths: Sequence[str]) -> str:
+    """Writes the ``checkpoint`` state file that `tf.train.latest_checkpoint` reads.
+
+    Args:
+      directory: The folder of the checkpoints.
+      paths: Checkpoint prefixes, oldest first, relative to `directory`; the
+        last one is the latest.
+
+    Returns:
+      The path of the state file.
+    """
+    quoted = [json.dumps(path, ensure_ascii=False) for path in paths]
+    lines = [f"model_checkpoint_path: {quoted[-1]}"]
+    lines += [f"all_model_checkpoint_paths: {path}" for path in quoted]
+    state_file = os.path.join(directory, "checkpoint")
+    with open(state_file, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return state_file
 
 
 # -- restoring into a graph ------------------------------------------------------------

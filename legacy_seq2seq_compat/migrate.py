@@ -156,13 +156,8 @@ _MODULES = {
     "tensorflow.models.rnn.rnn": _TF0_RNN,
     contrib._TF0_OPS_SEQ2SEQ: _SEQ2SEQ,
 }
-# Kinds whose module has exactly one counterpart here: (key of the new module, its import path).
-_ONE_MODULE = {
-    _SEQ2SEQ: ("legacy_seq2seq", "legacy_seq2seq_compat.legacy_seq2seq"),
-    _CELLS: ("rnn_cell", "legacy_seq2seq_compat.rnn_cell"),
-    _STATIC: ("rnn", "legacy_seq2seq_compat.rnn"),
-    _SLIM: ("tf_slim", "tf_slim"),
-}
+# Kinds whose module has exactly one counterpart here: the key of the new module (_TARGETS).
+_ONE_MODULE = {_SEQ2SEQ: "legacy_seq2seq", _CELLS: "rnn_cell", _STATIC: "rnn", _SLIM: "tf_slim"}
 # The new modules a rewritten use refers to: key -> import path.
 _TARGETS = {
     "legacy_seq2seq": "legacy_seq2seq_compat.legacy_seq2seq",
@@ -493,7 +488,7 @@ class _Analyzer(cst.CSTVisitor):
             if root_kind == "alias" and node is root:
                 use.action = "bare"
             elif kind in _ONE_MODULE:
-                use.action, use.key = "module", _ONE_MODULE[kind][0]
+                use.action, use.key = "module", _ONE_MODULE[kind]
             else:
                 use.reason = (f"{_display(name)} is used as a value; only uses of its members "
                               f"by name (such as {_display(name)}.NAME) are converted")
@@ -639,7 +634,8 @@ class _Plan:
                       kind: str, local: str) -> None:
         uses = [self._use_of(ref) for ref in self._references(statement, [local])]
         if kind in _ONE_MODULE:
-            key, target = _ONE_MODULE[kind]
+            key = _ONE_MODULE[kind]
+            target = _TARGETS[key]
 
             if all(use is not None and use.action in ("bare", "convert") for use in uses):
                 for use in uses:
@@ -1113,6 +1109,7 @@ def _to_compat_v1(module: cst.Module) -> cst.Module:
     """
     body = list(module.body)
     switched: list[str] = []
+    first: Optional[int] = None  # the first import line switched
     for index, statement in enumerate(body):
         if not _is_import_line(statement):
             continue
@@ -1125,29 +1122,23 @@ def _to_compat_v1(module: cst.Module) -> cst.Module:
                             and _dotted(alias.name) == "tensorflow"):
                         alias = alias.with_changes(
                             name=cst.parse_expression("tensorflow.compat.v1"))
+                        first = index if first is None else first
                         if alias.asname.name.value not in switched:
                             switched.append(alias.asname.name.value)
                     names.append(alias)
                 small = small.with_changes(names=names)
             smalls.append(small)
         body[index] = statement.with_changes(body=smalls)
-    if not switched:
+    if first is None:
         return module
-    first = next(i for i, statement in enumerate(body) if _is_import_line(statement) and any(
-        isinstance(small, cst.Import) and any(
-            _dotted(alias.name) == "tensorflow.compat.v1" for alias in small.names)
-        for small in statement.body))
     end = first
     while end + 1 < len(body) and _is_import_line(body[end + 1]):
         end += 1
     calls = [cst.parse_statement(f"{name}.{_DISABLE_V2}()\n") for name in switched]
-    if end + 1 < len(body):
-        # A blank line before the next statement, as the import block had.
-        calls[-1] = calls[-1].with_changes(leading_lines=[])
-        body[end + 1] = body[end + 1].with_changes(
-            leading_lines=[cst.EmptyLine()] + list(body[end + 1].leading_lines)
-            if not body[end + 1].leading_lines else body[end + 1].leading_lines)
     calls[0] = calls[0].with_changes(leading_lines=[cst.EmptyLine()])
+    if end + 1 < len(body) and not body[end + 1].leading_lines:
+        # A blank line before the next statement, as after the import block.
+        body[end + 1] = body[end + 1].with_changes(leading_lines=[cst.EmptyLine()])
     return module.with_changes(body=body[:end + 1] + calls + body[end + 1:])
 
 

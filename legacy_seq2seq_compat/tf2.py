@@ -52,7 +52,7 @@ __all__ = ["TF1Module"]
 
 
 def _is_tensor_leaf(value: Any) -> bool:
-    return isinstance(value, (tf.Tensor, np.ndarray)) or tf.is_tensor(value)
+    return isinstance(value, np.ndarray) or tf.is_tensor(value)
 
 
 def _static_key(value: Any) -> Any:
@@ -190,18 +190,20 @@ class TF1Module(tf.Module):
         tensor_positions = [i for i, leaf in enumerate(leaves) if _is_tensor_leaf(leaf)]
         tensors = [tf.convert_to_tensor(leaves[i]) for i in tensor_positions]
         specs = [self._spec(t) for t in tensors]
+        # The non-tensor arguments, with None where a tensor goes: part of the key, and
+        # all a trace keeps of this call (not its tensors).
+        statics = list(leaves)
+        for i in tensor_positions:
+            statics[i] = None
         key = (
             repr(tf.nest.map_structure(lambda _: None, structure)),
             tuple(tensor_positions),
             tuple((tuple(s.shape.as_list()) if s.shape.rank is not None else None, s.dtype)
                   for s in specs),
-            tuple(_static_key(leaf) for i, leaf in enumerate(leaves)
-                  if i not in set(tensor_positions)),
+            tuple(_static_key(leaf) for leaf in statics),
         )
         function = self._traces.get(key)
         if function is None:
-            # The trace keeps the non-tensor arguments, not this call's tensors.
-            statics = [None if i in tensor_positions else leaf for i, leaf in enumerate(leaves)]
             function = self._trace(structure, statics, tensor_positions, specs)
             self._traces.put(key, function, statics)
         return function(*tensors)
@@ -299,35 +301,26 @@ def _record_checkpoint(prefix: str) -> None:
     latest = os.path.relpath(os.path.abspath(prefix), directory)
     earlier = [os.path.relpath(os.path.join(directory, p), directory)
                for p in (state.all_model_checkpoint_paths if state else [])]
-    paths = [p for p in earlier if p != latest] + [latest]
-
-    def quoted(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    lines = [f"model_checkpoint_path: {quoted(latest)}"]
-    lines += [f"all_model_checkpoint_paths: {quoted(p)}" for p in paths]
-    with open(os.path.join(directory, "checkpoint"), "w", encoding="utf-8") as state_file:
-        state_file.write("\n".join(lines) + "\n")
+    checkpoints.write_state_file(directory, [p for p in earlier if p != latest] + [latest])
 
 
 class _TraceCache:
-    """{signature key: traced function}; also keeps the static arguments alive.
+    """{signature key: traced function}, with the static arguments of each trace.
 
     A plain object, so that tf.Module neither tracks the traced functions nor
     walks into them when it collects variables. Static arguments keyed by id
-    are kept referenced so that their id cannot be reused by another object.
+    stay referenced so that their id cannot be reused by another object.
     """
 
     def __init__(self) -> None:
-        self._functions: dict = {}
-        self._keep: list = []
+        self._entries: dict = {}
 
     def get(self, key: Any) -> Any:
-        return self._functions.get(key)
+        entry = self._entries.get(key)
+        return None if entry is None else entry[0]
 
     def put(self, key: Any, function: Any, statics: list) -> None:
-        self._functions[key] = function
-        self._keep.append(statics)
+        self._entries[key] = (function, statics)
 
     def __len__(self) -> int:
-        return len(self._functions)
+        return len(self._entries)
