@@ -715,7 +715,8 @@ def _graph_variables(var_list: Any) -> dict:
                             f"got {type(value).__name__}: {value!r}")
         for var in parts or [value]:
             info = _slice_info(var)
-            key = name or (info.full_name if info else var.op.name)
+            # var.name, not var.op.name: eager variables have no op.
+            key = name or (info.full_name if info else var.name.split(":")[0])
             dtype = var.dtype.base_dtype
             if info is None:
                 result[key] = _GraphVar(var, tuple(var.shape.as_list()), dtype)

@@ -108,14 +108,8 @@ class TF1Module(tf.Module):
 
     def _checkpoint_view(self) -> dict:
         """{checkpoint name: variable}; the parts of a partitioned variable under its name."""
-        view: dict = {}
-        for name, variable in self._variables_by_name.items():
-            info = getattr(variable, "_save_slice_info", None)  # set by get_variable
-            if info is None:
-                view[name] = variable
-            else:
-                view.setdefault(info.full_name, []).append(variable)
-        return view
+        grouped = checkpoints._graph_variables(list(self._variables_by_name.values()))
+        return {name: entry.value for name, entry in grouped.items()}
 
     def _create_or_reuse(self, next_creator: Callable[..., Any], **kwargs: Any) -> Any:
         """Variable creator: one eager variable per TF1 name, shared by every trace."""
