@@ -2,9 +2,10 @@
 
 The package top level offers the 13 functions of `tf.contrib.legacy_seq2seq`
 (also available as the module `legacy_seq2seq_compat.legacy_seq2seq`), the
-cells in `rnn_cell`, the static RNN helpers in `rnn`, TF1 checkpoint tools in
-`checkpoints`, numpy converters of GRU / LSTM cell weights to and from Keras 3
-layer weights in `keras_weights`, `tf2.TF1Module` to run all of it in TF2
+cells in `rnn_cell`, the static RNN helpers in `rnn`, the switches of the
+fast graph builders in `fastpath`, TF1 checkpoint tools in `checkpoints`,
+numpy converters of GRU / LSTM cell weights to and from Keras 3 layer
+weights in `keras_weights`, `tf2.TF1Module` to run all of it in TF2
 eager mode and `tf.function` with TF1 variable names, and `install()`, which
 makes `from tensorflow.contrib import legacy_seq2seq, rnn` work.
 
@@ -17,6 +18,7 @@ from legacy_seq2seq_compat import (
     buckets,
     checkpoints,
     decoders,
+    fastpath,
     keras_weights,
     legacy_seq2seq,
     losses,
@@ -49,6 +51,7 @@ __all__ = [
     "buckets",
     "checkpoints",
     "decoders",
+    "fastpath",
     "keras_weights",
     "legacy_seq2seq",
     "losses",

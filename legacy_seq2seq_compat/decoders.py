@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import _checks
+from legacy_seq2seq_compat import _checks, fastpath
 from legacy_seq2seq_compat.rnn_cell import Linear
 
 _v1 = tf.compat.v1
@@ -78,6 +78,8 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
             embedded = tf.stop_gradient(embedded)
         return embedded
 
+    # Lets the attention decoder's fast path do the same inside its loop.
+    loop_function._argmax_feedback = (embedding, output_projection, update_embedding)
     return loop_function
 
 
@@ -234,7 +236,9 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
             reads = []
             for head in range(num_heads):
                 with _v1.variable_scope(f"Attention_{head}"):
-                    y = Linear(query, attn_size, True)(query)
+                    linear = Linear(query, attn_size, True)
+                    linears.setdefault(("query", head), linear)
+                    y = linear(query)
                     y = tf.cast(tf.reshape(y, [-1, 1, 1, attn_size]), dtype)
                     scores = tf.reduce_sum(
                         attn_vectors[head] * tf.tanh(hidden_features[head] + y), [2, 3])
@@ -246,6 +250,8 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
                     reads.append(tf.reshape(read, [-1, attn_size]))
             return reads
 
+        # The Linear layers of the first step, for the fast path of the rest.
+        linears: dict = {}
         outputs = []
         prev = None
         zeros_shape = tf.stack([batch_size, attn_size])
@@ -258,6 +264,18 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
         for i, inp in enumerate(decoder_inputs):
             if i > 0:
                 _v1.get_variable_scope().reuse_variables()
+            if i == 1:
+                parts = fastpath.AttentionParts(
+                    linears["merge"], [linears[("query", h)] for h in range(num_heads)],
+                    linears["project"], hidden, hidden_features,
+                    attn_vectors, attn_length, attn_size)
+                tail = fastpath.attention_decoder_tail(
+                    cell, decoder_inputs[1:], state, attns, outputs[0], parts, loop_function,
+                    ATTENTION_WEIGHTS_COLLECTION)
+                if tail is not None:
+                    outputs.extend(tail[0])
+                    state = tail[1]
+                    break
             if loop_function is not None and prev is not None:
                 with _v1.variable_scope("loop_function", reuse=True):
                     inp = loop_function(prev, i)
@@ -265,7 +283,9 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
             if input_size is None:
                 raise ValueError(f"Could not infer input size from input: {inp.name}")
             merged = [tf.cast(t, dtype) for t in [inp] + attns]
-            x = Linear(merged, input_size, True)(merged)
+            merge = Linear(merged, input_size, True)
+            linears.setdefault("merge", merge)
+            x = merge(merged)
             cell_output, state = cell(x, state)
             if i == 0 and initial_state_attention:
                 with _v1.variable_scope(_v1.get_variable_scope(), reuse=True):
@@ -274,7 +294,9 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
                 attns = attention(state)
             with _v1.variable_scope("AttnOutputProjection"):
                 projected = [tf.cast(cell_output, dtype)] + attns
-                output = Linear(projected, output_size, True)(projected)
+                project = Linear(projected, output_size, True)
+                linears.setdefault("project", project)
+                output = project(projected)
             if loop_function is not None:
                 prev = output
             outputs.append(output)
@@ -288,6 +310,13 @@ def _check_symbol_ids(values: Sequence[Any], name: str) -> None:
             raise TypeError(
                 f"`{name}[{i}]` must hold integer symbol ids (int32 or int64), got dtype "
                 f"{tf.as_dtype(dtype).name}. Embedding models take ids, not embeddings.")
+
+
+def _embed_steps(embedding: Any, ids: list) -> list:
+    """One lookup per step, or one lookup for all steps when they stack."""
+    if fastpath.is_stepwise() or len(ids) < 2 or not fastpath.stackable(ids, rank=1):
+        return [tf.nn.embedding_lookup(embedding, i) for i in ids]
+    return tf.unstack(tf.nn.embedding_lookup(embedding, tf.stack(ids)), num=len(ids))
 
 
 def embedding_rnn_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any, cell: Any,
@@ -387,7 +416,7 @@ def embedding_attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_sta
         loop_function = (extract_argmax_and_embed(embedding, output_projection,
                                                   update_embedding_for_previous)
                          if feed_previous else None)
-        embedded = [tf.nn.embedding_lookup(embedding, i) for i in decoder_inputs]
+        embedded = _embed_steps(embedding, decoder_inputs)
         return attention_decoder(embedded, initial_state, attention_states, cell,
                                  output_size=output_size, num_heads=num_heads,
                                  loop_function=loop_function,

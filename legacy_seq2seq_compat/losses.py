@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import _checks
+from legacy_seq2seq_compat import _checks, fastpath
 
 _v1 = tf.compat.v1
 
@@ -117,6 +117,12 @@ def sequence_loss_by_example(
     if softmax_loss_function is not None:
         call_loss = _loss_function_caller(softmax_loss_function)
     with _v1.name_scope(name, "sequence_loss_by_example", logits + targets + weights):
+        # All steps in one loss call when they can be concatenated (see fastpath).
+        log_perps = fastpath.batched_sequence_loss(logits, targets, weights, call_loss)
+        if log_perps is not None:
+            if average_across_timesteps:
+                log_perps /= fastpath.summed_weights(weights) + 1e-12
+            return log_perps
         weighted = []
         for step, (logit, target, weight) in enumerate(zip(logits, targets, weights)):
             if call_loss is None:

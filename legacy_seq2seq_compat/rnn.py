@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import _checks, rnn_cell
+from legacy_seq2seq_compat import _checks, fastpath, rnn_cell
 
 _v1 = tf.compat.v1
 
@@ -253,6 +253,12 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
         for time, step_input in enumerate(inputs):
             if time > 0:
                 varscope.reuse_variables()
+            if time == 1 and sequence_length is None:
+                # Step 0 created the variables; a known cell runs the rest in loops.
+                tail = fastpath.static_rnn_tail(cell, inputs[1:], state, outputs[0])
+                if tail is not None:
+                    outputs.extend(tail[0])
+                    return outputs, tail[1]
 
             def call_cell(step_input: Any = step_input, state: Any = state) -> tuple:
                 return cell(step_input, state)

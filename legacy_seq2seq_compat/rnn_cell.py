@@ -1300,6 +1300,10 @@ class EmbeddingWrapper(_ContribWrapper):
         self._embedding_size = embedding_size
         self._initializer = initializer
 
+    def _reset_binding(self) -> None:
+        super()._reset_binding()
+        self._embedding = None
+
     def _check_inputs(self, inputs: Any) -> None:
         dtype = tf.as_dtype(inputs.dtype)
         if not dtype.is_integer:
@@ -1319,6 +1323,8 @@ class EmbeddingWrapper(_ContribWrapper):
                 "embedding", [self._embedding_classes, self._embedding_size],
                 initializer=initializer, dtype=first_state.dtype)
             embedded = tf.nn.embedding_lookup(embedding, tf.reshape(inputs, [-1]))
+        # static_rnn's fast path looks up all later steps at once.
+        self._embedding = embedding
         return self._cell(embedded, state)
 
 

@@ -1,0 +1,812 @@
+"""Fast graph builders: the same models, built and run with far fewer ops.
+
+TF 1.15 builds one copy of the cell per time step, per bucket, and the
+gradients of each copy; that is what makes bucketed legacy models slow to
+build. When the cells are this library's own GRUCell or BasicLSTMCell (tanh
+activation, float32) or a MultiRNNCell of them, optionally inside an
+EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder), and no user
+code has to run at every step, `static_rnn` and `attention_decoder` take
+over after the first step:
+
+* the first step is built exactly as before, so every variable is created by
+  the cell itself, with the same name, shape, initializer and order;
+* each later step is one call of a step function traced once (shared by all
+  buckets and by the layers of the same size), whose gradient is also built
+  once; the runtime inlines the calls, so it still runs the unrolled graph;
+* the input half of each kernel is applied to all steps in one matmul before
+  the steps, and the decoder's output projection to all steps after them;
+* the step maths carry hand-written gradients, free of the shape ops TF adds
+  for operands of unknown batch size.
+
+`sequence_loss_by_example` computes the default cross-entropy of all steps
+in one op. A user `softmax_loss_function` is called once per step, as in TF
+1.15, unless `batch_loss_functions()` asks for one call for all steps.
+
+The numbers are those of the step-by-step graph up to float rounding (within
+1e-5; tests/test_baseline_numbers.py pins them against the baseline
+revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
+``[x, h] @ W``. Op names inside the steps differ from TF 1.15's; the
+attention distributions keep theirs. A user `loop_function` (other than the
+argmax feedback of the embedding decoders), a user or other cell,
+`sequence_length`, nested inputs or a dtype other than float32 keep the
+step-by-step path.
+
+`stepwise()` (or the environment variable ``LEGACY_SEQ2SEQ_COMPAT_STEPWISE=1``)
+turns the fast paths off, e.g. to compare graphs op by op with TF 1.15;
+``LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1`` turns `batch_loss_functions`
+on for a whole process (e.g. an unmodified script run by
+``legacy-seq2seq-compat run``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import weakref
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+import tensorflow as tf
+
+from legacy_seq2seq_compat import rnn_cell
+
+_v1 = tf.compat.v1
+
+__all__ = ["stepwise", "is_stepwise", "batch_loss_functions"]
+
+STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
+
+BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
+
+_settings = {
+    "stepwise": os.environ.get(STEPWISE_ENV, "") not in ("", "0"),
+    "batch_loss_functions": os.environ.get(BATCH_LOSS_ENV, "") not in ("", "0"),
+}
+
+
+def is_stepwise() -> bool:
+    """Whether the fast paths are off (graphs are built step by step, as in TF 1.15)."""
+    return _settings["stepwise"]
+
+
+@contextlib.contextmanager
+def _setting(name: str, enabled: bool) -> Iterator[None]:
+    if not isinstance(enabled, bool):
+        raise TypeError(f"`enabled` must be a Python bool, got {enabled!r}.")
+    previous = _settings[name]
+    _settings[name] = enabled
+    try:
+        yield
+    finally:
+        _settings[name] = previous
+
+
+def stepwise(enabled: bool = True) -> contextlib.AbstractContextManager:
+    """Context manager: build graphs step by step (no fast paths) inside it.
+
+    Args:
+      enabled: True to turn the fast paths off, False to turn them on.
+
+    Returns:
+      A context manager; the previous setting is restored on exit.
+
+    Raises:
+      TypeError: if `enabled` is not a bool.
+    """
+    return _setting("stepwise", enabled)
+
+
+def batch_loss_functions(enabled: bool = True) -> contextlib.AbstractContextManager:
+    """Context manager: call a user `softmax_loss_function` once for all steps.
+
+    By default `sequence_loss_by_example` calls a user loss function once per
+    step with that step's `[batch_size]` targets, as TF 1.15 did. Inside this
+    context it calls it once with all steps concatenated (`[T * batch_size]`
+    rows), which builds and runs much faster. The numbers are the same for a
+    loss computed row by row; a sampled softmax then draws one set of samples
+    for all steps of a batch instead of one set per step. A function that
+    fails on, or does not return one value per row of, the concatenation is
+    called step by step instead.
+
+    Args:
+      enabled: True to batch user loss functions, False for one call per step.
+
+    Returns:
+      A context manager; the previous setting is restored on exit.
+
+    Raises:
+      TypeError: if `enabled` is not a bool.
+    """
+    return _setting("batch_loss_functions", enabled)
+
+
+_TANH = (tf.tanh, tf.math.tanh, tf.nn.tanh)
+
+
+def _read(variable: Any) -> tf.Tensor:
+    return tf.convert_to_tensor(variable)
+
+
+# The step maths below carry hand-written gradients. TF's own gradients of
+# broadcasting ops cannot prove that two [None, n] operands have the same
+# shape, so they add Shape, BroadcastGradientArgs, Sum and Reshape nodes to
+# every step; these gradients need none of them.
+
+
+@tf.custom_gradient
+def _gru_gates(projected: tf.Tensor, h: tf.Tensor, gate_kernel: tf.Tensor,
+               candidate_kernel: tf.Tensor) -> tuple:
+    """GRUCell's step from the projected input ``x @ W_x + b`` and the state ``h``."""
+    units = h.get_shape()[1]
+    gate_in, candidate_in = tf.split(projected, [2 * units, units], 1)
+    gates = tf.sigmoid(gate_in + tf.matmul(h, gate_kernel))
+    reset, update = tf.split(gates, 2, 1)
+    reset_h = reset * h
+    candidate = tf.tanh(candidate_in + tf.matmul(reset_h, candidate_kernel))
+    new_h = update * h + (1 - update) * candidate
+
+    def grad(d_new: tf.Tensor) -> list:
+        d_update = d_new * (h - candidate)
+        d_candidate = (d_new - d_new * update) * (1 - candidate * candidate)
+        d_reset_h = tf.matmul(d_candidate, candidate_kernel, transpose_b=True)
+        d_gates = tf.concat([d_reset_h * h, d_update], 1) * gates * (1 - gates)
+        d_h = tf.add_n([d_new * update, d_reset_h * reset,
+                        tf.matmul(d_gates, gate_kernel, transpose_b=True)])
+        return [tf.concat([d_gates, d_candidate], 1), d_h,
+                tf.matmul(h, d_gates, transpose_a=True),
+                tf.matmul(reset_h, d_candidate, transpose_a=True)]
+
+    return new_h, grad
+
+
+def _lstm_gates(forget_bias: float) -> Callable:
+    """BasicLSTMCell's step maths for one `forget_bias`, with its gradient."""
+
+    @tf.custom_gradient
+    def gates_fn(projected: tf.Tensor, c: tf.Tensor, h: tf.Tensor,
+                 kernel: tf.Tensor) -> tuple:
+        gates = projected + tf.matmul(h, kernel)
+        i, j, f, o = tf.split(gates, 4, 1)
+        input_gate = tf.sigmoid(i)
+        new_input = tf.tanh(j)
+        forget_gate = tf.sigmoid(f + tf.constant(forget_bias, dtype=f.dtype))
+        output_gate = tf.sigmoid(o)
+        new_c = c * forget_gate + input_gate * new_input
+        squashed = tf.tanh(new_c)
+        new_h = squashed * output_gate
+
+        def grad(d_c_out: Optional[tf.Tensor], d_h_out: Optional[tf.Tensor]) -> list:
+            d_c_out = tf.zeros_like(c) if d_c_out is None else d_c_out
+            d_h_out = tf.zeros_like(h) if d_h_out is None else d_h_out
+            d_c = d_c_out + d_h_out * output_gate * (1 - squashed * squashed)
+            d_gates = tf.concat([
+                d_c * new_input * input_gate * (1 - input_gate),
+                d_c * input_gate * (1 - new_input * new_input),
+                d_c * c * forget_gate * (1 - forget_gate),
+                d_h_out * squashed * output_gate * (1 - output_gate)], 1)
+            return [d_gates, d_c * forget_gate,
+                    tf.matmul(d_gates, kernel, transpose_b=True),
+                    tf.matmul(h, d_gates, transpose_a=True)]
+
+        return (new_c, new_h), grad
+
+    return gates_fn
+
+
+@tf.custom_gradient
+def _attention_head(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
+                    vector: tf.Tensor) -> tuple:
+    """One head's read: ``softmax_L(v . tanh(features + y)) @ hidden``.
+
+    Args: `y` [B, A] (the projected query), `features` and `hidden` [B, L, A],
+    `vector` [A]. Returns the read [B, A] and the distribution [B, L].
+    """
+    size = hidden.get_shape()[2]
+    hidden_sum = tf.tanh(features + tf.expand_dims(y, 1))
+    scores = tf.reduce_sum(hidden_sum * vector, 2)
+    weights = tf.nn.softmax(scores)
+    read = tf.reshape(tf.matmul(tf.expand_dims(weights, 1), hidden), [-1, size])
+
+    def grad(d_read: tf.Tensor, d_weights: Optional[tf.Tensor]) -> list:
+        d_w = tf.reduce_sum(hidden * tf.expand_dims(d_read, 1), 2)
+        if d_weights is not None:
+            d_w += d_weights
+        d_scores = weights * (d_w - tf.reduce_sum(weights * d_w, 1, keepdims=True))
+        d_sum = tf.expand_dims(d_scores, 2) * vector
+        d_features = d_sum * (1 - hidden_sum * hidden_sum)
+        d_vector = tf.reduce_sum(tf.expand_dims(d_scores, 2) * hidden_sum, [0, 1])
+        return [tf.reduce_sum(d_features, 1), d_features,
+                tf.expand_dims(weights, 2) * tf.expand_dims(d_read, 1), d_vector]
+
+    return (read, weights), grad
+
+
+class _Layer:
+    """One GRU or BasicLSTM layer as tensors: kernels split into input and state rows.
+
+    ``project(x)`` is the input half of the pre-activations (with the bias),
+    which needs no state and so can be applied to all steps at once;
+    ``step(projected, parts)`` adds the state half and applies the gates.
+    A state is carried as `parts`: ``(h,)`` for a GRU, ``(c, h)`` for an LSTM.
+    """
+
+    def __init__(self, cell: Any) -> None:
+        units = cell._num_units
+        self.units = units
+        self.is_gru = type(cell) is rnn_cell.GRUCell
+        if self.is_gru:
+            gate_kernel = _read(cell._gate_kernel)
+            candidate_kernel = _read(cell._candidate_kernel)
+            depth = gate_kernel.get_shape().as_list()[0] - units
+            # tf.split rather than slicing: its gradient is a concat, where a
+            # slice's gradient writes a kernel-sized tensor of zeros.
+            gate_input, self.gate_state_kernel = tf.split(gate_kernel, [depth, units], 0)
+            candidate_input, self.candidate_state_kernel = tf.split(
+                candidate_kernel, [depth, units], 0)
+            self.input_kernel = tf.concat([gate_input, candidate_input], 1)
+            self.input_bias = tf.concat([_read(cell._gate_bias), _read(cell._candidate_bias)], 0)
+            self.width = 3 * units
+        else:
+            kernel = _read(cell._kernel)
+            depth = kernel.get_shape().as_list()[0] - units
+            self.input_kernel, self.state_kernel = tf.split(kernel, [depth, units], 0)
+            self.input_bias = _read(cell._bias)
+            self.forget_bias = cell._forget_bias
+            self.state_is_tuple = cell._state_is_tuple
+            self.width = 4 * units
+        self.depth = depth
+
+    @property
+    def _tensor_names(self) -> tuple:
+        if self.is_gru:
+            return ("input_kernel", "input_bias", "gate_state_kernel", "candidate_state_kernel")
+        return ("input_kernel", "input_bias", "state_kernel")
+
+    def tensors(self) -> list:
+        """The weights, as a list (they are passed to the traced step functions)."""
+        return [getattr(self, name) for name in self._tensor_names]
+
+    def rebind(self, tensors: Sequence[tf.Tensor]) -> _Layer:
+        """A copy of this layer computing with `tensors` instead of its own weights."""
+        layer = copy.copy(self)
+        for name, value in zip(self._tensor_names, tensors):
+            setattr(layer, name, value)
+        return layer
+
+    def config(self) -> tuple:
+        """What, besides the tensors' shapes, decides this layer's maths."""
+        if self.is_gru:
+            return ("gru", self.units)
+        return ("lstm", self.units, float(self.forget_bias), self.state_is_tuple)
+
+    @staticmethod
+    def supports(cell: Any) -> bool:
+        if type(cell) is rnn_cell.GRUCell:
+            return cell.built and cell._activation in _TANH
+        if type(cell) is rnn_cell.BasicLSTMCell:
+            return cell.built and cell._activation in _TANH
+        return False
+
+    def project(self, inputs: tf.Tensor) -> tf.Tensor:
+        return tf.nn.bias_add(tf.matmul(inputs, self.input_kernel), self.input_bias)
+
+    def step(self, projected: tf.Tensor, parts: tuple) -> tuple:
+        """Returns ``(output, new_parts)`` for one step."""
+        if self.is_gru:
+            new_h = _gru_gates(projected, parts[0], self.gate_state_kernel,
+                               self.candidate_state_kernel)
+            return new_h, (new_h,)
+        new_c, new_h = _lstm_gates(self.forget_bias)(projected, parts[0], parts[1],
+                                                     self.state_kernel)
+        return new_h, (new_c, new_h)
+
+    def to_parts(self, state: Any) -> tuple:
+        if self.is_gru:
+            return (state,)
+        if self.state_is_tuple:
+            return (state[0], state[1])
+        return (state[:, :self.units], state[:, self.units:])
+
+    def from_parts(self, parts: tuple) -> Any:
+        if self.is_gru:
+            return parts[0]
+        if self.state_is_tuple:
+            return rnn_cell.LSTMStateTuple(parts[0], parts[1])
+        return tf.concat(list(parts), 1)
+
+
+class _Stack:
+    """A cell the fast paths can run: layers, and an optional output projection."""
+
+    def __init__(self, layers: list, multi: bool, projection: Optional[list]) -> None:
+        self.layers = layers
+        self.multi = multi
+        self.projection = projection
+
+    def tensors(self) -> list:
+        flat = [t for layer in self.layers for t in layer.tensors()]
+        return flat + list(self.projection or [])
+
+    def rebind(self, tensors: Sequence[tf.Tensor]) -> _Stack:
+        tensors = list(tensors)
+        layers = []
+        for layer in self.layers:
+            count = len(layer.tensors())
+            layers.append(layer.rebind(tensors[:count]))
+            tensors = tensors[count:]
+        return _Stack(layers, self.multi, tensors if self.projection else None)
+
+    def config(self) -> tuple:
+        return (tuple(layer.config() for layer in self.layers), self.multi,
+                self.projection is not None)
+
+    @staticmethod
+    def _unwrap(cell: Any) -> tuple:
+        """``(projection Linear or None, list of layer cells, multi)``, or None."""
+        projection = None
+        if type(cell) is rnn_cell.OutputProjectionWrapper:
+            if cell._activation is not None or getattr(cell, "_linear", None) is None:
+                return None
+            projection = cell._linear
+            cell = cell._cell
+        if type(cell) is rnn_cell.MultiRNNCell:
+            cells = cell._cells
+            if not cell._state_is_tuple or len({id(c) for c in cells}) < len(cells):
+                return None
+            return projection, cells, True
+        return projection, [cell], False
+
+    @classmethod
+    def supports(cls, cell: Any) -> bool:
+        """Whether `cell` is a built GRU / BasicLSTM cell or MultiRNNCell of them."""
+        unwrapped = cls._unwrap(cell)
+        return unwrapped is not None and all(_Layer.supports(c) for c in unwrapped[1])
+
+    @classmethod
+    def from_cell(cls, cell: Any) -> _Stack:
+        """The stack of a cell that `supports` accepts (reads its variables)."""
+        projection, cells, multi = cls._unwrap(cell)
+        if projection is not None:
+            projection = [_read(projection.kernel), _read(projection.bias)]
+        return cls([_Layer(c) for c in cells], multi, projection)
+
+    def to_parts(self, state: Any) -> list:
+        states = state if self.multi else (state,)
+        return [layer.to_parts(s) for layer, s in zip(self.layers, states)]
+
+    def from_parts(self, parts: list) -> Any:
+        states = tuple(layer.from_parts(p) for layer, p in zip(self.layers, parts))
+        return states if self.multi else states[0]
+
+    def step(self, inputs: tf.Tensor, parts: list) -> tuple:
+        """One step of every layer: ``(top output, new parts)``."""
+        new_parts = []
+        for layer, layer_parts in zip(self.layers, parts):
+            inputs, updated = layer.step(layer.project(inputs), layer_parts)
+            new_parts.append(updated)
+        return inputs, new_parts
+
+    def project_output(self, outputs: tf.Tensor) -> tf.Tensor:
+        if self.projection is None:
+            return outputs
+        return tf.nn.bias_add(tf.matmul(outputs, self.projection[0]), self.projection[1])
+
+
+# Traced step functions, per graph: buckets and decoders of the same sizes
+# share one trace and one gradient function.
+_traces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any,
+          num_steps: int, constants: Sequence[tf.Tensor],
+          relaxed: Sequence[int] = ()) -> tuple:
+    """Runs ``carry, emits = step(carry, inputs_t, constants)`` for t < num_steps.
+
+    The step is traced once into a graph function and called once per step:
+    Python builds one step (and one gradient) instead of `num_steps`, while
+    the runtime inlines the calls and runs the unrolled graph. Everything the
+    step uses is an argument (`constants` are the weights), so the trace is
+    shared by every call with the same `key` and argument shapes.
+
+    Args:
+      key: What, besides the argument shapes and dtypes, decides the maths.
+      step: The step function; `inputs_t` is the list of the sequences' t-th
+        elements, `emits` a list of Tensors.
+      sequences: Tensors with `num_steps` as their first dimension.
+      carry: Nested structure of Tensors carried from step to step; their
+        static shapes stay those of the initial values.
+      num_steps: Number of steps (a Python int).
+      constants: Tensors every step takes unchanged.
+      relaxed: Indices of `constants` traced with an unknown second dimension
+        (the attention length, so that all buckets share one trace).
+
+    Returns:
+      ``(final carry, [stacked emits])``, each emit `[num_steps, ...]`.
+    """
+    steps = [tf.unstack(s, num=num_steps) for s in sequences]
+    flat_carry = tf.nest.flatten(carry)
+    num_carry, num_inputs = len(flat_carry), len(steps)
+    arguments = flat_carry + [s[0] for s in steps] + list(constants)
+    shapes = [a.get_shape() for a in arguments]
+    offset = num_carry + num_inputs
+    for index in relaxed:
+        dims = shapes[offset + index].as_list()
+        shapes[offset + index] = tf.TensorShape(dims[:1] + [None] + dims[2:])
+    signature = tuple(tf.TensorSpec(shape, a.dtype) for shape, a in zip(shapes, arguments))
+
+    def flat_step(*args: tf.Tensor) -> list:
+        new_carry, emits = step(tf.nest.pack_sequence_as(carry, list(args[:num_carry])),
+                                list(args[num_carry:num_carry + num_inputs]),
+                                list(args[num_carry + num_inputs:]))
+        return tf.nest.flatten(new_carry) + list(emits)
+
+    cache = _traces.setdefault(_v1.get_default_graph(), {})
+    traced = cache.get((key, signature))
+    if traced is None:
+        traced = tf.function(flat_step, autograph=False).get_concrete_function(*signature)
+        cache[(key, signature)] = traced
+    emitted: list = []
+    flat = flat_carry
+    for t in range(num_steps):
+        results = traced(*flat, *[s[t] for s in steps], *constants)
+        flat = results[:num_carry]
+        for value, like in zip(flat, flat_carry):
+            value.set_shape(like.get_shape())
+        emitted.append(results[num_carry:])
+    stacked = [tf.stack(list(column)) for column in zip(*emitted)]
+    return tf.nest.pack_sequence_as(carry, flat), stacked
+
+
+def _static_batch(value: tf.Tensor) -> int:
+    batch = tf.compat.dimension_value(value.get_shape().dims[0])
+    return -1 if batch is None else batch
+
+
+def stackable(values: Sequence[Any], rank: Optional[int] = None) -> bool:
+    if not all(isinstance(v, tf.Tensor) for v in values):
+        return False
+    first = values[0].get_shape()
+    if first.rank is None or (rank is not None and first.rank != rank):
+        return False
+    if any(tf.compat.dimension_value(d) is None for d in first.dims[1:]):
+        return False
+    return all(v.get_shape().is_compatible_with(first) and v.dtype == values[0].dtype
+               for v in values)
+
+
+def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
+                batch: int) -> tuple:
+    """Runs every layer over all steps, one loop per layer (inputs `[num_steps * B, D]`).
+
+    Returns ``(top outputs [num_steps * B, H], final parts)``.
+    """
+    final_parts = []
+    for layer, layer_parts in zip(stack.layers, parts):
+        projected = tf.reshape(layer.project(inputs), [num_steps, batch, layer.width])
+
+        def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer) -> tuple:
+            output, new_parts = layer.rebind(weights).step(inputs_t[0], carry)
+            return new_parts, [output]
+
+        last, (outputs,) = _loop(("layer",) + layer.config(), step, [projected],
+                                 tuple(layer_parts), num_steps, layer.tensors())
+        final_parts.append(last)
+        inputs = tf.reshape(outputs, [-1, layer.units])
+    return inputs, final_parts
+
+
+def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> Optional[tuple]:
+    """Steps 1.. of `static_rnn` after step 0 ran through the cell itself.
+
+    Args:
+      cell: The cell, already called once (so built).
+      inputs: The step inputs after the first.
+      state: The state after the first step.
+      first_output: The first step's output (for its static shape).
+
+    Returns:
+      ``(outputs, final state)`` with `outputs` the list for `inputs`, or None
+      when the cell or inputs need the step-by-step path.
+    """
+    if is_stepwise() or not isinstance(first_output, tf.Tensor) or \
+            first_output.dtype != tf.float32:
+        return None
+    embedding = None
+    core = cell
+    if type(cell) is rnn_cell.EmbeddingWrapper:
+        embedding = getattr(cell, "_embedding", None)
+        core = cell._cell
+        if embedding is None or not stackable(inputs) or \
+                not tf.as_dtype(inputs[0].dtype).is_integer:
+            return None
+    elif not stackable(inputs, rank=2):
+        return None
+    if not _Stack.supports(core):
+        return None
+    stack = _Stack.from_cell(core)
+    if embedding is None and (inputs[0].dtype != stack.layers[0].input_kernel.dtype
+                              or inputs[0].get_shape()[1] != stack.layers[0].depth):
+        return None
+    num_steps = len(inputs)
+    batch = _static_batch(first_output)
+    if embedding is not None:
+        ids = tf.stack([tf.reshape(i, [-1]) for i in inputs])
+        with tf.device("/cpu:0"):
+            flat_inputs = tf.nn.embedding_lookup(embedding, tf.reshape(ids, [-1]))
+    else:
+        flat_inputs = tf.reshape(tf.stack(inputs), [-1, inputs[0].get_shape()[1]])
+    outputs, final_parts = _run_layers(stack, flat_inputs, stack.to_parts(state), num_steps,
+                                       batch)
+    outputs = stack.project_output(outputs)
+    width = outputs.get_shape()[-1]
+    steps = tf.unstack(tf.reshape(outputs, [num_steps, batch, width]), num=num_steps)
+    for output in steps:
+        output.set_shape(first_output.get_shape())
+    return steps, stack.from_parts(final_parts)
+
+
+class AttentionParts:
+    """What the attention decoder built at step 0, for the fast path to reuse.
+
+    Args:
+      merge: The Linear merging the input and the reads (kernel rows: input,
+        then one block per head).
+      queries: One Linear per head mapping the flattened state to a query.
+      project: The AttnOutputProjection Linear.
+      states: The `[B, L, 1, A]` attention states.
+      features: One `[B, L, 1, A]` Tensor per head (W_k h_t).
+      vectors: One `[A]` Tensor per head (v_k).
+      attn_length: Static int or scalar Tensor L.
+      attn_size: A.
+    """
+
+    def __init__(self, merge: Any, queries: list, project: Any, states: tf.Tensor,
+                 features: list, vectors: list, attn_length: Any, attn_size: int) -> None:
+        self._linears = (merge, queries, project)
+        self.states = states
+        self._raw_features = features
+        self.vectors = vectors
+        self.attn_length = attn_length if isinstance(attn_length, int) else None
+        self.attn_size = attn_size
+        self.num_heads = len(queries)
+
+    def prepare(self, input_size: int, top_size: int, part_sizes: Sequence[int]) -> None:
+        """Reads the weights and builds the 3-D views (once the fast path is taken).
+
+        The kernels are split into row blocks, one per concatenated input,
+        so the steps multiply block by block instead of concatenating.
+        """
+        merge, queries, project = self._linears
+        heads, size = self.num_heads, self.attn_size
+        self.merge = _row_blocks(_read(merge.kernel), [input_size] + [size] * heads)
+        self.merge_bias = _read(merge.bias)
+        self.queries = [_row_blocks(_read(q.kernel), part_sizes) + [_read(q.bias)]
+                        for q in queries]
+        self.project = _row_blocks(_read(project.kernel), [top_size] + [size] * heads)
+        self.project_bias = _read(project.bias)
+        shape = [-1, self.attn_length or tf.shape(self.states)[1], size]
+        self.hidden = tf.reshape(self.states, shape)
+        self.features = [tf.reshape(f, shape) for f in self._raw_features]
+        self.vectors = [_read(v) for v in self.vectors]
+        self._layout = (len(self.merge), len(self.queries[0]), len(self.project))
+
+    def tensors(self) -> list:
+        flat = self.merge + [self.merge_bias] + [t for q in self.queries for t in q]
+        flat += self.project + [self.project_bias]
+        return flat + [self.hidden] + self.features + self.vectors
+
+    def rebind(self, tensors: Sequence[tf.Tensor]) -> AttentionParts:
+        parts = copy.copy(self)
+        heads = self.num_heads
+        merge_count, query_count, project_count = self._layout
+        rest = list(tensors)
+        parts.merge, parts.merge_bias = rest[:merge_count], rest[merge_count]
+        rest = rest[merge_count + 1:]
+        parts.queries = [rest[h * query_count:(h + 1) * query_count] for h in range(heads)]
+        rest = rest[heads * query_count:]
+        parts.project, parts.project_bias = rest[:project_count], rest[project_count]
+        rest = rest[project_count + 1:]
+        parts.hidden, parts.features, parts.vectors = rest[0], rest[1:1 + heads], rest[1 + heads:]
+        return parts
+
+    def views_index(self) -> int:
+        """Index in `tensors()` of `hidden` (the features follow it)."""
+        merge_count, query_count, project_count = self._layout
+        return merge_count + 1 + self.num_heads * query_count + project_count + 1
+
+    def attend(self, parts: list) -> tuple:
+        """Reads of every head for a state given as parts: ``(reads, weights)``."""
+        flat = [t for layer in parts for t in layer]
+        reads, distributions = [], []
+        for query, features, vector in zip(self.queries, self.features, self.vectors):
+            y = tf.nn.bias_add(_block_matmul(flat, query[:-1]), query[-1])
+            read, weights = _attention_head(y, features, self.hidden, vector)
+            reads.append(read)
+            distributions.append(weights)
+        return reads, distributions
+
+
+def _row_blocks(kernel: tf.Tensor, sizes: Sequence[int]) -> list:
+    """`kernel` split into consecutive row blocks of the given sizes."""
+    if len(sizes) == 1:
+        return [kernel]
+    return tf.split(kernel, list(sizes), 0)
+
+
+def _block_matmul(inputs: Sequence[tf.Tensor], blocks: Sequence[tf.Tensor]) -> tf.Tensor:
+    """``concat(inputs, 1) @ concat(blocks, 0)`` without the concatenations."""
+    products = [tf.matmul(x, w) for x, w in zip(inputs, blocks)]
+    return products[0] if len(products) == 1 else tf.add_n(products)
+
+
+def argmax_feedback(loop_function: Any) -> Optional[tuple]:
+    """``(embedding, output_projection, update_embedding)`` of our own argmax loop function."""
+    return getattr(loop_function, "_argmax_feedback", None)
+
+
+def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
+                           first_output: tf.Tensor, parts: AttentionParts,
+                           loop_function: Any, collection: str) -> Optional[tuple]:
+    """Steps 1.. of `attention_decoder` after step 0 ran through the cell itself.
+
+    Args:
+      cell: The decoder cell (built).
+      inputs: The decoder inputs after the first.
+      state: The cell state after step 0.
+      attns: The reads after step 0.
+      first_output: Step 0's output.
+      parts: What step 0 built.
+      loop_function: None, or the decoder's loop function.
+      collection: Graph collection that receives each attention distribution.
+
+    Returns:
+      ``(outputs, final state)``, or None when the step-by-step path is needed.
+    """
+    if is_stepwise():
+        return None
+    feedback = None
+    if loop_function is not None:
+        feedback = argmax_feedback(loop_function)
+        if feedback is None:
+            return None
+    dtype = first_output.dtype
+    # The hand-written gradients assume float32 (the softmax runs in float32).
+    if dtype != tf.float32 or not _Stack.supports(cell) or not stackable(inputs, rank=2) or \
+            inputs[0].dtype != dtype:
+        return None
+    leaves = tf.nest.flatten(state) + list(attns) + [parts.states]
+    if any(leaf.dtype != dtype for leaf in leaves):
+        return None
+    stack = _Stack.from_cell(cell)
+    input_size = tf.compat.dimension_value(inputs[0].get_shape().dims[1])
+    part_sizes = [layer.units for layer in stack.layers for _ in range(1 if layer.is_gru else 2)]
+    top_size = stack.layers[-1].units if stack.projection is None else \
+        stack.projection[0].get_shape().as_list()[1]
+    parts.prepare(input_size, top_size, part_sizes)
+    num_steps = len(inputs)
+    batch = _static_batch(first_output)
+    num_heads = len(attns)
+    constants = stack.tensors() + parts.tensors()
+    num_stack, num_parts = len(stack.tensors()), len(parts.tensors())
+    if feedback is not None:
+        embedding, projection, update = feedback
+        constants.append(_read(embedding))
+        if projection is not None:
+            constants += [tf.convert_to_tensor(projection[0], dtype),
+                          tf.convert_to_tensor(projection[1], dtype)]
+
+    def step(carry: tuple, inputs_t: list, weights: list) -> tuple:
+        layers = stack.rebind(weights[:num_stack])
+        attention = parts.rebind(weights[num_stack:num_stack + num_parts])
+        layer_parts, reads, previous = carry
+        if feedback is None:
+            x = tf.add_n([inputs_t[0], _block_matmul(reads, attention.merge[1:])])
+        else:
+            extra = weights[num_stack + num_parts:]
+            logits = previous
+            if len(extra) == 3:
+                logits = tf.compat.v1.nn.xw_plus_b(previous, extra[1], extra[2])
+            fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
+            if not update:
+                fed = tf.stop_gradient(fed)
+            x = tf.nn.bias_add(_block_matmul([fed] + list(reads), attention.merge),
+                               attention.merge_bias)
+        top, new_parts = layers.step(x, list(layer_parts))
+        new_reads, distributions = attention.attend(new_parts)
+        emits = [top] + new_reads + distributions
+        output = previous
+        if feedback is not None:
+            output = tf.nn.bias_add(
+                _block_matmul([layers.project_output(top)] + new_reads, attention.project),
+                attention.project_bias)
+            emits.append(output)
+        return (tuple(tuple(p) for p in new_parts), tuple(new_reads), output), emits
+
+    if feedback is None:
+        sequences = [tf.reshape(
+            tf.nn.bias_add(tf.matmul(tf.reshape(tf.stack(inputs), [-1, input_size]),
+                                     parts.merge[0]), parts.merge_bias),
+            [num_steps, batch, input_size])]
+    else:
+        sequences = []
+    carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns), first_output)
+    key = ("attention", stack.config(), num_heads, parts.attn_size, input_size,
+           None if feedback is None else (feedback[1] is not None, feedback[2]))
+    first_view = num_stack + parts.views_index()
+    final, emitted = _loop(key, step, sequences, carry, num_steps, constants,
+                           relaxed=range(first_view, first_view + 1 + num_heads))
+    top_seq = emitted[0]
+    read_seqs = emitted[1:1 + num_heads]
+    weight_seqs = emitted[1 + num_heads:1 + 2 * num_heads]
+    if feedback is None:
+        flat = [tf.reshape(top_seq, [-1, stack.layers[-1].units])]
+        flat += [tf.reshape(r, [-1, parts.attn_size]) for r in read_seqs]
+        projected = stack.project_output(flat[0])
+        outputs = tf.nn.bias_add(_block_matmul([projected] + flat[1:], parts.project),
+                                 parts.project_bias)
+        outputs = tf.reshape(outputs, [num_steps, batch, outputs.get_shape()[-1]])
+    else:
+        outputs = emitted[-1]
+    steps = tf.unstack(outputs, num=num_steps)
+    for output in steps:
+        output.set_shape(first_output.get_shape())
+    # The distributions go to the collection in the step-by-step order, each
+    # named like the Softmax op TF 1.15 builds for that step and head.
+    per_head = [tf.unstack(w, num=num_steps) for w in weight_seqs]
+    for t in range(num_steps):
+        for head in range(num_heads):
+            with _v1.variable_scope(f"Attention_{head}"):
+                weights = tf.identity(per_head[head][t], name="Softmax")
+            weights.set_shape([first_output.get_shape()[0], parts.attn_length])
+            _v1.add_to_collection(collection, weights)
+    return steps, stack.from_parts([list(p) for p in final[0]])
+
+
+def batched_sequence_loss(logits: list, targets: list, weights: list,
+                          call_loss: Optional[Callable]) -> Optional[tf.Tensor]:
+    """``sum_t weights[t] * loss(targets[t], logits[t])`` with one loss call for all steps.
+
+    Returns the `[batch_size]` sum, or None when the steps cannot be
+    concatenated (differing shapes or dtypes, scalar targets) or the loss
+    function does not return one value per row.
+    """
+    if is_stepwise() or not stackable(logits, rank=2):
+        return None
+    if call_loss is not None and not _settings["batch_loss_functions"]:
+        return None
+    if not stackable(targets, rank=1) or not stackable(weights, rank=1):
+        return None
+    if not tf.as_dtype(targets[0].dtype).is_integer:
+        return None
+    num_steps = len(logits)
+    batch = tf.TensorShape([None])
+    for value in logits + targets + weights:
+        rows = value.get_shape()[:1]
+        if not batch.is_compatible_with(rows):
+            return None
+        batch = batch.merge_with(rows)
+    all_logits = tf.concat(logits, 0)
+    all_targets = tf.concat(targets, 0)
+    if call_loss is None:
+        crossent = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=all_targets,
+                                                                  logits=all_logits)
+    else:
+        try:
+            crossent = tf.convert_to_tensor(call_loss(all_targets, all_logits))
+        except (TypeError, ValueError):
+            # It only takes one step's batch: call it step by step instead.
+            return None
+        if crossent.get_shape().rank not in (None, 1):
+            return None
+    all_weights = tf.concat(weights, 0)
+    if crossent.dtype != all_weights.dtype:
+        return None
+    total = tf.reduce_sum(tf.reshape(crossent * all_weights, [num_steps, -1]), 0)
+    total.set_shape(batch)
+    return total
+
+
+def summed_weights(weights: list) -> tf.Tensor:
+    """``sum_t weights[t]`` as one reduction (the partner of `batched_sequence_loss`)."""
+    num_steps = len(weights)
+    return tf.reduce_sum(tf.reshape(tf.concat(weights, 0), [num_steps, -1]), 0)
