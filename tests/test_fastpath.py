@@ -1,0 +1,356 @@
+"""The fast paths give the numbers of the step-by-step graph, and are taken only when safe.
+
+Every comparison builds the same model twice, once normally and once inside
+`fastpath.stepwise()`, gives both graphs the same weights (drawn per variable
+name) and compares outputs, states, losses and gradients within 1e-5.
+tests/test_baseline_numbers.py compares against the baseline revision; this
+file covers the rest: dynamic batch and attention lengths, the choice of
+path, the loss batching and the switch.
+"""
+
+import copy
+import zlib
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from legacy_seq2seq_compat import decoders, fastpath, legacy_seq2seq, losses, rnn, rnn_cell
+
+v1 = tf.compat.v1
+ATOL = 1e-5
+BATCH, VOCAB, EMB, UNITS = 3, 13, 5, 6
+CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
+
+
+def call_ops(graph):
+    return [op for op in graph.get_operations() if op.type in CALL_OPS]
+
+
+def make_cell(kind):
+    if kind == "gru":
+        return rnn_cell.GRUCell(UNITS)
+    if kind == "lstm":
+        return rnn_cell.BasicLSTMCell(UNITS)
+    if kind == "lstm_concat":
+        return rnn_cell.BasicLSTMCell(UNITS, state_is_tuple=False)
+    if kind == "multi_gru":
+        return rnn_cell.MultiRNNCell([rnn_cell.GRUCell(UNITS) for _ in range(2)])
+    if kind == "multi_lstm":
+        return rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
+                                      for _ in range(2)])
+    raise ValueError(kind)
+
+
+def set_weights(sess):
+    """Gives every variable values drawn from a generator seeded by its name."""
+    for var in sorted(v1.global_variables(), key=lambda v: v.op.name):
+        rng = np.random.RandomState(zlib.crc32(var.op.name.encode()))
+        shape = var.get_shape().as_list()
+        value = rng.uniform(-0.5, 0.5, shape).astype(var.dtype.as_numpy_dtype)
+        sess.run(v1.assign(var, value))
+
+
+def run_twice(build, feeds_for):
+    """Runs `build()` with and without the fast paths; returns both results and graphs.
+
+    `build()` returns a list of Tensors (or None entries, dropped) to fetch;
+    the gradients of their first element's sum w.r.t. every trainable
+    variable are fetched too. `feeds_for(graph)` returns the feed dict.
+    """
+    results, graphs = [], []
+    for step_by_step in (False, True):
+        graph = tf.Graph()
+        with graph.as_default(), fastpath.stepwise(step_by_step):
+            v1.set_random_seed(1)
+            fetches = [f for f in build() if f is not None]
+            params = v1.trainable_variables()
+            grads = tf.gradients(tf.reduce_sum(fetches[0]), params)
+            grads = [tf.convert_to_tensor(g) for g in grads if g is not None]
+            names = [(v.op.name, v.get_shape().as_list()) for v in v1.global_variables()]
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+                set_weights(sess)
+                values = sess.run(fetches + grads, feeds_for(graph))
+        results.append((names, values))
+        graphs.append(graph)
+    return results, graphs
+
+
+def assert_same_numbers(results):
+    (fast_names, fast), (slow_names, slow) = results
+    assert fast_names == slow_names
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow):
+        assert np.asarray(a).shape == np.asarray(b).shape
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
+
+
+def ids(rng, length, static_batch=True, name="ids"):
+    """`length` int32 id inputs: constants, or [None] placeholders fed with the values."""
+    values = [rng.randint(0, VOCAB, BATCH).astype(np.int32) for _ in range(length)]
+    if static_batch:
+        return [tf.constant(v) for v in values], {}
+    holders = [v1.placeholder(tf.int32, [None], name=f"{name}{i}") for i in range(length)]
+    return holders, dict(zip(holders, values))
+
+
+def flat(structure):
+    return tf.nest.flatten(structure)
+
+
+@pytest.mark.parametrize("cell_kind, feed_previous, projected, static_batch", [
+    ("gru", False, True, True),
+    ("gru", True, False, False),
+    ("lstm", True, False, True),
+    ("lstm_concat", False, False, False),
+    ("multi_gru", False, True, False),
+    ("multi_gru", True, True, False),
+    ("multi_lstm", False, True, True),
+    ("multi_lstm", True, True, False),
+])
+def test_embedding_attention_seq2seq_matches_step_by_step(cell_kind, feed_previous, projected,
+                                                          static_batch):
+    feeds = {}
+
+    def build():
+        rng = np.random.RandomState(3)
+        enc, enc_feed = ids(rng, 4, static_batch, "enc")
+        dec, dec_feed = ids(rng, 5, static_batch, "dec")
+        feeds.update({t.name: v for t, v in {**enc_feed, **dec_feed}.items()})
+        projection = None
+        if projected:
+            w = v1.get_variable("proj_w", [UNITS, VOCAB])
+            projection = (w, v1.get_variable("proj_b", [VOCAB]))
+        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, make_cell(cell_kind), VOCAB, VOCAB, EMB, num_heads=2,
+            output_projection=projection, feed_previous=feed_previous)
+        return [tf.stack(outputs)] + flat(state) + v1.get_collection(
+            decoders.ATTENTION_WEIGHTS_COLLECTION)
+
+    results, graphs = run_twice(build, lambda graph: feeds)
+    assert_same_numbers(results)
+    assert call_ops(graphs[0]) and not call_ops(graphs[1])
+
+
+@pytest.mark.parametrize("cell_kind", ["gru", "multi_lstm"])
+@pytest.mark.parametrize("initial_state_attention", [False, True])
+def test_attention_decoder_with_dynamic_attention_length_matches(cell_kind,
+                                                                  initial_state_attention):
+    rng = np.random.RandomState(5)
+    inputs = [rng.uniform(-1, 1, (BATCH, EMB)).astype(np.float32) for _ in range(4)]
+    states = rng.uniform(-1, 1, (BATCH, 7, UNITS)).astype(np.float32)
+    holders = {}
+
+    def build():
+        attention = v1.placeholder(tf.float32, [None, None, UNITS], name="attention")
+        holders["attention"] = attention
+        cell = make_cell(cell_kind)
+        initial = cell.zero_state(tf.shape(attention)[0], tf.float32)
+        outputs, state = decoders.attention_decoder(
+            [tf.constant(x) for x in inputs], initial, attention, cell, output_size=4,
+            num_heads=2, initial_state_attention=initial_state_attention)
+        assert [o.get_shape().as_list() for o in outputs] == [[BATCH, 4]] * 4
+        return [tf.stack(outputs)] + flat(state)
+
+    results, _ = run_twice(build, lambda graph: {holders["attention"]: states})
+    assert_same_numbers(results)
+
+
+@pytest.mark.parametrize("cell_kind, embedded", [
+    ("gru", False), ("lstm", True), ("multi_gru", True), ("multi_lstm", False)])
+def test_static_rnn_matches_step_by_step(cell_kind, embedded):
+    def build():
+        rng = np.random.RandomState(7)
+        cell = make_cell(cell_kind)
+        if embedded:
+            inputs = [tf.constant(rng.randint(0, VOCAB, BATCH)) for _ in range(5)]
+            cell = rnn_cell.EmbeddingWrapper(cell, VOCAB, EMB)
+        else:
+            inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
+                      for _ in range(5)]
+        outputs, state = rnn.static_rnn(cell, inputs, dtype=tf.float32)
+        return [tf.stack(outputs)] + flat(state)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert call_ops(graphs[0])
+
+
+def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
+    buckets = [(3, 4), (5, 6)]
+
+    def build():
+        rng = np.random.RandomState(11)
+        enc, _ = ids(rng, 5)
+        dec, _ = ids(rng, 7)
+        weights = [tf.ones([BATCH]) for _ in range(7)]
+        cell = make_cell("multi_gru")
+
+        def seq2seq(x, y):
+            return legacy_seq2seq.embedding_attention_seq2seq(
+                x, y, copy.deepcopy(cell), VOCAB, VOCAB, EMB)
+
+        outputs, bucket_losses = legacy_seq2seq.model_with_buckets(
+            enc, dec, dec[1:], weights, buckets, seq2seq)
+        return [tf.add_n(bucket_losses)] + [tf.stack(o) for o in outputs]
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    fast_ops, slow_ops = (len(g.get_operations()) for g in graphs)
+    assert fast_ops < 0.6 * slow_ops, (fast_ops, slow_ops)
+
+
+def user_loop_function(prev, _):
+    return tf.tanh(prev[:, :EMB])
+
+
+class UserCell:
+    """A cell of the RNNCell protocol that is not one of the library's."""
+
+    state_size = UNITS
+    output_size = UNITS
+
+    def zero_state(self, batch_size, dtype):
+        return tf.zeros([batch_size, UNITS], dtype)
+
+    def __call__(self, inputs, state, scope=None):
+        with v1.variable_scope(scope or "user_cell"):
+            kernel = v1.get_variable("kernel", [inputs.get_shape()[1] + UNITS, UNITS])
+            new = tf.tanh(tf.matmul(tf.concat([inputs, state], 1), kernel))
+        return new, new
+
+
+@pytest.mark.parametrize("case", ["user_loop_function", "user_cell", "sequence_length"])
+def test_user_code_keeps_the_step_by_step_path(case):
+    rng = np.random.RandomState(13)
+    with tf.Graph().as_default():
+        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32) for _ in range(4)]
+        if case == "sequence_length":
+            outputs, _ = rnn.static_rnn(make_cell("gru"), inputs, dtype=tf.float32,
+                                        sequence_length=tf.constant([1, 4, 2]))
+        else:
+            cell = UserCell() if case == "user_cell" else make_cell("gru")
+            loop = user_loop_function if case == "user_loop_function" else None
+            outputs, _ = decoders.attention_decoder(
+                inputs, tf.zeros([BATCH, UNITS]), tf.zeros([BATCH, 3, UNITS]), cell,
+                output_size=UNITS, loop_function=loop)
+        assert len(outputs) == 4
+        assert not call_ops(v1.get_default_graph())
+
+
+def test_user_loop_function_numbers_equal_a_numpy_unrolling():
+    """The step-by-step path with a user loop function stays correct (rnn_decoder, GRU)."""
+    rng = np.random.RandomState(17)
+    first = rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32)
+    init = rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32)
+    with tf.Graph().as_default():
+        cell = rnn_cell.GRUCell(UNITS)
+        outputs, _ = decoders.rnn_decoder(
+            [tf.constant(first)] * 3, tf.constant(init), cell,
+            loop_function=lambda prev, i: tf.tanh(prev))
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            set_weights(sess)
+            got = sess.run(outputs)
+            values = {v.op.name: sess.run(v) for v in v1.global_variables()}
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    scope = "rnn_decoder/gru_cell/"
+    gate_w, gate_b = values[scope + "gates/kernel"], values[scope + "gates/bias"]
+    cand_w, cand_b = values[scope + "candidate/kernel"], values[scope + "candidate/bias"]
+    x, h = first, init
+    for step in range(3):
+        gates = sigmoid(np.concatenate([x, h], 1) @ gate_w + gate_b)
+        r, u = gates[:, :UNITS], gates[:, UNITS:]
+        c = np.tanh(np.concatenate([x, r * h], 1) @ cand_w + cand_b)
+        h = u * h + (1 - u) * c
+        np.testing.assert_allclose(got[step], h, atol=ATOL)
+        x = np.tanh(h)
+
+
+def test_sequence_loss_calls_a_loss_function_per_step_unless_batching_is_asked():
+    rng = np.random.RandomState(19)
+    logits = [rng.uniform(-1, 1, (BATCH, VOCAB)).astype(np.float32) for _ in range(4)]
+    targets = [rng.randint(0, VOCAB, BATCH).astype(np.int32) for _ in range(4)]
+    weights = [rng.uniform(0, 1, BATCH).astype(np.float32) for _ in range(4)]
+    calls = []
+
+    def loss_fn(labels, logits):
+        calls.append((labels.get_shape().as_list(), logits.get_shape().as_list()))
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+    with tf.Graph().as_default():
+        args = ([tf.constant(x) for x in logits], [tf.constant(t) for t in targets],
+                [tf.constant(w) for w in weights])
+        # By default a user function is called step by step, as in TF 1.15.
+        stepped = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
+        assert calls == [([BATCH], [BATCH, VOCAB])] * 4
+        with fastpath.batch_loss_functions():
+            batched = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
+        assert calls[4:] == [([4 * BATCH], [4 * BATCH, VOCAB])]
+        assert batched.get_shape().as_list() == [BATCH]
+        default = losses.sequence_loss_by_example(*args)
+        got, want, plain = v1.Session().run([batched, stepped, default])
+
+    def crossent(x, t):
+        shifted = x - x.max(1, keepdims=True)
+        return np.log(np.exp(shifted).sum(1)) - shifted[np.arange(BATCH), t]
+
+    total = sum(w * crossent(x, t) for x, t, w in zip(logits, targets, weights))
+    np.testing.assert_allclose(got, total / (sum(weights) + 1e-12), atol=ATOL)
+    np.testing.assert_allclose(want, got, atol=ATOL)
+    np.testing.assert_allclose(plain, got, atol=ATOL)
+
+
+def test_sequence_loss_falls_back_to_steps_when_the_loss_is_not_per_row():
+    calls = []
+
+    def mean_loss(labels, logits):
+        calls.append(labels.get_shape().as_list())
+        per_row = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        return tf.reduce_mean(per_row)
+
+    with tf.Graph().as_default(), fastpath.batch_loss_functions():
+        logits = [tf.ones([BATCH, VOCAB])] * 3
+        targets = [tf.zeros([BATCH], tf.int32)] * 3
+        weights = [tf.ones([BATCH])] * 3
+        loss = losses.sequence_loss_by_example(logits, targets, weights,
+                                               softmax_loss_function=mean_loss)
+        value = v1.Session().run(loss)
+    # Once for all steps (a scalar came back), then once per step.
+    assert calls == [[3 * BATCH], [BATCH], [BATCH], [BATCH]]
+    np.testing.assert_allclose(value, np.full(BATCH, np.log(VOCAB)), rtol=1e-6)
+
+
+def test_stepwise_switch_restores_the_setting_and_checks_its_argument():
+    before = fastpath.is_stepwise()
+    with fastpath.stepwise():
+        assert fastpath.is_stepwise()
+        with fastpath.stepwise(False):
+            assert not fastpath.is_stepwise()
+        assert fastpath.is_stepwise()
+    assert fastpath.is_stepwise() == before
+    with pytest.raises(TypeError, match=r"`enabled` must be a Python bool, got 1"):
+        with fastpath.stepwise(1):
+            pass
+    with pytest.raises(TypeError, match=r"`enabled` must be a Python bool, got 'yes'"):
+        with fastpath.batch_loss_functions("yes"):
+            pass
+
+
+def test_buckets_share_one_trace_per_step_function():
+    with tf.Graph().as_default() as graph:
+        rng = np.random.RandomState(23)
+        enc, _ = ids(rng, 6)
+        dec, _ = ids(rng, 6)
+        cell = make_cell("multi_gru")
+        legacy_seq2seq.model_with_buckets(
+            enc, dec, dec[1:] + [dec[0]], [tf.ones([BATCH])] * 6, [(3, 3), (6, 6)],
+            lambda x, y: legacy_seq2seq.embedding_attention_seq2seq(
+                x, y, copy.deepcopy(cell), VOCAB, VOCAB, EMB))
+        called = {op.get_attr("f").name for op in call_ops(graph)}
+    # One encoder layer function (both layers, both buckets), one decoder step.
+    assert len(called) == 2, called
