@@ -497,6 +497,10 @@ def run_one(args: argparse.Namespace, variant: str, mode: str, cell: str, bucket
         env["PYTHONPATH"] = roots[variant]
     else:
         env.pop("PYTHONPATH", None)
+    # The library's opt-in switch (fastpath.batch_loss_functions) for variant a only.
+    env.pop("LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS", None)
+    if variant == "a" and args.batch_loss_functions:
+        env["LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"] = "1"
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_TAG)]
@@ -635,6 +639,9 @@ def markdown_report(report: dict) -> str:
         f"{config['warmup']} warm-up + {config['steps']} timed steps per bucket, batch {BATCH}.",
         f"a = working tree at {report['sources']['a']['head'][:12]}",
     ]
+    if config.get("batch_loss_functions"):
+        lines[-1] += (" with LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1 (the user loss "
+                      "function called once for all steps)")
     changed = [line.split(maxsplit=1)[1] for line in report["sources"]["a"]["uncommitted_changes"]]
     if changed:
         lines[-1] += f" + uncommitted changes to {', '.join(changed)}"
@@ -783,7 +790,7 @@ def run_parent(args: argparse.Namespace) -> None:
             "cells": cells, "variants": variants, "buckets": bucket_ids, "reps": args.reps,
             "steps": args.steps, "warmup": args.warmup, "batch": BATCH, "vocab": VOCAB,
             "size": SIZE, "layers": LAYERS, "num_sampled": NUM_SAMPLED, "seed": SEED,
-            "all_buckets": BUCKETS,
+            "all_buckets": BUCKETS, "batch_loss_functions": args.batch_loss_functions,
         },
         "sources": sources,
         "total_wall_s": time.perf_counter() - started,
@@ -812,6 +819,9 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
                         help="untimed steps per bucket before timing (at least 1)")
     parser.add_argument("--buckets", default="all", help="'all' or bucket indices, e.g. 0,3")
     parser.add_argument("--baseline", default=BASELINE_REV, help="git revision of variant b")
+    parser.add_argument("--batch-loss-functions", action="store_true",
+                        help="variant a calls the sampled-softmax loss once for all steps "
+                             "(the library's opt-in fastpath.batch_loss_functions)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="directory of the json, png and md results")
     parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
