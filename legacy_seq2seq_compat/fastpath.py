@@ -133,11 +133,26 @@ def _read(variable: Any) -> tf.Tensor:
 # every step; these gradients need none of them.
 
 
+def _dim(value: tf.Tensor, axis: int) -> Optional[int]:
+    """A static dimension as an int (or None), under TF1 and TF2 shape behaviour."""
+    return tf.compat.dimension_value(value.get_shape().dims[axis])
+
+
+def _sigmoid_grad(y: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
+    """``dy * y * (1 - y)`` in one op."""
+    return tf.raw_ops.SigmoidGrad(y=y, dy=dy)
+
+
+def _tanh_grad(y: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
+    """``dy * (1 - y * y)`` in one op."""
+    return tf.raw_ops.TanhGrad(y=y, dy=dy)
+
+
 @tf.custom_gradient
 def _gru_gates(projected: tf.Tensor, h: tf.Tensor, gate_kernel: tf.Tensor,
                candidate_kernel: tf.Tensor) -> tuple:
     """GRUCell's step from the projected input ``x @ W_x + b`` and the state ``h``."""
-    units = h.get_shape()[1]
+    units = _dim(h, 1)
     gate_in, candidate_in = tf.split(projected, [2 * units, units], 1)
     gates = tf.sigmoid(gate_in + tf.matmul(h, gate_kernel))
     reset, update = tf.split(gates, 2, 1)
@@ -147,9 +162,9 @@ def _gru_gates(projected: tf.Tensor, h: tf.Tensor, gate_kernel: tf.Tensor,
 
     def grad(d_new: tf.Tensor) -> list:
         d_update = d_new * (h - candidate)
-        d_candidate = (d_new - d_new * update) * (1 - candidate * candidate)
+        d_candidate = _tanh_grad(candidate, d_new - d_new * update)
         d_reset_h = tf.matmul(d_candidate, candidate_kernel, transpose_b=True)
-        d_gates = tf.concat([d_reset_h * h, d_update], 1) * gates * (1 - gates)
+        d_gates = _sigmoid_grad(gates, tf.concat([d_reset_h * h, d_update], 1))
         d_h = tf.add_n([d_new * update, d_reset_h * reset,
                         tf.matmul(d_gates, gate_kernel, transpose_b=True)])
         return [tf.concat([d_gates, d_candidate], 1), d_h,
@@ -178,12 +193,12 @@ def _lstm_gates(forget_bias: float) -> Callable:
         def grad(d_c_out: Optional[tf.Tensor], d_h_out: Optional[tf.Tensor]) -> list:
             d_c_out = tf.zeros_like(c) if d_c_out is None else d_c_out
             d_h_out = tf.zeros_like(h) if d_h_out is None else d_h_out
-            d_c = d_c_out + d_h_out * output_gate * (1 - squashed * squashed)
+            d_c = d_c_out + _tanh_grad(squashed, d_h_out * output_gate)
             d_gates = tf.concat([
-                d_c * new_input * input_gate * (1 - input_gate),
-                d_c * input_gate * (1 - new_input * new_input),
-                d_c * c * forget_gate * (1 - forget_gate),
-                d_h_out * squashed * output_gate * (1 - output_gate)], 1)
+                _sigmoid_grad(input_gate, d_c * new_input),
+                _tanh_grad(new_input, d_c * input_gate),
+                _sigmoid_grad(forget_gate, d_c * c),
+                _sigmoid_grad(output_gate, d_h_out * squashed)], 1)
             return [d_gates, d_c * forget_gate,
                     tf.matmul(d_gates, kernel, transpose_b=True),
                     tf.matmul(h, d_gates, transpose_a=True)]
@@ -201,20 +216,21 @@ def _attention_head(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
     Args: `y` [B, A] (the projected query), `features` and `hidden` [B, L, A],
     `vector` [A]. Returns the read [B, A] and the distribution [B, L].
     """
-    size = hidden.get_shape()[2]
+    size = _dim(hidden, 2)
     hidden_sum = tf.tanh(features + tf.expand_dims(y, 1))
-    scores = tf.reduce_sum(hidden_sum * vector, 2)
+    # Matrix-vector products rather than broadcast products and sums.
+    scores = tf.squeeze(tf.matmul(hidden_sum, tf.reshape(vector, [1, -1, 1])), 2)
     weights = tf.nn.softmax(scores)
     read = tf.reshape(tf.matmul(tf.expand_dims(weights, 1), hidden), [-1, size])
 
     def grad(d_read: tf.Tensor, d_weights: Optional[tf.Tensor]) -> list:
-        d_w = tf.reduce_sum(hidden * tf.expand_dims(d_read, 1), 2)
+        d_w = tf.squeeze(tf.matmul(hidden, tf.expand_dims(d_read, 2)), 2)
         if d_weights is not None:
             d_w += d_weights
         d_scores = weights * (d_w - tf.reduce_sum(weights * d_w, 1, keepdims=True))
-        d_sum = tf.expand_dims(d_scores, 2) * vector
-        d_features = d_sum * (1 - hidden_sum * hidden_sum)
-        d_vector = tf.reduce_sum(tf.expand_dims(d_scores, 2) * hidden_sum, [0, 1])
+        d_features = _tanh_grad(hidden_sum, tf.expand_dims(d_scores, 2) * vector)
+        d_vector = tf.reshape(
+            tf.matmul(tf.reshape(d_scores, [1, -1]), tf.reshape(hidden_sum, [-1, size])), [-1])
         return [tf.reduce_sum(d_features, 1), d_features,
                 tf.expand_dims(weights, 2) * tf.expand_dims(d_read, 1), d_vector]
 
@@ -525,7 +541,7 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
         return None
     stack = _Stack.from_cell(core)
     if embedding is None and (inputs[0].dtype != stack.layers[0].input_kernel.dtype
-                              or inputs[0].get_shape()[1] != stack.layers[0].depth):
+                              or _dim(inputs[0], 1) != stack.layers[0].depth):
         return None
     num_steps = len(inputs)
     batch = _static_batch(first_output)
@@ -534,11 +550,11 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
         with tf.device("/cpu:0"):
             flat_inputs = tf.nn.embedding_lookup(embedding, tf.reshape(ids, [-1]))
     else:
-        flat_inputs = tf.reshape(tf.stack(inputs), [-1, inputs[0].get_shape()[1]])
+        flat_inputs = tf.reshape(tf.stack(inputs), [-1, _dim(inputs[0], 1)])
     outputs, final_parts = _run_layers(stack, flat_inputs, stack.to_parts(state), num_steps,
                                        batch)
     outputs = stack.project_output(outputs)
-    width = outputs.get_shape()[-1]
+    width = _dim(outputs, -1)
     steps = tf.unstack(tf.reshape(outputs, [num_steps, batch, width]), num=num_steps)
     for output in steps:
         output.set_shape(first_output.get_shape())
@@ -744,7 +760,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         projected = stack.project_output(flat[0])
         outputs = tf.nn.bias_add(_block_matmul([projected] + flat[1:], parts.project),
                                  parts.project_bias)
-        outputs = tf.reshape(outputs, [num_steps, batch, outputs.get_shape()[-1]])
+        outputs = tf.reshape(outputs, [num_steps, batch, _dim(outputs, -1)])
     else:
         outputs = emitted[-1]
     steps = tf.unstack(outputs, num=num_steps)
@@ -757,7 +773,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         for head in range(num_heads):
             with _v1.variable_scope(f"Attention_{head}"):
                 weights = tf.identity(per_head[head][t], name="Softmax")
-            weights.set_shape([first_output.get_shape()[0], parts.attn_length])
+            weights.set_shape([_dim(first_output, 0), parts.attn_length])
             _v1.add_to_collection(collection, weights)
     return steps, stack.from_parts([list(p) for p in final[0]])
 

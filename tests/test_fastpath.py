@@ -352,5 +352,6 @@ def test_buckets_share_one_trace_per_step_function():
             lambda x, y: legacy_seq2seq.embedding_attention_seq2seq(
                 x, y, copy.deepcopy(cell), VOCAB, VOCAB, EMB))
         called = {op.get_attr("f").name for op in call_ops(graph)}
-    # One encoder layer function (both layers, both buckets), one decoder step.
-    assert len(called) == 2, called
+    # Two encoder layer functions (input depths EMB and UNITS differ), each
+    # shared by both buckets, and one decoder step for both attention lengths.
+    assert len(called) == 3, called

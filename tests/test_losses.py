@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_seq2seq_compat import losses
+from legacy_seq2seq_compat import fastpath, losses
 
 v1 = tf.compat.v1
 
@@ -108,7 +108,8 @@ def test_gradient_wrt_logits_matches_numpy():
 
 
 def test_name_scopes():
-    with tf.Graph().as_default() as graph:
+    # Built step by step, the ops inside the scopes are named as in TF 1.15.
+    with tf.Graph().as_default() as graph, fastpath.stepwise():
         logits, targets, weights = _tf_test_data()
         first = losses.sequence_loss(logits, targets, weights)
         second = losses.sequence_loss(logits, targets, weights)
@@ -126,6 +127,17 @@ def test_name_scopes():
     assert "sequence_loss/sequence_loss_by_example/SparseSoftmaxCrossEntropyWithLogits_2/" \
         "SparseSoftmaxCrossEntropyWithLogits" in op_names
     assert "my_loss/sequence_loss_by_example/truediv" in op_names
+
+
+def test_all_steps_in_one_cross_entropy_keep_the_scopes():
+    with tf.Graph().as_default() as graph:
+        logits, targets, weights = _tf_test_data()
+        loss = losses.sequence_loss(logits, targets, weights)
+        crossents = [op.name for op in graph.get_operations()
+                     if op.type == "SparseSoftmaxCrossEntropyWithLogits"]
+    assert loss.name == "sequence_loss/truediv:0"
+    assert crossents == ["sequence_loss/sequence_loss_by_example/"
+                         "SparseSoftmaxCrossEntropyWithLogits/SparseSoftmaxCrossEntropyWithLogits"]
 
 
 def test_name_scope_uses_the_inputs_graph():
