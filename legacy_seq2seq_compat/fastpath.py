@@ -218,8 +218,7 @@ def _attention_head(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
     """
     size = _dim(hidden, 2)
     hidden_sum = tf.tanh(features + tf.expand_dims(y, 1))
-    # Matrix-vector products rather than broadcast products and sums.
-    scores = tf.squeeze(tf.matmul(hidden_sum, tf.reshape(vector, [1, -1, 1])), 2)
+    scores = tf.reduce_sum(hidden_sum * vector, 2)
     weights = tf.nn.softmax(scores)
     read = tf.reshape(tf.matmul(tf.expand_dims(weights, 1), hidden), [-1, size])
 
