@@ -13,7 +13,7 @@ import sys
 TESTS = pathlib.Path(__file__).resolve().parent
 MODULES = ["test_rnn_cell.py", "test_rnn.py", "test_decoders.py", "test_models.py",
            "test_losses.py", "test_buckets.py", "test_varnames.py", "test_checkpoints.py",
-           "test_baseline_numbers.py", "test_fastpath.py"]
+           "test_baseline_numbers.py"]
 
 
 def test_core_suite_passes_with_tf1_behavior():
