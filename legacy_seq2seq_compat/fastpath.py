@@ -473,7 +473,8 @@ def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any
 
 
 def _static_batch(value: tf.Tensor) -> int:
-    batch = tf.compat.dimension_value(value.get_shape().dims[0])
+    """The static batch size, or -1 (for reshapes) when it is unknown."""
+    batch = _dim(value, 0)
     return -1 if batch is None else batch
 
 
@@ -713,14 +714,14 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     def step(carry: tuple, inputs_t: list, weights: list) -> tuple:
         layers = stack.rebind(weights[:num_stack])
         attention = parts.rebind(weights[num_stack:num_stack + num_parts])
-        layer_parts, reads, previous = carry
+        layer_parts, reads = carry[:2]
         if feedback is None:
             x = tf.add_n([inputs_t[0], _block_matmul(reads, attention.merge[1:])])
         else:
             extra = weights[num_stack + num_parts:]
-            logits = previous
+            logits = carry[2]
             if len(extra) == 3:
-                logits = tf.compat.v1.nn.xw_plus_b(previous, extra[1], extra[2])
+                logits = tf.compat.v1.nn.xw_plus_b(logits, extra[1], extra[2])
             fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
             if not update:
                 fed = tf.stop_gradient(fed)
@@ -729,13 +730,15 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         top, new_parts = layers.step(x, list(layer_parts))
         new_reads, distributions = attention.attend(new_parts)
         emits = [top] + new_reads + distributions
-        output = previous
+        new_carry = (tuple(tuple(p) for p in new_parts), tuple(new_reads))
         if feedback is not None:
+            # The output is fed back, so it is computed (and carried) in the step.
             output = tf.nn.bias_add(
                 _block_matmul([layers.project_output(top)] + new_reads, attention.project),
                 attention.project_bias)
             emits.append(output)
-        return (tuple(tuple(p) for p in new_parts), tuple(new_reads), output), emits
+            new_carry += (output,)
+        return new_carry, emits
 
     if feedback is None:
         sequences = [tf.reshape(
@@ -744,7 +747,9 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
             [num_steps, batch, input_size])]
     else:
         sequences = []
-    carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns), first_output)
+    carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns))
+    if feedback is not None:
+        carry += (first_output,)
     key = ("attention", stack.config(), num_heads, parts.attn_size, input_size,
            None if feedback is None else (feedback[1] is not None, feedback[2]))
     first_view = num_stack + parts.views_index()
@@ -778,12 +783,13 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
 
 
 def batched_sequence_loss(logits: list, targets: list, weights: list,
-                          call_loss: Optional[Callable]) -> Optional[tf.Tensor]:
+                          call_loss: Optional[Callable], average: bool) -> Optional[tf.Tensor]:
     """``sum_t weights[t] * loss(targets[t], logits[t])`` with one loss call for all steps.
 
-    Returns the `[batch_size]` sum, or None when the steps cannot be
-    concatenated (differing shapes or dtypes, scalar targets) or the loss
-    function does not return one value per row.
+    Returns the `[batch_size]` sum (divided by ``sum_t weights[t] + 1e-12``
+    when `average`), or None when the steps cannot be concatenated
+    (differing shapes or dtypes, scalar targets) or the loss function does
+    not return one value per row.
     """
     if is_stepwise() or not stackable(logits, rank=2):
         return None
@@ -817,11 +823,7 @@ def batched_sequence_loss(logits: list, targets: list, weights: list,
     if crossent.dtype != all_weights.dtype:
         return None
     total = tf.reduce_sum(tf.reshape(crossent * all_weights, [num_steps, -1]), 0)
+    if average:
+        total /= tf.reduce_sum(tf.reshape(all_weights, [num_steps, -1]), 0) + 1e-12
     total.set_shape(batch)
     return total
-
-
-def summed_weights(weights: list) -> tf.Tensor:
-    """``sum_t weights[t]`` as one reduction (the partner of `batched_sequence_loss`)."""
-    num_steps = len(weights)
-    return tf.reduce_sum(tf.reshape(tf.concat(weights, 0), [num_steps, -1]), 0)

@@ -118,10 +118,9 @@ def sequence_loss_by_example(
         call_loss = _loss_function_caller(softmax_loss_function)
     with _v1.name_scope(name, "sequence_loss_by_example", logits + targets + weights):
         # All steps in one loss call when they can be concatenated (see fastpath).
-        log_perps = fastpath.batched_sequence_loss(logits, targets, weights, call_loss)
+        log_perps = fastpath.batched_sequence_loss(logits, targets, weights, call_loss,
+                                                   average_across_timesteps)
         if log_perps is not None:
-            if average_across_timesteps:
-                log_perps /= fastpath.summed_weights(weights) + 1e-12
             return log_perps
         weighted = []
         for step, (logit, target, weight) in enumerate(zip(logits, targets, weights)):
