@@ -497,10 +497,13 @@ def run_one(args: argparse.Namespace, variant: str, mode: str, cell: str, bucket
         env["PYTHONPATH"] = roots[variant]
     else:
         env.pop("PYTHONPATH", None)
-    # The library's opt-in switch (fastpath.batch_loss_functions) for variant a only.
-    env.pop("LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS", None)
-    if variant == "a" and args.batch_loss_functions:
-        env["LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"] = "1"
+    # The library's opt-in switches (fastpath.batch_loss_functions and
+    # fastpath.trace_loss_functions) for variant a only.
+    for name, wanted in (("LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS", args.batch_loss_functions),
+                         ("LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS", args.trace_loss_functions)):
+        env.pop(name, None)
+        if variant == "a" and wanted:
+            env[name] = "1"
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_TAG)]
@@ -642,6 +645,9 @@ def markdown_report(report: dict) -> str:
     if config.get("batch_loss_functions"):
         lines[-1] += (" with LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1 (the user loss "
                       "function called once for all steps)")
+    if config.get("trace_loss_functions"):
+        lines[-1] += (" with LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS=1 (the user loss "
+                      "function traced once, called at every step)")
     changed = [line.split(maxsplit=1)[1] for line in report["sources"]["a"]["uncommitted_changes"]]
     if changed:
         lines[-1] += f" + uncommitted changes to {', '.join(changed)}"
@@ -791,6 +797,7 @@ def run_parent(args: argparse.Namespace) -> None:
             "steps": args.steps, "warmup": args.warmup, "batch": BATCH, "vocab": VOCAB,
             "size": SIZE, "layers": LAYERS, "num_sampled": NUM_SAMPLED, "seed": SEED,
             "all_buckets": BUCKETS, "batch_loss_functions": args.batch_loss_functions,
+            "trace_loss_functions": args.trace_loss_functions,
         },
         "sources": sources,
         "total_wall_s": time.perf_counter() - started,
@@ -822,6 +829,9 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument("--batch-loss-functions", action="store_true",
                         help="variant a calls the sampled-softmax loss once for all steps "
                              "(the library's opt-in fastpath.batch_loss_functions)")
+    parser.add_argument("--trace-loss-functions", action="store_true",
+                        help="variant a traces the sampled-softmax loss once and calls it at "
+                             "every step (the library's opt-in fastpath.trace_loss_functions)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="directory of the json, png and md results")
     parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)

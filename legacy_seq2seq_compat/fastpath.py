@@ -20,7 +20,8 @@ over after the first step:
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op. A user `softmax_loss_function` is called once per step, as in TF
-1.15, unless `batch_loss_functions()` asks for one call for all steps.
+1.15, unless `batch_loss_functions()` asks for one call for all steps or
+`trace_loss_functions()` for one trace called at every step.
 
 The numbers are those of the step-by-step graph up to float rounding (within
 1e-5; tests/test_baseline_numbers.py pins them against the baseline
@@ -33,9 +34,10 @@ step-by-step path.
 
 `stepwise()` (or the environment variable ``LEGACY_SEQ2SEQ_COMPAT_STEPWISE=1``)
 turns the fast paths off, e.g. to compare graphs op by op with TF 1.15;
-``LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1`` turns `batch_loss_functions`
-on for a whole process (e.g. an unmodified script run by
-``legacy-seq2seq-compat run``).
+``LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1`` and
+``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS=1`` turn `batch_loss_functions`
+and `trace_loss_functions` on for a whole process (e.g. an unmodified script
+run by ``legacy-seq2seq-compat run``).
 """
 
 from __future__ import annotations
@@ -52,15 +54,18 @@ from legacy_seq2seq_compat import rnn_cell
 
 _v1 = tf.compat.v1
 
-__all__ = ["stepwise", "is_stepwise", "batch_loss_functions"]
+__all__ = ["stepwise", "is_stepwise", "batch_loss_functions", "trace_loss_functions"]
 
 STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 
 BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
 
+TRACE_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS"
+
 _settings = {
     "stepwise": os.environ.get(STEPWISE_ENV, "") not in ("", "0"),
     "batch_loss_functions": os.environ.get(BATCH_LOSS_ENV, "") not in ("", "0"),
+    "trace_loss_functions": os.environ.get(TRACE_LOSS_ENV, "") not in ("", "0"),
 }
 
 
@@ -118,6 +123,35 @@ def batch_loss_functions(enabled: bool = True) -> contextlib.AbstractContextMana
       TypeError: if `enabled` is not a bool.
     """
     return _setting("batch_loss_functions", enabled)
+
+
+def trace_loss_functions(enabled: bool = True) -> contextlib.AbstractContextManager:
+    """Context manager: build a user `softmax_loss_function` once, call it per step.
+
+    By default `sequence_loss_by_example` calls a user loss function once per
+    step, in the graph itself, as TF 1.15 did; for a sampled softmax that is
+    most of a bucketed model's graph and of its build time. Inside this
+    context the function is traced once (per graph, variable scope and step
+    shapes) into a graph function, which every step then calls with its own
+    `[batch_size]` targets and logits; its gradient is built once too. The
+    numbers are those of the per-step calls, and a sampled softmax still
+    draws fresh samples at every step. What differs: the Python function runs
+    once instead of once per step, and it receives placeholders of the
+    step's shapes rather than the step's own tensors. A function that creates
+    variables, adds to a graph collection, fails to trace or does not return
+    one Tensor, and every function while the graph has a seed, is called step
+    by step as before. `batch_loss_functions` takes precedence.
+
+    Args:
+      enabled: True to trace user loss functions, False for direct calls.
+
+    Returns:
+      A context manager; the previous setting is restored on exit.
+
+    Raises:
+      TypeError: if `enabled` is not a bool.
+    """
+    return _setting("trace_loss_functions", enabled)
 
 
 _TANH = (tf.tanh, tf.math.tanh, tf.nn.tanh)
@@ -827,3 +861,72 @@ def batched_sequence_loss(logits: list, targets: list, weights: list,
         total /= tf.reduce_sum(tf.reshape(all_weights, [num_steps, -1]), 0) + 1e-12
     total.set_shape(batch)
     return total
+
+
+class _CreatesVariables(Exception):
+    """Raised inside a loss trace that would create a variable."""
+
+
+def _refuse_variables(next_creator: Callable, **kwargs: Any) -> Any:
+    raise _CreatesVariables()
+
+
+def _collection_sizes(graph: tf.Graph) -> dict:
+    return {key: len(graph.get_collection(key)) for key in graph.get_all_collection_keys()}
+
+
+def _trace_step_loss(call_loss: Callable, target: tf.Tensor, logit: tf.Tensor) -> Any:
+    """A graph function of one step's loss, or None when it must run in the graph itself."""
+    outer = _v1.get_default_graph()
+    before = _collection_sizes(outer)
+
+    def step_loss(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+        with tf.variable_creator_scope(_refuse_variables):
+            return tf.convert_to_tensor(call_loss(labels, logits))
+
+    try:
+        traced = tf.function(step_loss, autograph=False).get_concrete_function(
+            tf.TensorSpec(target.get_shape(), target.dtype),
+            tf.TensorSpec(logit.get_shape(), logit.dtype))
+    except Exception:  # noqa: BLE001 - any failure: the direct call shows the real error
+        return None
+    # A loss that adds to a collection (tf.compat.v1.losses, summaries, update
+    # ops) must do so in the user's graph, once per step, as in TF 1.15.
+    for graph in (outer, traced.graph):
+        if any(size > before.get(key, 0) for key, size in _collection_sizes(graph).items()):
+            return None
+    if len(traced.outputs) != 1:
+        return None
+    return traced
+
+
+def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: Any) -> Any:
+    """One step's ``call_loss(target, logit)``: traced (see `trace_loss_functions`) or direct.
+
+    Args:
+      loss_function: The user's `softmax_loss_function` (the trace cache key).
+      call_loss: Calls it as ``call_loss(target, logit)``.
+      target: The step's targets.
+      logit: The step's logits.
+
+    Returns:
+      The step's loss Tensor.
+    """
+    traced = None
+    if _settings["trace_loss_functions"] and not is_stepwise() and \
+            isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor) and \
+            not tf.executing_eagerly():
+        graph = _v1.get_default_graph()
+        # With a graph seed TF 1.15 gives every step's random ops their own
+        # seeds; one traced function would give them all the same.
+        if graph.seed is None:
+            key = ("loss", id(loss_function), _v1.get_variable_scope().name,
+                   tuple(tf.TensorSpec(v.get_shape(), v.dtype) for v in (target, logit)))
+            cache = _traces.setdefault(graph, {})
+            if key not in cache:
+                # The function is kept with its trace, so that its id is not reused.
+                cache[key] = (loss_function, _trace_step_loss(call_loss, target, logit))
+            traced = cache[key][1]
+    if traced is None:
+        return call_loss(target, logit)
+    return traced(target, logit)

@@ -127,7 +127,7 @@ def sequence_loss_by_example(
             if call_loss is None:
                 crossent = _sparse_crossent(logit, target, step)
             else:
-                crossent = call_loss(target, logit)
+                crossent = fastpath.step_loss(softmax_loss_function, call_loss, target, logit)
             weighted.append(crossent * weight)
         log_perps = tf.add_n(weighted)
         if average_across_timesteps:

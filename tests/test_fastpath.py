@@ -201,6 +201,46 @@ def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
     assert fast_ops < 0.6 * slow_ops, (fast_ops, slow_ops)
 
 
+def test_traced_sampled_softmax_in_buckets_is_built_once():
+    """The translate tutorial's sampled loss: one trace for every step of every bucket."""
+    buckets = [(3, 4), (5, 6)]
+    calls = []
+    op_counts = {}
+    for traced in (False, True):
+        calls.clear()
+        with tf.Graph().as_default() as graph, fastpath.trace_loss_functions(traced):
+            rng = np.random.RandomState(13)
+            enc, enc_feed = ids(rng, 5, static_batch=False, name="enc")
+            dec, dec_feed = ids(rng, 7, static_batch=False, name="dec")
+            weights = [tf.ones_like(d, tf.float32) for d in dec]
+            w = v1.get_variable("proj_w", [UNITS, VOCAB])
+            b = v1.get_variable("proj_b", [VOCAB])
+
+            def sampled_loss(labels, logits):
+                calls.append(labels.get_shape().as_list())
+                return tf.nn.sampled_softmax_loss(
+                    weights=tf.transpose(w), biases=b, labels=tf.reshape(labels, [-1, 1]),
+                    inputs=logits, num_sampled=4, num_classes=VOCAB)
+
+            cell = make_cell("multi_gru")
+
+            def seq2seq(x, y):
+                return legacy_seq2seq.embedding_attention_seq2seq(
+                    x, y, copy.deepcopy(cell), VOCAB, VOCAB, EMB, output_projection=(w, b))
+
+            _, bucket_losses = legacy_seq2seq.model_with_buckets(
+                enc, dec, dec[1:], weights, buckets, seq2seq, softmax_loss_function=sampled_loss)
+            grads = tf.gradients(bucket_losses[1], v1.trainable_variables())
+            assert all(g is not None for g in grads)
+            op_counts[traced] = len(graph.get_operations())
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+                values = sess.run(bucket_losses, {**enc_feed, **dec_feed})
+            assert all(np.isfinite(v) and v > 0 for v in values)
+        assert calls == ([[None]] if traced else [[None]] * (4 + 6))
+    assert op_counts[True] < 0.75 * op_counts[False], op_counts
+
+
 def user_loop_function(prev, _):
     return tf.tanh(prev[:, :EMB])
 
@@ -325,6 +365,122 @@ def test_sequence_loss_falls_back_to_steps_when_the_loss_is_not_per_row():
     np.testing.assert_allclose(value, np.full(BATCH, np.log(VOCAB)), rtol=1e-6)
 
 
+def _loss_inputs(seed, steps=4, static_batch=True):
+    rng = np.random.RandomState(seed)
+    logits = [rng.uniform(-1, 1, (BATCH, VOCAB)).astype(np.float32) for _ in range(steps)]
+    targets = [rng.randint(0, VOCAB, BATCH).astype(np.int32) for _ in range(steps)]
+    weights = [rng.uniform(0, 1, BATCH).astype(np.float32) for _ in range(steps)]
+    batch = BATCH if static_batch else None
+    holders = ([v1.placeholder(tf.float32, [batch, VOCAB]) for _ in logits],
+               [v1.placeholder(tf.int32, [batch]) for _ in targets],
+               [v1.placeholder(tf.float32, [batch]) for _ in weights])
+    feed = dict(zip(sum(holders, []), logits + targets + weights))
+    return holders, feed, (logits, targets, weights)
+
+
+def _smoothed(labels, logits):
+    """A deterministic row-wise loss: cross-entropy with label smoothing 0.1."""
+    one_hot = tf.one_hot(labels, VOCAB, on_value=0.9 + 0.1 / VOCAB, off_value=0.1 / VOCAB)
+    return tf.nn.softmax_cross_entropy_with_logits(labels=one_hot, logits=logits)
+
+
+def _numpy_smoothed(x, t):
+    shifted = x - x.max(1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    one_hot = np.full(x.shape, 0.1 / VOCAB)
+    one_hot[np.arange(len(t)), t] += 0.9
+    return -(one_hot * log_p).sum(1)
+
+
+@pytest.mark.parametrize("static_batch", [True, False])
+def test_traced_loss_function_runs_once_and_gives_the_per_step_numbers(static_batch):
+    calls = []
+
+    def loss_fn(labels, logits):
+        calls.append((labels.get_shape().as_list(), logits.get_shape().as_list()))
+        return _smoothed(labels, logits)
+
+    results = {}
+    for traced in (False, True):
+        calls.clear()
+        with tf.Graph().as_default() as graph, fastpath.trace_loss_functions(traced):
+            (logits, targets, weights), feed, values = _loss_inputs(23, static_batch=static_batch)
+            loss = losses.sequence_loss_by_example(logits, targets, weights,
+                                                   softmax_loss_function=loss_fn)
+            again = losses.sequence_loss(logits, targets, weights, softmax_loss_function=loss_fn)
+            batch = BATCH if static_batch else None
+            # Traced once for the 2 x 4 steps (same shapes); else once per step.
+            assert calls == [([batch], [batch, VOCAB])] * (1 if traced else 8)
+            assert len(call_ops(graph)) == (8 if traced else 0)
+            grads = tf.gradients(tf.reduce_sum(loss) + again, logits)
+            # One call of the (once built) gradient function per step.
+            assert len(call_ops(graph)) == (16 if traced else 0)
+            assert loss.get_shape().as_list() == [batch]
+            results[traced] = v1.Session().run([loss, again] + grads, feed)
+    for a, b in zip(results[True], results[False]):
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
+    x, t, w = values
+    total = sum(wi * _numpy_smoothed(xi, ti) for xi, ti, wi in zip(x, t, w))
+    np.testing.assert_allclose(results[True][0], total / (sum(w) + 1e-12), atol=ATOL)
+
+
+def test_traced_loss_function_draws_fresh_random_numbers_at_every_step():
+    def noisy(labels, logits):
+        return tf.random.uniform(tf.shape(labels)) + 0.0 * tf.reduce_sum(logits, 1)
+
+    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions():
+        (logits, targets, weights), feed, _ = _loss_inputs(5, steps=3)
+        per_step = [losses.sequence_loss_by_example([x], [t], [w], softmax_loss_function=noisy)
+                    for x, t, w in zip(logits, targets, weights)]
+        assert len(call_ops(graph)) == 3
+        with v1.Session() as sess:
+            first, second = sess.run(per_step, feed), sess.run(per_step, feed)
+    rows = np.array(first + second)
+    # Six different draws: no two steps, and no two runs, repeat a sample.
+    assert len({tuple(np.round(r, 6)) for r in rows}) == 6
+
+
+@pytest.mark.parametrize("case", ["graph_seed", "creates_variable", "adds_to_collection",
+                                  "python_int_target", "stepwise", "not_a_tensor"])
+def test_traced_loss_function_falls_back_to_direct_calls(case):
+    calls = []
+
+    def loss_fn(labels, logits):
+        calls.append(labels)
+        if case == "creates_variable":
+            scale = v1.get_variable("loss_scale", [], initializer=v1.ones_initializer())
+            return scale * _smoothed(labels, logits)
+        if case == "adds_to_collection":
+            v1.add_to_collection("my_losses", logits)
+        if case == "not_a_tensor":
+            return _smoothed(labels, logits), tf.constant(1.0)
+        return _smoothed(tf.broadcast_to(labels, [BATCH]), logits)
+
+    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions():
+        if case == "graph_seed":
+            v1.set_random_seed(3)
+        (logits, targets, weights), feed, _ = _loss_inputs(7, steps=3)
+        if case == "python_int_target":
+            targets = [0, 1, 2]
+        with fastpath.stepwise(case == "stepwise"):
+            with v1.variable_scope("loss", reuse=v1.AUTO_REUSE):
+                if case == "not_a_tensor":
+                    # It fails to trace, so the direct call shows TF 1.15's error.
+                    with pytest.raises((TypeError, ValueError)):
+                        losses.sequence_loss_by_example(logits, targets, weights,
+                                                        softmax_loss_function=loss_fn)
+                    return
+                losses.sequence_loss_by_example(logits, targets, weights,
+                                                softmax_loss_function=loss_fn)
+        assert call_ops(graph) == []
+        direct = calls if case in ("graph_seed", "stepwise", "python_int_target") else calls[1:]
+        assert direct == targets
+        if case == "creates_variable":
+            assert [v.op.name for v in v1.global_variables()] == ["loss/loss_scale"]
+        if case == "adds_to_collection":
+            assert v1.get_collection("my_losses") == logits
+
+
 def test_stepwise_switch_restores_the_setting_and_checks_its_argument():
     before = fastpath.is_stepwise()
     with fastpath.stepwise():
@@ -338,6 +494,9 @@ def test_stepwise_switch_restores_the_setting_and_checks_its_argument():
             pass
     with pytest.raises(TypeError, match=r"`enabled` must be a Python bool, got 'yes'"):
         with fastpath.batch_loss_functions("yes"):
+            pass
+    with pytest.raises(TypeError, match=r"`enabled` must be a Python bool, got None"):
+        with fastpath.trace_loss_functions(None):
             pass
 
 
