@@ -252,7 +252,10 @@ def _attention_head(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
     """
     size = _dim(hidden, 2)
     hidden_sum = tf.tanh(features + tf.expand_dims(y, 1))
-    scores = tf.reduce_sum(hidden_sum * vector, 2)
+    # v . tanh(...) for all B * L rows as one matrix-vector product: several
+    # times cheaper than TF 1.15's broadcast product and sum, same numbers.
+    flat_scores = tf.matmul(tf.reshape(hidden_sum, [-1, size]), tf.reshape(vector, [size, 1]))
+    scores = tf.reshape(flat_scores, tf.shape(hidden_sum)[:2])
     weights = tf.nn.softmax(scores)
     read = tf.reshape(tf.matmul(tf.expand_dims(weights, 1), hidden), [-1, size])
 
@@ -265,7 +268,7 @@ def _attention_head(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
         d_vector = tf.reshape(
             tf.matmul(tf.reshape(d_scores, [1, -1]), tf.reshape(hidden_sum, [-1, size])), [-1])
         return [tf.reduce_sum(d_features, 1), d_features,
-                tf.expand_dims(weights, 2) * tf.expand_dims(d_read, 1), d_vector]
+                tf.matmul(tf.expand_dims(weights, 2), tf.expand_dims(d_read, 1)), d_vector]
 
     return (read, weights), grad
 
