@@ -61,6 +61,9 @@ VARIANT_NAMES = {
 CELL_NAMES = {"gru": "2 x GRUCell(256)", "lstm": "2 x BasicLSTMCell(256)"}
 MODES = ("train", "decode")
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The library's opt-in switches, set for variant a only (b predates them).
+BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
+TRACE_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS"
 
 
 # ---------------------------------------------------------------------------
@@ -247,7 +250,7 @@ def run_tf1_worker(mode: str, cell_kind: str, bucket_ids: list, steps: int, warm
         # A graph seed makes fastpath.trace_loss_functions call the loss per
         # step (one trace would give every step the same samples), so with
         # that switch on the graph is left unseeded, as the tutorial leaves it.
-        if os.environ.get("LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS") != "1":
+        if os.environ.get(TRACE_LOSS_ENV) != "1":
             v1.set_random_seed(SEED)
         start = time.perf_counter()
         model = build_tf1_model(legacy_seq2seq, rnn_cell, cell_kind, decode)
@@ -503,8 +506,8 @@ def run_one(args: argparse.Namespace, variant: str, mode: str, cell: str, bucket
         env.pop("PYTHONPATH", None)
     # The library's opt-in switches (fastpath.batch_loss_functions and
     # fastpath.trace_loss_functions) for variant a only.
-    for name, wanted in (("LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS", args.batch_loss_functions),
-                         ("LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS", args.trace_loss_functions)):
+    for name, wanted in ((BATCH_LOSS_ENV, args.batch_loss_functions),
+                         (TRACE_LOSS_ENV, args.trace_loss_functions)):
         env.pop(name, None)
         if variant == "a" and wanted:
             env[name] = "1"
@@ -647,10 +650,10 @@ def markdown_report(report: dict) -> str:
         f"a = working tree at {report['sources']['a']['head'][:12]}",
     ]
     if config.get("batch_loss_functions"):
-        lines[-1] += (" with LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1 (the user loss "
+        lines[-1] += (f" with {BATCH_LOSS_ENV}=1 (the user loss "
                       "function called once for all steps)")
     if config.get("trace_loss_functions"):
-        lines[-1] += (" with LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS=1 (the user loss "
+        lines[-1] += (f" with {TRACE_LOSS_ENV}=1 (the user loss "
                       "function traced once, called at every step; graph not seeded)")
     changed = [line.split(maxsplit=1)[1] for line in report["sources"]["a"]["uncommitted_changes"]]
     if changed:

@@ -333,11 +333,8 @@ class _Layer:
 
     @staticmethod
     def supports(cell: Any) -> bool:
-        if type(cell) is rnn_cell.GRUCell:
-            return cell.built and cell._activation in _TANH
-        if type(cell) is rnn_cell.BasicLSTMCell:
-            return cell.built and cell._activation in _TANH
-        return False
+        return type(cell) in (rnn_cell.GRUCell, rnn_cell.BasicLSTMCell) and cell.built and \
+            cell._activation in _TANH
 
     def project(self, inputs: tf.Tensor) -> tf.Tensor:
         return tf.nn.bias_add(tf.matmul(inputs, self.input_kernel), self.input_bias)
@@ -731,7 +728,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     if any(leaf.dtype != dtype for leaf in leaves):
         return None
     stack = _Stack.from_cell(cell)
-    input_size = tf.compat.dimension_value(inputs[0].get_shape().dims[1])
+    input_size = _dim(inputs[0], 1)
     part_sizes = [layer.units for layer in stack.layers for _ in range(1 if layer.is_gru else 2)]
     top_size = stack.layers[-1].units if stack.projection is None else \
         stack.projection[0].get_shape().as_list()[1]
@@ -878,8 +875,8 @@ def _collection_sizes(graph: tf.Graph) -> dict:
     return {key: len(graph.get_collection(key)) for key in graph.get_all_collection_keys()}
 
 
-def _trace_step_loss(call_loss: Callable, target: tf.Tensor, logit: tf.Tensor) -> Any:
-    """A graph function of one step's loss, or None when it must run in the graph itself."""
+def _trace_step_loss(call_loss: Callable, specs: tuple) -> Any:
+    """One step's loss as a graph function of the (target, logit) `specs`, or None."""
     outer = _v1.get_default_graph()
     before = _collection_sizes(outer)
 
@@ -888,9 +885,7 @@ def _trace_step_loss(call_loss: Callable, target: tf.Tensor, logit: tf.Tensor) -
             return tf.convert_to_tensor(call_loss(labels, logits))
 
     try:
-        traced = tf.function(step_loss, autograph=False).get_concrete_function(
-            tf.TensorSpec(target.get_shape(), target.dtype),
-            tf.TensorSpec(logit.get_shape(), logit.dtype))
+        traced = tf.function(step_loss, autograph=False).get_concrete_function(*specs)
     except Exception:  # noqa: BLE001 - any failure: the direct call shows the real error
         return None
     # A loss that adds to a collection (tf.compat.v1.losses, summaries, update
@@ -898,8 +893,6 @@ def _trace_step_loss(call_loss: Callable, target: tf.Tensor, logit: tf.Tensor) -
     for graph in (outer, traced.graph):
         if any(size > before.get(key, 0) for key, size in _collection_sizes(graph).items()):
             return None
-    if len(traced.outputs) != 1:
-        return None
     return traced
 
 
@@ -923,12 +916,12 @@ def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: 
         # With a graph seed TF 1.15 gives every step's random ops their own
         # seeds; one traced function would give them all the same.
         if graph.seed is None:
-            key = ("loss", id(loss_function), _v1.get_variable_scope().name,
-                   tuple(tf.TensorSpec(v.get_shape(), v.dtype) for v in (target, logit)))
+            specs = tuple(tf.TensorSpec(v.get_shape(), v.dtype) for v in (target, logit))
+            key = ("loss", id(loss_function), _v1.get_variable_scope().name, specs)
             cache = _traces.setdefault(graph, {})
             if key not in cache:
                 # The function is kept with its trace, so that its id is not reused.
-                cache[key] = (loss_function, _trace_step_loss(call_loss, target, logit))
+                cache[key] = (loss_function, _trace_step_loss(call_loss, specs))
             traced = cache[key][1]
     if traced is None:
         return call_loss(target, logit)
