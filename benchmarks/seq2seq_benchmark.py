@@ -237,30 +237,59 @@ def import_library(expect_root: str) -> tuple[Any, Any, dict]:
     return legacy_seq2seq, rnn_cell, info
 
 
-def run_tf1_worker(mode: str, cell_kind: str, bucket_ids: list, steps: int, warmup: int,
-                   expect_root: str) -> dict:
-    """Builds and times variant a or b (the library in graph mode)."""
+def build_tf1_session(legacy_seq2seq: Any, rnn_cell: Any, cell_kind: str, decode: bool,
+                      seeded: bool) -> tuple[dict, Any, dict]:
+    """`build_tf1_model` in a fresh graph, and a session with the variables initialized.
+
+    Returns:
+        ``(model, session, timings)``; `timings` holds `build_s`, `op_count`
+        and `init_s` (session creation plus the initializer).
+    """
     import tensorflow as tf
 
-    legacy_seq2seq, rnn_cell, info = import_library(expect_root)
     v1 = tf.compat.v1
-    decode = mode == "decode"
     graph = tf.Graph()
     with graph.as_default():
-        # A graph seed makes fastpath.trace_loss_functions call the loss per
-        # step (one trace would give every step the same samples), so with
-        # that switch on the graph is left unseeded, as the tutorial leaves it.
-        if os.environ.get(TRACE_LOSS_ENV) != "1":
+        if seeded:
             v1.set_random_seed(SEED)
         start = time.perf_counter()
         model = build_tf1_model(legacy_seq2seq, rnn_cell, cell_kind, decode)
-        info["build_s"] = time.perf_counter() - start
-        info["op_count"] = len(graph.get_operations())
+        timings = {"build_s": time.perf_counter() - start,
+                   "op_count": len(graph.get_operations())}
         start = time.perf_counter()
         init = v1.global_variables_initializer()
         sess = v1.Session(graph=graph)
         sess.run(init)
-        info["init_s"] = time.perf_counter() - start
+        timings["init_s"] = time.perf_counter() - start
+    return model, sess, timings
+
+
+def run_tagged_worker(command: list, env: dict, tag: str, label: str) -> dict:
+    """Runs a worker subprocess and returns the JSON of its one stdout line starting with `tag`.
+
+    Raises:
+        RuntimeError: if the worker fails or prints no such line or several
+            (its stderr's end is written to ours first).
+    """
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith(tag)]
+    if done.returncode != 0 or len(lines) != 1:
+        sys.stderr.write(done.stderr[-6000:])
+        raise RuntimeError(f"worker {label} failed (exit {done.returncode})")
+    return json.loads(lines[0][len(tag):])
+
+
+def run_tf1_worker(mode: str, cell_kind: str, bucket_ids: list, steps: int, warmup: int,
+                   expect_root: str) -> dict:
+    """Builds and times variant a or b (the library in graph mode)."""
+    legacy_seq2seq, rnn_cell, info = import_library(expect_root)
+    decode = mode == "decode"
+    # A graph seed makes fastpath.trace_loss_functions call the loss per step
+    # (one trace would give every step the same samples), so with that switch
+    # on the graph is left unseeded, as the tutorial leaves it.
+    model, sess, timings = build_tf1_session(legacy_seq2seq, rnn_cell, cell_kind, decode,
+                                             seeded=os.environ.get(TRACE_LOSS_ENV) != "1")
+    info.update(timings)
     info["buckets"] = {}
     for bucket_id in bucket_ids:
         if decode:
@@ -512,12 +541,7 @@ def run_one(args: argparse.Namespace, variant: str, mode: str, cell: str, bucket
         if variant == "a" and wanted:
             env[name] = "1"
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_TAG)]
-    if done.returncode != 0 or len(lines) != 1:
-        sys.stderr.write(done.stderr[-6000:])
-        raise RuntimeError(f"worker {variant} {mode} {cell} failed (exit {done.returncode})")
-    result = json.loads(lines[0][len(RESULT_TAG):])
+    result = run_tagged_worker(command, env, RESULT_TAG, f"{variant} {mode} {cell}")
     result["wall_s"] = time.perf_counter() - start
     return result
 

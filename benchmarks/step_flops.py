@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -127,30 +126,25 @@ def run_worker(mode: str, cell_kind: str, bucket_ids: list, steps: int,
     legacy_seq2seq, rnn_cell, info = bench.import_library(expect_root)
     v1 = tf.compat.v1
     decode = mode == "decode"
-    graph = tf.Graph()
-    with graph.as_default():
-        v1.set_random_seed(bench.SEED)
-        model = bench.build_tf1_model(legacy_seq2seq, rnn_cell, cell_kind, decode)
-        sess = v1.Session(graph=graph)
-        sess.run(v1.global_variables_initializer())
+    model, sess, _ = bench.build_tf1_session(legacy_seq2seq, rnn_cell, cell_kind, decode,
+                                             seeded=True)
     info["buckets"] = {}
     for bucket_id in bucket_ids:
         fetches = model["logits"][bucket_id] if decode else \
             [model["updates"][bucket_id], model["losses"][bucket_id]]
         batches = bench.make_batches(bucket_id, steps + 3)
-        samples = []
-        for index, batch in enumerate(batches[:-1]):
-            start = time.perf_counter()
+
+        def step(batch: tuple, bucket_id: int = bucket_id, fetches: Any = fetches) -> None:
             sess.run(fetches, bench.tf1_feed(model, bucket_id, batch))
-            if index >= 2:
-                samples.append(time.perf_counter() - start)
+
+        timed = bench.time_steps(step, batches[:-1], warmup=2)
         metadata = v1.RunMetadata()
         sess.run(fetches, bench.tf1_feed(model, bucket_id, batches[-1]),
                  options=v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE),
                  run_metadata=metadata)
         flops, uncounted = step_matmul_flops(metadata.step_stats)
         info["buckets"][str(bucket_id)] = {
-            "median_s": statistics.median(samples), "samples_s": samples,
+            "median_s": timed["median_s"], "samples_s": timed["samples_s"],
             "matmul_gflop": flops / 1e9, "uncounted_products": uncounted}
     sess.close()
     return info
@@ -239,12 +233,7 @@ def run_worker_process(mode: str, cell: str, steps: int, root: str) -> dict:
                PYTHONPATH=os.pathsep.join([root, bench.HERE]))
     for name in (bench.BATCH_LOSS_ENV, bench.TRACE_LOSS_ENV):
         env.pop(name, None)
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    lines = [x for x in done.stdout.splitlines() if x.startswith(RESULT_TAG)]
-    if done.returncode != 0 or len(lines) != 1:
-        sys.stderr.write(done.stderr[-4000:])
-        raise RuntimeError(f"worker {cell} {mode} under {root} failed")
-    return json.loads(lines[0][len(RESULT_TAG):])
+    return bench.run_tagged_worker(command, env, RESULT_TAG, f"{cell} {mode} under {root}")
 
 
 def main(argv: Optional[list] = None) -> None:

@@ -896,6 +896,26 @@ def _trace_step_loss(call_loss: Callable, specs: tuple) -> Any:
     return traced
 
 
+def _loss_trace(loss_function: Callable, call_loss: Callable, target: Any,
+                logit: Any) -> Any:
+    """The cached trace of one step's loss (see `trace_loss_functions`), or None."""
+    if not _settings["trace_loss_functions"] or is_stepwise() or tf.executing_eagerly() or \
+            not (isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor)):
+        return None
+    graph = _v1.get_default_graph()
+    # With a graph seed TF 1.15 gives every step's random ops their own seeds;
+    # one traced function would give them all the same.
+    if graph.seed is not None:
+        return None
+    specs = tuple(tf.TensorSpec(v.get_shape(), v.dtype) for v in (target, logit))
+    key = ("loss", id(loss_function), _v1.get_variable_scope().name, specs)
+    cache = _traces.setdefault(graph, {})
+    if key not in cache:
+        # The function is kept with its trace, so that its id is not reused.
+        cache[key] = (loss_function, _trace_step_loss(call_loss, specs))
+    return cache[key][1]
+
+
 def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: Any) -> Any:
     """One step's ``call_loss(target, logit)``: traced (see `trace_loss_functions`) or direct.
 
@@ -908,21 +928,7 @@ def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: 
     Returns:
       The step's loss Tensor.
     """
-    traced = None
-    if _settings["trace_loss_functions"] and not is_stepwise() and \
-            isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor) and \
-            not tf.executing_eagerly():
-        graph = _v1.get_default_graph()
-        # With a graph seed TF 1.15 gives every step's random ops their own
-        # seeds; one traced function would give them all the same.
-        if graph.seed is None:
-            specs = tuple(tf.TensorSpec(v.get_shape(), v.dtype) for v in (target, logit))
-            key = ("loss", id(loss_function), _v1.get_variable_scope().name, specs)
-            cache = _traces.setdefault(graph, {})
-            if key not in cache:
-                # The function is kept with its trace, so that its id is not reused.
-                cache[key] = (loss_function, _trace_step_loss(call_loss, specs))
-            traced = cache[key][1]
+    traced = _loss_trace(loss_function, call_loss, target, logit)
     if traced is None:
         return call_loss(target, logit)
     return traced(target, logit)
