@@ -16,7 +16,10 @@ over after the first step:
 * the input half of each kernel is applied to all steps in one matmul before
   the steps, and the decoder's output projection to all steps after them;
 * the step maths carry hand-written gradients, free of the shape ops TF adds
-  for operands of unknown batch size.
+  for operands of unknown batch size;
+* when training, a kernel used at every step gets its gradient as one
+  product over all steps (``X^T dY``) instead of one small product per
+  step and their sum (see `_kernel_tap`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op. A user `softmax_loss_function` is called once per step, as in TF
@@ -182,34 +185,50 @@ def _tanh_grad(y: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
     return tf.raw_ops.TanhGrad(y=y, dy=dy)
 
 
-@tf.custom_gradient
-def _gru_gates(projected: tf.Tensor, h: tf.Tensor, gate_kernel: tf.Tensor,
-               candidate_kernel: tf.Tensor) -> tuple:
-    """GRUCell's step from the projected input ``x @ W_x + b`` and the state ``h``."""
-    units = _dim(h, 1)
-    gate_in, candidate_in = tf.split(projected, [2 * units, units], 1)
-    gates = tf.sigmoid(gate_in + tf.matmul(h, gate_kernel))
-    reset, update = tf.split(gates, 2, 1)
-    reset_h = reset * h
-    candidate = tf.tanh(candidate_in + tf.matmul(reset_h, candidate_kernel))
-    new_h = update * h + (1 - update) * candidate
+def _gru_gates(defer: bool = False) -> Callable:
+    """GRUCell's step maths, from the projected input ``x @ W_x + b`` and the state ``h``.
 
-    def grad(d_new: tf.Tensor) -> list:
-        d_update = d_new * (h - candidate)
-        d_candidate = _tanh_grad(candidate, d_new - d_new * update)
-        d_reset_h = tf.matmul(d_candidate, candidate_kernel, transpose_b=True)
-        d_gates = _sigmoid_grad(gates, tf.concat([d_reset_h * h, d_update], 1))
-        d_h = tf.add_n([d_new * update, d_reset_h * reset,
-                        tf.matmul(d_gates, gate_kernel, transpose_b=True)])
-        return [tf.concat([d_gates, d_candidate], 1), d_h,
-                tf.matmul(h, d_gates, transpose_a=True),
-                tf.matmul(reset_h, d_candidate, transpose_a=True)]
+    With `defer` the state kernels get no gradient here (`_kernel_tap` gives
+    them theirs for all steps at once) and the step also returns ``r * h``,
+    the input of the candidate kernel.
+    """
 
-    return new_h, grad
+    @tf.custom_gradient
+    def gates_fn(projected: tf.Tensor, h: tf.Tensor, gate_kernel: tf.Tensor,
+                 candidate_kernel: tf.Tensor) -> tuple:
+        units = _dim(h, 1)
+        gate_in, candidate_in = tf.split(projected, [2 * units, units], 1)
+        gates = tf.sigmoid(gate_in + tf.matmul(h, gate_kernel))
+        reset, update = tf.split(gates, 2, 1)
+        reset_h = reset * h
+        candidate = tf.tanh(candidate_in + tf.matmul(reset_h, candidate_kernel))
+        new_h = update * h + (1 - update) * candidate
+
+        def grad(d_new: tf.Tensor, *unused: Any) -> list:
+            d_update = d_new * (h - candidate)
+            d_candidate = _tanh_grad(candidate, d_new - d_new * update)
+            d_reset_h = tf.matmul(d_candidate, candidate_kernel, transpose_b=True)
+            d_gates = _sigmoid_grad(gates, tf.concat([d_reset_h * h, d_update], 1))
+            d_h = tf.add_n([d_new * update, d_reset_h * reset,
+                            tf.matmul(d_gates, gate_kernel, transpose_b=True)])
+            d_projected = tf.concat([d_gates, d_candidate], 1)
+            if defer:
+                return [d_projected, d_h, None, None]
+            return [d_projected, d_h, tf.matmul(h, d_gates, transpose_a=True),
+                    tf.matmul(reset_h, d_candidate, transpose_a=True)]
+
+        if defer:
+            return (new_h, reset_h), grad
+        return new_h, grad
+
+    return gates_fn
 
 
-def _lstm_gates(forget_bias: float) -> Callable:
-    """BasicLSTMCell's step maths for one `forget_bias`, with its gradient."""
+def _lstm_gates(forget_bias: float, defer: bool = False) -> Callable:
+    """BasicLSTMCell's step maths for one `forget_bias`, with its gradient.
+
+    With `defer` the state kernel gets no gradient here (see `_kernel_tap`).
+    """
 
     @tf.custom_gradient
     def gates_fn(projected: tf.Tensor, c: tf.Tensor, h: tf.Tensor,
@@ -233,9 +252,10 @@ def _lstm_gates(forget_bias: float) -> Callable:
                 _tanh_grad(new_input, d_c * input_gate),
                 _sigmoid_grad(forget_gate, d_c * c),
                 _sigmoid_grad(output_gate, d_h_out * squashed)], 1)
-            return [d_gates, d_c * forget_gate,
-                    tf.matmul(d_gates, kernel, transpose_b=True),
-                    tf.matmul(h, d_gates, transpose_a=True)]
+            d_h = tf.matmul(d_gates, kernel, transpose_b=True)
+            if defer:
+                return [d_gates, d_c * forget_gate, d_h, None]
+            return [d_gates, d_c * forget_gate, d_h, tf.matmul(h, d_gates, transpose_a=True)]
 
         return (new_c, new_h), grad
 
@@ -271,6 +291,61 @@ def _attention_head(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
                 tf.matmul(tf.expand_dims(weights, 2), tf.expand_dims(d_read, 1)), d_vector]
 
     return (read, weights), grad
+
+
+# Deferred kernel gradients. A kernel W used at every step (``y_t = x_t @ W``)
+# would get one product ``x_t^T dy_t`` per step and their sum; these products
+# run slowly, their inner dimension being the batch size. Instead the steps
+# stop W's gradient and route dy_t to a tap, a zero sequence the loop takes
+# as input, and the tap's identity (`_kernel_tap`) computes ``X^T dY`` over
+# all steps in one product.
+
+
+@tf.custom_gradient
+def _route(value: tf.Tensor, tap: tf.Tensor) -> tuple:
+    """Identity on `value`; its gradient also goes to `tap` (a step's zero input)."""
+
+    def grad(d_value: tf.Tensor) -> list:
+        return [d_value, d_value]
+
+    return tf.identity(value), grad
+
+
+def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
+    """An identity on `tap` `[T, B, N]` that gives `kernels` their gradients for all steps.
+
+    Args:
+      tap: The sequence whose gradient is dY, the gradient of the steps'
+        products (or of the sequence itself, when it is a loop input).
+      kernels: ``(weight, first column)`` pairs: each weight (a `[K, n]`
+        kernel or `[n]` bias) made columns ``first .. first + n`` of Y.
+
+    Returns:
+      ``(identity of tap, inputs)``: `inputs` is a list the caller fills,
+      after the loop, with each kernel's stacked inputs X `[T, B, K]` (None
+      for a bias, whose gradient is the sum of the rows of dY).
+    """
+    width = _dim(tap, 2)
+    inputs: list = [None] * len(kernels)
+
+    @tf.custom_gradient
+    def identity(value: tf.Tensor, *weights: tf.Tensor) -> tuple:
+        def grad(d_value: tf.Tensor) -> list:
+            d_rows = tf.reshape(d_value, [-1, width])
+            grads = [d_value]
+            for (weight, first), x in zip(kernels, inputs):
+                size = _dim(weight, -1)
+                d_cols = d_rows if size == width else d_rows[:, first:first + size]
+                if x is None:
+                    grads.append(tf.reduce_sum(d_cols, 0))
+                else:
+                    x_rows = tf.reshape(x, [-1, _dim(x, 2)])
+                    grads.append(tf.matmul(x_rows, d_cols, transpose_a=True))
+            return grads
+
+        return tf.identity(value), grad
+
+    return identity(tap, *[weight for weight, _ in kernels]), inputs
 
 
 class _Layer:
@@ -339,15 +414,29 @@ class _Layer:
     def project(self, inputs: tf.Tensor) -> tf.Tensor:
         return tf.nn.bias_add(tf.matmul(inputs, self.input_kernel), self.input_bias)
 
-    def step(self, projected: tf.Tensor, parts: tuple) -> tuple:
-        """Returns ``(output, new_parts)`` for one step."""
+    def state_kernels(self) -> list:
+        """``(kernel, first column)`` of the state half's products (see `_kernel_tap`)."""
         if self.is_gru:
-            new_h = _gru_gates(projected, parts[0], self.gate_state_kernel,
-                               self.candidate_state_kernel)
-            return new_h, (new_h,)
-        new_c, new_h = _lstm_gates(self.forget_bias)(projected, parts[0], parts[1],
-                                                     self.state_kernel)
-        return new_h, (new_c, new_h)
+            return [(self.gate_state_kernel, 0), (self.candidate_state_kernel, 2 * self.units)]
+        return [(self.state_kernel, 0)]
+
+    def step(self, projected: tf.Tensor, parts: tuple, defer: bool = False) -> tuple:
+        """Returns ``(output, new_parts, saved)`` for one step.
+
+        With `defer` the state kernels get no gradient and `saved` lists the
+        inputs of the `state_kernels` products; otherwise it is empty.
+        """
+        if self.is_gru:
+            h = parts[0]
+            result = _gru_gates(defer)(projected, h, self.gate_state_kernel,
+                                       self.candidate_state_kernel)
+            if defer:
+                new_h, reset_h = result
+                return new_h, (new_h,), [h, reset_h]
+            return result, (result,), []
+        c, h = parts
+        new_c, new_h = _lstm_gates(self.forget_bias, defer)(projected, c, h, self.state_kernel)
+        return new_h, (new_c, new_h), [h] if defer else []
 
     def to_parts(self, state: Any) -> tuple:
         if self.is_gru:
@@ -427,13 +516,28 @@ class _Stack:
         states = tuple(layer.from_parts(p) for layer, p in zip(self.layers, parts))
         return states if self.multi else states[0]
 
-    def step(self, inputs: tf.Tensor, parts: list) -> tuple:
-        """One step of every layer: ``(top output, new parts)``."""
-        new_parts = []
-        for layer, layer_parts in zip(self.layers, parts):
-            inputs, updated = layer.step(layer.project(inputs), layer_parts)
+    def step(self, inputs: tf.Tensor, parts: list, taps: Optional[list] = None) -> tuple:
+        """One step of every layer: ``(top output, new parts, saved)``.
+
+        With `taps` (one per layer) every kernel's gradient is deferred
+        (see `_kernel_tap`): `saved` gives, layer after layer, the inputs of
+        the layer's `kernels` (None for the bias).
+        """
+        new_parts, saved = [], []
+        for index, (layer, layer_parts) in enumerate(zip(self.layers, parts)):
+            projected = layer.project(inputs)
+            if taps is not None:
+                saved += [inputs, None]
+                projected = _route(projected, taps[index])
+            inputs, updated, layer_saved = layer.step(projected, layer_parts, taps is not None)
+            saved += layer_saved
             new_parts.append(updated)
-        return inputs, new_parts
+        return inputs, new_parts, saved
+
+    def kernels(self) -> list:
+        """Per layer, ``(weight, first column)`` of every product of its tap."""
+        return [[(layer.input_kernel, 0), (layer.input_bias, 0)] + layer.state_kernels()
+                for layer in self.layers]
 
     def project_output(self, outputs: tf.Tensor) -> tf.Tensor:
         if self.projection is None:
@@ -533,13 +637,17 @@ def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
     final_parts = []
     for layer, layer_parts in zip(stack.layers, parts):
         projected = tf.reshape(layer.project(inputs), [num_steps, batch, layer.width])
+        # `projected` is a loop input, so its gradient is already the tap's.
+        projected, kernel_inputs = _kernel_tap(projected, layer.state_kernels())
 
         def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer) -> tuple:
-            output, new_parts = layer.rebind(weights).step(inputs_t[0], carry)
-            return new_parts, [output]
+            output, new_parts, saved = layer.rebind(weights).step(inputs_t[0], carry, defer=True)
+            return new_parts, [output] + saved
 
-        last, (outputs,) = _loop(("layer",) + layer.config(), step, [projected],
-                                 tuple(layer_parts), num_steps, layer.tensors())
+        last, (outputs, *saved) = _loop(("layer", "deferred") + layer.config(), step,
+                                        [projected], tuple(layer_parts), num_steps,
+                                        layer.tensors())
+        kernel_inputs[:] = saved
         final_parts.append(last)
         inputs = tf.reshape(outputs, [-1, layer.units])
     return inputs, final_parts
@@ -664,16 +772,28 @@ class AttentionParts:
         merge_count, query_count, project_count = self._layout
         return merge_count + 1 + self.num_heads * query_count + project_count + 1
 
-    def attend(self, parts: list) -> tuple:
-        """Reads of every head for a state given as parts: ``(reads, weights)``."""
+    def attend(self, parts: list, taps: Optional[list] = None) -> tuple:
+        """Reads of every head for a state given as parts: ``(reads, weights)``.
+
+        With `taps` (one per head) the gradients of the query kernels are
+        routed to them (see `_kernel_tap`).
+        """
         flat = [t for layer in parts for t in layer]
         reads, distributions = [], []
-        for query, features, vector in zip(self.queries, self.features, self.vectors):
+        for index, (query, features, vector) in enumerate(
+                zip(self.queries, self.features, self.vectors)):
             y = tf.nn.bias_add(_block_matmul(flat, query[:-1]), query[-1])
+            if taps is not None:
+                y = _route(y, taps[index])
             read, weights = _attention_head(y, features, self.hidden, vector)
             reads.append(read)
             distributions.append(weights)
         return reads, distributions
+
+    def tap_kernels(self) -> list:
+        """``(weight, first column)`` of the merge's read blocks, then of each head's query."""
+        merge = [(block, 0) for block in self.merge[1:]]
+        return [merge] + [[(w, 0) for w in query] for query in self.queries]
 
 
 def _row_blocks(kernel: tf.Tensor, sizes: Sequence[int]) -> list:
@@ -750,35 +870,60 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         attention = parts.rebind(weights[num_stack:num_stack + num_parts])
         layer_parts, reads = carry[:2]
         if feedback is None:
-            x = tf.add_n([inputs_t[0], _block_matmul(reads, attention.merge[1:])])
-        else:
-            extra = weights[num_stack + num_parts:]
-            logits = carry[2]
-            if len(extra) == 3:
-                logits = tf.compat.v1.nn.xw_plus_b(logits, extra[1], extra[2])
-            fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
-            if not update:
-                fed = tf.stop_gradient(fed)
-            x = tf.nn.bias_add(_block_matmul([fed] + list(reads), attention.merge),
-                               attention.merge_bias)
-        top, new_parts = layers.step(x, list(layer_parts))
+            return deferred_step(layers, attention, layer_parts, reads, inputs_t)
+        extra = weights[num_stack + num_parts:]
+        logits = carry[2]
+        if len(extra) == 3:
+            logits = tf.compat.v1.nn.xw_plus_b(logits, extra[1], extra[2])
+        fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
+        if not update:
+            fed = tf.stop_gradient(fed)
+        x = tf.nn.bias_add(_block_matmul([fed] + list(reads), attention.merge),
+                           attention.merge_bias)
+        top, new_parts, _ = layers.step(x, list(layer_parts))
         new_reads, distributions = attention.attend(new_parts)
-        emits = [top] + new_reads + distributions
-        new_carry = (tuple(tuple(p) for p in new_parts), tuple(new_reads))
-        if feedback is not None:
-            # The output is fed back, so it is computed (and carried) in the step.
-            output = tf.nn.bias_add(
-                _block_matmul([layers.project_output(top)] + new_reads, attention.project),
-                attention.project_bias)
-            emits.append(output)
-            new_carry += (output,)
-        return new_carry, emits
+        # The output is fed back, so it is computed (and carried) in the step.
+        output = tf.nn.bias_add(
+            _block_matmul([layers.project_output(top)] + new_reads, attention.project),
+            attention.project_bias)
+        new_carry = (tuple(tuple(p) for p in new_parts), tuple(new_reads), output)
+        return new_carry, [top] + new_reads + distributions + [output]
 
+    def deferred_step(layers: _Stack, attention: AttentionParts, layer_parts: tuple,
+                      reads: tuple, inputs_t: list) -> tuple:
+        # The weights get their gradients from the taps, the views and
+        # vectors (not step constants of a product) keep theirs.
+        layers = layers.rebind([tf.stop_gradient(w) for w in layers.tensors()])
+        frozen = attention.tensors()
+        first_view = attention.views_index()
+        attention = attention.rebind([tf.stop_gradient(w) for w in frozen[:first_view]] +
+                                     frozen[first_view:])
+        taps = inputs_t[1:]
+        x = tf.add_n([inputs_t[0], _block_matmul(reads, attention.merge[1:])])
+        x = _route(x, taps[0])
+        top, new_parts, layer_saved = layers.step(x, list(layer_parts),
+                                                  taps[1:1 + num_layers])
+        new_reads, distributions = attention.attend(new_parts, taps[1 + num_layers:])
+        flat_parts = [t for p in new_parts for t in p]
+        saved = list(reads) + [t for t in layer_saved if t is not None] + flat_parts
+        new_carry = (tuple(tuple(p) for p in new_parts), tuple(new_reads))
+        return new_carry, [top] + new_reads + distributions + saved
+
+    num_layers = len(stack.layers)
     if feedback is None:
         sequences = [tf.reshape(
             tf.nn.bias_add(tf.matmul(tf.reshape(tf.stack(inputs), [-1, input_size]),
                                      parts.merge[0]), parts.merge_bias),
             [num_steps, batch, input_size])]
+        # One tap for the merged input, one per layer, one per head's query.
+        merge_kernels, *query_kernels = parts.tap_kernels()
+        tap_kernels = [merge_kernels] + stack.kernels() + query_kernels
+        widths = [input_size] + [layer.width for layer in stack.layers] + \
+            [parts.attn_size] * num_heads
+        rows = batch if batch > 0 else tf.shape(first_output)[0]
+        taps = [_kernel_tap(tf.zeros([num_steps, rows, width], dtype), kernels)
+                for width, kernels in zip(widths, tap_kernels)]
+        sequences += [tap for tap, _ in taps]
     else:
         sequences = []
     carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns))
@@ -793,6 +938,15 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     read_seqs = emitted[1:1 + num_heads]
     weight_seqs = emitted[1 + num_heads:1 + 2 * num_heads]
     if feedback is None:
+        # The steps emitted the products' inputs in `deferred_step`'s order.
+        saved = iter(emitted[1 + 2 * num_heads:])
+        merge_inputs, *layer_inputs = [inputs for _, inputs in taps[:1 + num_layers]]
+        merge_inputs[:] = [next(saved) for _ in merge_inputs]
+        for inputs in layer_inputs:
+            inputs[:] = [None if index == 1 else next(saved) for index in range(len(inputs))]
+        state_parts = [next(saved) for _ in part_sizes]
+        for _, inputs in taps[1 + num_layers:]:
+            inputs[:] = state_parts + [None]
         flat = [tf.reshape(top_seq, [-1, stack.layers[-1].units])]
         flat += [tf.reshape(r, [-1, parts.attn_size]) for r in read_seqs]
         projected = stack.project_output(flat[0])

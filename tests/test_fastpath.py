@@ -201,6 +201,30 @@ def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
     assert fast_ops < 0.6 * slow_ops, (fast_ops, slow_ops)
 
 
+@pytest.mark.parametrize("cell_kind", ["multi_gru", "multi_lstm"])
+@pytest.mark.parametrize("num_steps", [4, 9])
+def test_kernel_gradients_are_one_product_for_all_steps(cell_kind, num_steps):
+    # Step by step, each kernel's gradient is a sum of one product per step;
+    # the fast paths compute it for all steps at once, so no sum of
+    # kernel-shaped gradients grows with the number of steps.
+    with tf.Graph().as_default():
+        rng = np.random.RandomState(5)
+        enc, _ = ids(rng, num_steps)
+        dec, _ = ids(rng, num_steps)
+        outputs, _ = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, make_cell(cell_kind), VOCAB, VOCAB, EMB, num_heads=2)
+        first_gradient_op = len(v1.get_default_graph().get_operations())
+        grads = tf.gradients(tf.reduce_sum(tf.stack(outputs)), v1.trainable_variables())
+        assert all(g is not None for g in grads)
+        gradient_ops = v1.get_default_graph().get_operations()[first_gradient_op:]
+    # Kernel (and kernel block) gradients have EMB or UNITS rows, activations BATCH.
+    kernel_sums = [len(op.inputs) for op in gradient_ops if op.type == "AddN" and
+                   op.outputs[0].get_shape().rank == 2 and
+                   op.outputs[0].get_shape()[0] in (EMB, UNITS)]
+    assert kernel_sums, "no kernel gradient is a sum"
+    assert max(kernel_sums) <= 3, kernel_sums
+
+
 def _bucketed_sampled_softmax(calls):
     """The translate tutorial's model in two buckets; returns (op count, bucket losses)."""
     buckets = [(3, 4), (5, 6)]
