@@ -424,7 +424,17 @@ def test_tf2_checkpoint_round_trip_with_deferred_restore(tmp_path):
         np.testing.assert_array_equal(g, w)
 
 
-def test_training_with_gradient_tape_in_tf_function_lowers_the_loss():
+@pytest.fixture
+def global_seed():
+    """A fixed global seed for the test, unset afterwards."""
+    tf.random.set_seed(0)
+    yield
+    tf.random.set_seed(None)
+
+
+def test_training_with_gradient_tape_in_tf_function_lowers_the_loss(global_seed):
+    # Seeded: how fast the loss falls depends on the initial weights, and
+    # an unlucky unseeded draw made 30 steps fall short of halving it.
     rng = np.random.RandomState(0)
     enc, dec, targets, weights = _inputs("model_with_buckets", rng)
     module = tf2.TF1Module(lambda e, d, t, w: BUILDERS["model_with_buckets"](e, d, t, w)[1][1])
