@@ -321,12 +321,17 @@ def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
         kernel or `[n]` bias) made columns ``first .. first + n`` of Y.
 
     Returns:
-      ``(identity of tap, inputs)``: `inputs` is a list the caller fills,
-      after the loop, with each kernel's stacked inputs X `[T, B, K]` (None
-      for a bias, whose gradient is the sum of the rows of dY).
+      ``(identity of tap, set_inputs)``: after the loop the caller passes
+      `set_inputs` the stacked inputs X `[T, B, K]` of the kernels, in order
+      and skipping the biases (their gradient is the sum of the rows of dY).
     """
     width = _dim(tap, 2)
     inputs: list = [None] * len(kernels)
+
+    def set_inputs(stacked: Sequence[tf.Tensor]) -> None:
+        remaining = iter(stacked)
+        inputs[:] = [None if weight.get_shape().rank == 1 else next(remaining)
+                     for weight, _ in kernels]
 
     @tf.custom_gradient
     def identity(value: tf.Tensor, *weights: tf.Tensor) -> tuple:
@@ -345,7 +350,7 @@ def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
 
         return tf.identity(value), grad
 
-    return identity(tap, *[weight for weight, _ in kernels]), inputs
+    return identity(tap, *[weight for weight, _ in kernels]), set_inputs
 
 
 class _Layer:
@@ -521,13 +526,13 @@ class _Stack:
 
         With `taps` (one per layer) every kernel's gradient is deferred
         (see `_kernel_tap`): `saved` gives, layer after layer, the inputs of
-        the layer's `kernels` (None for the bias).
+        the layer's `kernels` (the biases have none).
         """
         new_parts, saved = [], []
         for index, (layer, layer_parts) in enumerate(zip(self.layers, parts)):
             projected = layer.project(inputs)
             if taps is not None:
-                saved += [inputs, None]
+                saved.append(inputs)
                 projected = _route(projected, taps[index])
             inputs, updated, layer_saved = layer.step(projected, layer_parts, taps is not None)
             saved += layer_saved
@@ -638,7 +643,7 @@ def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
     for layer, layer_parts in zip(stack.layers, parts):
         projected = tf.reshape(layer.project(inputs), [num_steps, batch, layer.width])
         # `projected` is a loop input, so its gradient is already the tap's.
-        projected, kernel_inputs = _kernel_tap(projected, layer.state_kernels())
+        projected, set_inputs = _kernel_tap(projected, layer.state_kernels())
 
         def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer) -> tuple:
             output, new_parts, saved = layer.rebind(weights).step(inputs_t[0], carry, defer=True)
@@ -647,7 +652,7 @@ def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
         last, (outputs, *saved) = _loop(("layer", "deferred") + layer.config(), step,
                                         [projected], tuple(layer_parts), num_steps,
                                         layer.tensors())
-        kernel_inputs[:] = saved
+        set_inputs(saved)
         final_parts.append(last)
         inputs = tf.reshape(outputs, [-1, layer.units])
     return inputs, final_parts
@@ -790,10 +795,13 @@ class AttentionParts:
             distributions.append(weights)
         return reads, distributions
 
-    def tap_kernels(self) -> list:
-        """``(weight, first column)`` of the merge's read blocks, then of each head's query."""
-        merge = [(block, 0) for block in self.merge[1:]]
-        return [merge] + [[(w, 0) for w in query] for query in self.queries]
+    def read_kernels(self) -> list:
+        """``(weight, first column)`` of the merge's read blocks (see `_kernel_tap`)."""
+        return [(block, 0) for block in self.merge[1:]]
+
+    def query_kernels(self) -> list:
+        """Per head, ``(weight, first column)`` of its query's blocks and bias."""
+        return [[(w, 0) for w in query] for query in self.queries]
 
 
 def _row_blocks(kernel: tf.Tensor, sizes: Sequence[int]) -> list:
@@ -905,7 +913,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
                                                   taps[1:1 + num_layers])
         new_reads, distributions = attention.attend(new_parts, taps[1 + num_layers:])
         flat_parts = [t for p in new_parts for t in p]
-        saved = list(reads) + [t for t in layer_saved if t is not None] + flat_parts
+        saved = list(reads) + layer_saved + flat_parts
         new_carry = (tuple(tuple(p) for p in new_parts), tuple(new_reads))
         return new_carry, [top] + new_reads + distributions + saved
 
@@ -916,8 +924,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
                                      parts.merge[0]), parts.merge_bias),
             [num_steps, batch, input_size])]
         # One tap for the merged input, one per layer, one per head's query.
-        merge_kernels, *query_kernels = parts.tap_kernels()
-        tap_kernels = [merge_kernels] + stack.kernels() + query_kernels
+        tap_kernels = [parts.read_kernels()] + stack.kernels() + parts.query_kernels()
         widths = [input_size] + [layer.width for layer in stack.layers] + \
             [parts.attn_size] * num_heads
         rows = batch if batch > 0 else tf.shape(first_output)[0]
@@ -938,15 +945,17 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     read_seqs = emitted[1:1 + num_heads]
     weight_seqs = emitted[1 + num_heads:1 + 2 * num_heads]
     if feedback is None:
-        # The steps emitted the products' inputs in `deferred_step`'s order.
-        saved = iter(emitted[1 + 2 * num_heads:])
-        merge_inputs, *layer_inputs = [inputs for _, inputs in taps[:1 + num_layers]]
-        merge_inputs[:] = [next(saved) for _ in merge_inputs]
-        for inputs in layer_inputs:
-            inputs[:] = [None if index == 1 else next(saved) for index in range(len(inputs))]
-        state_parts = [next(saved) for _ in part_sizes]
-        for _, inputs in taps[1 + num_layers:]:
-            inputs[:] = state_parts + [None]
+        # The steps emitted the products' inputs in `deferred_step`'s order:
+        # the reads, each layer's inputs, then the state parts all heads query.
+        _, set_read_inputs = taps[0]
+        set_read_inputs(emitted[1 + 2 * num_heads:1 + 3 * num_heads])
+        saved = emitted[1 + 3 * num_heads:]
+        for (_, set_inputs), layer in zip(taps[1:1 + num_layers], stack.layers):
+            count = len(layer.state_kernels()) + 1
+            set_inputs(saved[:count])
+            saved = saved[count:]
+        for _, set_inputs in taps[1 + num_layers:]:
+            set_inputs(saved)
         flat = [tf.reshape(top_seq, [-1, stack.layers[-1].units])]
         flat += [tf.reshape(r, [-1, parts.attn_size]) for r in read_seqs]
         projected = stack.project_output(flat[0])
