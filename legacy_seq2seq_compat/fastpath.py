@@ -262,35 +262,47 @@ def _lstm_gates(forget_bias: float, defer: bool = False) -> Callable:
     return gates_fn
 
 
-@tf.custom_gradient
-def _attention_head(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
-                    vector: tf.Tensor) -> tuple:
-    """One head's read: ``softmax_L(v . tanh(features + y)) @ hidden``.
+def _attention_head(defer_hidden: bool = False) -> Callable:
+    """One head's read: ``softmax_L(v . tanh(features + y)) @ hidden``, with its gradient.
 
-    Args: `y` [B, A] (the projected query), `features` and `hidden` [B, L, A],
-    `vector` [A]. Returns the read [B, A] and the distribution [B, L].
+    The returned function takes `y` [B, A] (the projected query), `features`
+    and `hidden` [B, L, A] and `vector` [A], and returns the read [B, A] and
+    the distribution [B, L]. With `defer_hidden` it gives `hidden` no
+    gradient (`_read_tap` gives it the gradient of all steps at once).
     """
-    size = _dim(hidden, 2)
-    hidden_sum = tf.tanh(features + tf.expand_dims(y, 1))
-    # v . tanh(...) for all B * L rows as one matrix-vector product: several
-    # times cheaper than TF 1.15's broadcast product and sum, same numbers.
-    flat_scores = tf.matmul(tf.reshape(hidden_sum, [-1, size]), tf.reshape(vector, [size, 1]))
-    scores = tf.reshape(flat_scores, tf.shape(hidden_sum)[:2])
-    weights = tf.nn.softmax(scores)
-    read = tf.reshape(tf.matmul(tf.expand_dims(weights, 1), hidden), [-1, size])
 
-    def grad(d_read: tf.Tensor, d_weights: Optional[tf.Tensor]) -> list:
-        d_w = tf.squeeze(tf.matmul(hidden, tf.expand_dims(d_read, 2)), 2)
-        if d_weights is not None:
-            d_w += d_weights
-        d_scores = weights * (d_w - tf.reduce_sum(weights * d_w, 1, keepdims=True))
-        d_features = _tanh_grad(hidden_sum, tf.expand_dims(d_scores, 2) * vector)
-        d_vector = tf.reshape(
-            tf.matmul(tf.reshape(d_scores, [1, -1]), tf.reshape(hidden_sum, [-1, size])), [-1])
-        return [tf.reduce_sum(d_features, 1), d_features,
-                tf.matmul(tf.expand_dims(weights, 2), tf.expand_dims(d_read, 1)), d_vector]
+    @tf.custom_gradient
+    def head_fn(y: tf.Tensor, features: tf.Tensor, hidden: tf.Tensor,
+                vector: tf.Tensor) -> tuple:
+        size = _dim(hidden, 2)
+        hidden_sum = tf.tanh(features + tf.expand_dims(y, 1))
+        # v . tanh(...) for all B * L rows as one matrix-vector product:
+        # several times cheaper than TF 1.15's broadcast product and sum,
+        # same numbers.
+        flat_scores = tf.matmul(tf.reshape(hidden_sum, [-1, size]),
+                                tf.reshape(vector, [size, 1]))
+        scores = tf.reshape(flat_scores, tf.shape(hidden_sum)[:2])
+        weights = tf.nn.softmax(scores)
+        read = tf.reshape(tf.matmul(tf.expand_dims(weights, 1), hidden), [-1, size])
 
-    return (read, weights), grad
+        def grad(d_read: tf.Tensor, d_weights: Optional[tf.Tensor]) -> list:
+            d_w = tf.squeeze(tf.matmul(hidden, tf.expand_dims(d_read, 2)), 2)
+            if d_weights is not None:
+                d_w += d_weights
+            d_scores = weights * (d_w - tf.reduce_sum(weights * d_w, 1, keepdims=True))
+            # The outer product d_scores (x) v as a product with inner size 1:
+            # faster than a broadcast multiply, and the same numbers.
+            d_outer = tf.matmul(tf.reshape(d_scores, [-1, 1]), tf.reshape(vector, [1, size]))
+            d_features = _tanh_grad(hidden_sum, tf.reshape(d_outer, tf.shape(hidden_sum)))
+            d_vector = tf.reshape(tf.matmul(tf.reshape(d_scores, [1, -1]),
+                                            tf.reshape(hidden_sum, [-1, size])), [-1])
+            d_hidden = None if defer_hidden else \
+                tf.matmul(tf.expand_dims(weights, 2), tf.expand_dims(d_read, 1))
+            return [tf.reduce_sum(d_features, 1), d_features, d_hidden, d_vector]
+
+        return (read, weights), grad
+
+    return head_fn
 
 
 # Deferred kernel gradients. A kernel W used at every step (``y_t = x_t @ W``)
@@ -351,6 +363,35 @@ def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
         return tf.identity(value), grad
 
     return identity(tap, *[weight for weight, _ in kernels]), set_inputs
+
+
+def _read_tap(tap: tf.Tensor, hidden: tf.Tensor) -> tuple:
+    """An identity on `tap` `[T, B, A]` that gives `hidden` the gradient of all steps' reads.
+
+    Each step reads ``w_t @ hidden`` (per batch row), so the gradient of
+    `hidden` `[B, L, A]` is ``sum_t w_t (x) dR_t``: one batched product
+    ``W^T dR`` over the steps instead of one outer product per step and
+    their sum. The steps route dR_t to the tap (see `_route`).
+
+    Returns:
+      ``(identity of tap, set_weights)``: after the loop the caller passes
+      `set_weights` the stacked distributions W `[T, B, L]`.
+    """
+    stacked: list = []
+
+    def set_weights(weights: tf.Tensor) -> None:
+        stacked[:] = [weights]
+
+    @tf.custom_gradient
+    def identity(value: tf.Tensor, hidden: tf.Tensor) -> tuple:
+        def grad(d_value: tf.Tensor) -> list:
+            by_row = tf.transpose(stacked[0], [1, 2, 0])
+            d_reads = tf.transpose(d_value, [1, 0, 2])
+            return [d_value, tf.matmul(by_row, d_reads)]
+
+        return tf.identity(value), grad
+
+    return identity(tap, hidden), set_weights
 
 
 class _Layer:
@@ -777,20 +818,25 @@ class AttentionParts:
         merge_count, query_count, project_count = self._layout
         return merge_count + 1 + self.num_heads * query_count + project_count + 1
 
-    def attend(self, parts: list, taps: Optional[list] = None) -> tuple:
+    def attend(self, parts: list, taps: Optional[list] = None,
+               read_taps: Optional[list] = None) -> tuple:
         """Reads of every head for a state given as parts: ``(reads, weights)``.
 
         With `taps` (one per head) the gradients of the query kernels are
-        routed to them (see `_kernel_tap`).
+        routed to them (see `_kernel_tap`); with `read_taps` (one per head)
+        the gradients of the reads, for `hidden`'s (see `_read_tap`).
         """
         flat = [t for layer in parts for t in layer]
+        head = _attention_head(defer_hidden=read_taps is not None)
         reads, distributions = [], []
         for index, (query, features, vector) in enumerate(
                 zip(self.queries, self.features, self.vectors)):
             y = tf.nn.bias_add(_block_matmul(flat, query[:-1]), query[-1])
             if taps is not None:
                 y = _route(y, taps[index])
-            read, weights = _attention_head(y, features, self.hidden, vector)
+            read, weights = head(y, features, self.hidden, vector)
+            if read_taps is not None:
+                read = _route(read, read_taps[index])
             reads.append(read)
             distributions.append(weights)
         return reads, distributions
@@ -903,15 +949,19 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         # vectors (not step constants of a product) keep theirs.
         layers = layers.rebind([tf.stop_gradient(w) for w in layers.tensors()])
         frozen = attention.tensors()
-        first_view = attention.views_index()
-        attention = attention.rebind([tf.stop_gradient(w) for w in frozen[:first_view]] +
-                                     frozen[first_view:])
+        # The weights and `hidden` get their gradients from the taps; the
+        # features and vectors keep theirs.
+        first_kept = attention.views_index() + 1
+        attention = attention.rebind([tf.stop_gradient(w) for w in frozen[:first_kept]] +
+                                     frozen[first_kept:])
         taps = inputs_t[1:]
         x = tf.add_n([inputs_t[0], _block_matmul(reads, attention.merge[1:])])
         x = _route(x, taps[0])
         top, new_parts, layer_saved = layers.step(x, list(layer_parts),
                                                   taps[1:1 + num_layers])
-        new_reads, distributions = attention.attend(new_parts, taps[1 + num_layers:])
+        query_taps = taps[1 + num_layers:1 + num_layers + num_heads]
+        new_reads, distributions = attention.attend(new_parts, query_taps,
+                                                    taps[1 + num_layers + num_heads:])
         flat_parts = [t for p in new_parts for t in p]
         saved = list(reads) + layer_saved + flat_parts
         new_carry = (tuple(tuple(p) for p in new_parts), tuple(new_reads))
@@ -930,7 +980,10 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         rows = batch if batch > 0 else tf.shape(first_output)[0]
         taps = [_kernel_tap(tf.zeros([num_steps, rows, width], dtype), kernels)
                 for width, kernels in zip(widths, tap_kernels)]
-        sequences += [tap for tap, _ in taps]
+        # One more per head, for the gradient of `hidden`.
+        read_taps = [_read_tap(tf.zeros([num_steps, rows, parts.attn_size], dtype),
+                               parts.hidden) for _ in range(num_heads)]
+        sequences += [tap for tap, _ in taps] + [tap for tap, _ in read_taps]
     else:
         sequences = []
     carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns))
@@ -956,6 +1009,8 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
             saved = saved[count:]
         for _, set_inputs in taps[1 + num_layers:]:
             set_inputs(saved)
+        for (_, set_weights), weights in zip(read_taps, weight_seqs):
+            set_weights(weights)
         flat = [tf.reshape(top_seq, [-1, stack.layers[-1].units])]
         flat += [tf.reshape(r, [-1, parts.attn_size]) for r in read_seqs]
         projected = stack.project_output(flat[0])
