@@ -225,6 +225,31 @@ def test_kernel_gradients_are_one_product_for_all_steps(cell_kind, num_steps):
     assert max(kernel_sums) <= 3, kernel_sums
 
 
+
+@pytest.mark.parametrize("cell_kind", ["multi_gru", "multi_lstm"])
+@pytest.mark.parametrize("num_steps", [4, 9])
+def test_attention_states_gradient_is_one_product_for_all_steps(cell_kind, num_steps):
+    # Each decoder step reads the attention states, so step by step their
+    # gradient is a sum of one outer product per step (and per head); the
+    # fast path computes it as one batched product. The features' gradient
+    # stays a sum over the steps: the only such sum left per head.
+    num_heads = 2
+    with tf.Graph().as_default():
+        rng = np.random.RandomState(7)
+        enc, _ = ids(rng, num_steps)
+        dec, _ = ids(rng, num_steps)
+        outputs, _ = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, make_cell(cell_kind), VOCAB, VOCAB, EMB, num_heads=num_heads)
+        first_gradient_op = len(v1.get_default_graph().get_operations())
+        tf.gradients(tf.reduce_sum(tf.stack(outputs)), v1.trainable_variables())
+        gradient_ops = v1.get_default_graph().get_operations()[first_gradient_op:]
+    # Sums of [B, L, A] gradients (the attention length L is num_steps here).
+    state_sums = [len(op.inputs) for op in gradient_ops if op.type == "AddN" and
+                  op.outputs[0].get_shape().as_list() == [BATCH, num_steps, UNITS]]
+    assert [n for n in state_sums if n >= num_steps - 1] == [num_steps - 1] * num_heads, \
+        state_sums
+
+
 def _bucketed_sampled_softmax(calls):
     """The translate tutorial's model in two buckets; returns (op count, bucket losses)."""
     buckets = [(3, 4), (5, 6)]
