@@ -19,7 +19,8 @@ over after the first step:
   for operands of unknown batch size;
 * when training, a kernel used at every step gets its gradient as one
   product over all steps (``X^T dY``) instead of one small product per
-  step and their sum (see `_kernel_tap`).
+  step and their sum (see `_kernel_tap`), and so do the attention states
+  that every decoder step reads (see `_read_tap`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op. A user `softmax_loss_function` is called once per step, as in TF
@@ -620,7 +621,9 @@ def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any
         (the attention length, so that all buckets share one trace).
 
     Returns:
-      ``(final carry, [stacked emits])``, each emit `[num_steps, ...]`.
+      ``(final carry, [stacked emits])``, each emit `[num_steps, ...]`. An
+      emit that is one of the step's carried tensors (in or out) is stacked
+      from the carries rather than returned by every step again.
     """
     steps = [tf.unstack(s, num=num_steps) for s in sequences]
     flat_carry = tf.nest.flatten(carry)
@@ -632,28 +635,66 @@ def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any
         dims = shapes[offset + index].as_list()
         shapes[offset + index] = tf.TensorShape(dims[:1] + [None] + dims[2:])
     signature = tuple(tf.TensorSpec(shape, a.dtype) for shape, a in zip(shapes, arguments))
+    plans: list = []
 
     def flat_step(*args: tf.Tensor) -> list:
-        new_carry, emits = step(tf.nest.pack_sequence_as(carry, list(args[:num_carry])),
+        carry_in = list(args[:num_carry])
+        new_carry, emits = step(tf.nest.pack_sequence_as(carry, carry_in),
                                 list(args[num_carry:num_carry + num_inputs]),
                                 list(args[num_carry + num_inputs:]))
-        return tf.nest.flatten(new_carry) + list(emits)
+        carry_out = tf.nest.flatten(new_carry)
+        plan, own = [], []
+        for value in emits:
+            source = _carry_source(value, carry_in, carry_out)
+            if source is None:
+                source = ("emit", len(own))
+                own.append(value)
+            plan.append(source)
+        plans.append(plan)
+        return carry_out + own
 
     cache = _traces.setdefault(_v1.get_default_graph(), {})
     traced = cache.get((key, signature))
     if traced is None:
-        traced = tf.function(flat_step, autograph=False).get_concrete_function(*signature)
-        cache[(key, signature)] = traced
+        function = tf.function(flat_step, autograph=False).get_concrete_function(*signature)
+        traced = cache[(key, signature)] = (function, plans[0])
+    function, plan = traced
+    history = [flat_carry]
     emitted: list = []
-    flat = flat_carry
     for t in range(num_steps):
-        results = traced(*flat, *[s[t] for s in steps], *constants)
+        results = function(*history[-1], *[s[t] for s in steps], *constants)
         flat = results[:num_carry]
         for value, like in zip(flat, flat_carry):
             value.set_shape(like.get_shape())
+        history.append(flat)
         emitted.append(results[num_carry:])
-    stacked = [tf.stack(list(column)) for column in zip(*emitted)]
-    return tf.nest.pack_sequence_as(carry, flat), stacked
+    own_stacks = [tf.stack(list(column)) for column in zip(*emitted)]
+    carry_stacks: dict = {}
+    stacked = []
+    for kind, index in plan:
+        if kind == "emit":
+            stacked.append(own_stacks[index])
+            continue
+        if (kind, index) not in carry_stacks:
+            rows = history[:-1] if kind == "in" else history[1:]
+            carry_stacks[(kind, index)] = tf.stack([row[index] for row in rows])
+        stacked.append(carry_stacks[(kind, index)])
+    return tf.nest.pack_sequence_as(carry, history[-1]), stacked
+
+
+def _carry_source(value: tf.Tensor, carry_in: Sequence[tf.Tensor],
+                  carry_out: Sequence[tf.Tensor]) -> Optional[tuple]:
+    """``("in" | "out", index)`` when an emitted `value` is a carried tensor, else None.
+
+    Such emits are stacked from the carries instead of being extra outputs of
+    every step: an output nobody differentiates still gets a tensor of zeros
+    as its gradient, which the step's gradient then adds in.
+    """
+    for kind, carried in (("in", carry_in), ("out", carry_out)):
+        for index, tensor in enumerate(carried):
+            if value is tensor:
+                return kind, index
+    return None
 
 
 def _static_batch(value: tf.Tensor) -> int:
