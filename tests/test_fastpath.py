@@ -250,6 +250,41 @@ def test_attention_states_gradient_is_one_product_for_all_steps(cell_kind, num_s
         state_sums
 
 
+
+def test_loop_stacks_emitted_carries_without_returning_them_again():
+    # A step that emits its carry in and out (as the deferred steps emit the
+    # inputs of their kernel products) returns each carry once; the stacks
+    # of those emits are built from the carries.
+    def step(carry, inputs_t, weights):
+        (h,) = carry
+        new_h = tf.tanh(h * weights[0] + inputs_t[0])
+        return (new_h,), [h, new_h, 2.0 * new_h, new_h]
+
+    num_steps = 5
+    rng = np.random.RandomState(3)
+    xs = rng.uniform(-1, 1, (num_steps, BATCH, UNITS)).astype(np.float32)
+    h0 = rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32)
+    w = rng.uniform(-1, 1, (UNITS,)).astype(np.float32)
+    with tf.Graph().as_default() as graph:
+        (last,), (ins, outs, doubled, outs_again) = fastpath._loop(
+            ("test_loop",), step, [tf.constant(xs)], (tf.constant(h0),), num_steps,
+            [tf.constant(w)])
+        calls = [op for op in graph.get_operations() if op.type in ("PartitionedCall",
+                                                                       "StatefulPartitionedCall")]
+        with v1.Session() as sess:
+            got = sess.run([last, ins, outs, doubled, outs_again])
+    assert len(calls) == num_steps
+    assert all(len(op.outputs) == 2 for op in calls), [len(op.outputs) for op in calls]
+    assert outs is outs_again
+    expected = [h0]
+    for x in xs:
+        expected.append(np.tanh(expected[-1] * w + x))
+    np.testing.assert_allclose(got[0], expected[-1], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got[1], np.stack(expected[:-1]), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got[2], np.stack(expected[1:]), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got[3], 2 * np.stack(expected[1:]), rtol=1e-6, atol=1e-6)
+
+
 def _bucketed_sampled_softmax(calls):
     """The translate tutorial's model in two buckets; returns (op count, bucket losses)."""
     buckets = [(3, 4), (5, 6)]
