@@ -324,6 +324,24 @@ def _route(value: tf.Tensor, tap: tf.Tensor) -> tuple:
     return tf.identity(value), grad
 
 
+def _tap_identity(tap: tf.Tensor, targets: Sequence[tf.Tensor],
+                  target_grads: Callable) -> tf.Tensor:
+    """Identity on `tap` whose gradient also gives `targets` ``target_grads(d_tap)``.
+
+    The taps' common mechanism: `target_grads` maps the gradient of the tap
+    (what the steps routed to it) to one gradient per target.
+    """
+
+    @tf.custom_gradient
+    def identity(value: tf.Tensor, *unused: tf.Tensor) -> tuple:
+        def grad(d_value: tf.Tensor) -> list:
+            return [d_value] + list(target_grads(d_value))
+
+        return tf.identity(value), grad
+
+    return identity(tap, *targets)
+
+
 def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
     """An identity on `tap` `[T, B, N]` that gives `kernels` their gradients for all steps.
 
@@ -346,24 +364,20 @@ def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
         inputs[:] = [None if weight.get_shape().rank == 1 else next(remaining)
                      for weight, _ in kernels]
 
-    @tf.custom_gradient
-    def identity(value: tf.Tensor, *weights: tf.Tensor) -> tuple:
-        def grad(d_value: tf.Tensor) -> list:
-            d_rows = tf.reshape(d_value, [-1, width])
-            grads = [d_value]
-            for (weight, first), x in zip(kernels, inputs):
-                size = _dim(weight, -1)
-                d_cols = d_rows if size == width else d_rows[:, first:first + size]
-                if x is None:
-                    grads.append(tf.reduce_sum(d_cols, 0))
-                else:
-                    x_rows = tf.reshape(x, [-1, _dim(x, 2)])
-                    grads.append(tf.matmul(x_rows, d_cols, transpose_a=True))
-            return grads
+    def kernel_grads(d_tap: tf.Tensor) -> list:
+        d_rows = tf.reshape(d_tap, [-1, width])
+        grads = []
+        for (weight, first), x in zip(kernels, inputs):
+            size = _dim(weight, -1)
+            d_cols = d_rows if size == width else d_rows[:, first:first + size]
+            if x is None:
+                grads.append(tf.reduce_sum(d_cols, 0))
+            else:
+                x_rows = tf.reshape(x, [-1, _dim(x, 2)])
+                grads.append(tf.matmul(x_rows, d_cols, transpose_a=True))
+        return grads
 
-        return tf.identity(value), grad
-
-    return identity(tap, *[weight for weight, _ in kernels]), set_inputs
+    return _tap_identity(tap, [weight for weight, _ in kernels], kernel_grads), set_inputs
 
 
 def _read_tap(tap: tf.Tensor, hidden: tf.Tensor) -> tuple:
@@ -383,16 +397,12 @@ def _read_tap(tap: tf.Tensor, hidden: tf.Tensor) -> tuple:
     def set_weights(weights: tf.Tensor) -> None:
         stacked[:] = [weights]
 
-    @tf.custom_gradient
-    def identity(value: tf.Tensor, hidden: tf.Tensor) -> tuple:
-        def grad(d_value: tf.Tensor) -> list:
-            by_row = tf.transpose(stacked[0], [1, 2, 0])
-            d_reads = tf.transpose(d_value, [1, 0, 2])
-            return [d_value, tf.matmul(by_row, d_reads)]
+    def hidden_grad(d_tap: tf.Tensor) -> list:
+        by_row = tf.transpose(stacked[0], [1, 2, 0])
+        d_reads = tf.transpose(d_tap, [1, 0, 2])
+        return [tf.matmul(by_row, d_reads)]
 
-        return tf.identity(value), grad
-
-    return identity(tap, hidden), set_weights
+    return _tap_identity(tap, [hidden], hidden_grad), set_weights
 
 
 class _Layer:
@@ -986,8 +996,6 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
 
     def deferred_step(layers: _Stack, attention: AttentionParts, layer_parts: tuple,
                       reads: tuple, inputs_t: list) -> tuple:
-        # The weights get their gradients from the taps, the views and
-        # vectors (not step constants of a product) keep theirs.
         layers = layers.rebind([tf.stop_gradient(w) for w in layers.tensors()])
         frozen = attention.tensors()
         # The weights and `hidden` get their gradients from the taps; the
