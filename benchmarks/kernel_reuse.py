@@ -25,7 +25,6 @@ the Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -184,13 +183,7 @@ def main(argv: Optional[list] = None) -> None:
     if args.model:
         report["model"] = time_model_products()
     report.update({"tf_version": tf.__version__, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "kernel_reuse.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    text = markdown(report)
-    with open(os.path.join(args.out, "kernel_reuse.md"), "w") as f:
-        f.write(text)
-    print(text)
+    step_flops.write_report(args.out, "kernel_reuse", report, markdown(report))
 
 
 if __name__ == "__main__":
