@@ -51,34 +51,15 @@ def _one_thread_session(graph: Any) -> Any:
 def _product_times(run_metadata: Any) -> list:
     """Op times in microseconds of the plain [32, 256] x [256, 256] products in a trace.
 
-    The operand shapes are the recorded output shapes of the nodes feeding
-    each product (as in `step_flops.py`), so products with another inner
-    size, or batched and fused ones, are left out.
+    Products with another inner size, and batched and fused ones, are left
+    out by their operand shapes (see `step_flops.traced_nodes`).
     """
-    nodes, shapes = [], {}
-    for device in run_metadata.step_stats.dev_stats:
-        for node in device.node_stats:
-            if " = " not in node.timeline_label:
-                continue
-            name, kind, inputs = step_flops.parse_label(node.timeline_label)
-            shapes[name] = [[d.size for d in o.tensor_description.shape.dim]
-                            for o in node.output]
-            nodes.append((kind, inputs, shapes[name],
-                          node.op_end_rel_micros - node.op_start_rel_micros))
-
-    def shape_of(tensor: str) -> Optional[list]:
-        name, _, index = tensor.partition(":")
-        outputs = shapes.get(name)
-        index = int(index or 0)
-        return outputs[index] if outputs and index < len(outputs) else None
-
     wanted = 2.0 * ROWS * SIZE * SIZE
     times = []
-    for kind, inputs, outputs, micros in nodes:
+    for kind, operands, outputs, micros in step_flops.traced_nodes(run_metadata.step_stats):
         if kind not in MATMUL_KINDS or not outputs or outputs[0] != [ROWS, SIZE]:
             continue
-        operands = [shape_of(x) for x in inputs[:2]]
-        if None not in operands and \
+        if len(operands) >= 2 and None not in operands[:2] and \
                 step_flops.matrix_product_flops(operands[0], operands[1], outputs[0]) == wanted:
             times.append(micros)
     return times

@@ -72,12 +72,12 @@ def matrix_product_flops(a: list, b: list, out: list) -> Optional[float]:
     return None
 
 
-def step_matmul_flops(step_stats: Any) -> tuple[float, int]:
-    """Matmul and convolution FLOPs of one traced step: ``(flops, products not counted)``.
+def traced_nodes(step_stats: Any) -> list:
+    """``(op type, operand shapes, output shapes, op microseconds)`` of every traced node.
 
     Operand shapes are the recorded output shapes of the nodes feeding each
-    product, so the count needs no graph (the library's step functions are
-    inlined under names of their own).
+    node (None where the producer was not traced), so no graph is needed
+    (the library's step functions are inlined under names of their own).
     """
     nodes = []
     shapes: dict = {}
@@ -88,7 +88,8 @@ def step_matmul_flops(step_stats: Any) -> tuple[float, int]:
             name, kind, inputs = parse_label(node.timeline_label)
             shapes[name] = [[d.size for d in o.tensor_description.shape.dim]
                             for o in node.output]
-            nodes.append((kind, inputs, shapes[name]))
+            nodes.append((kind, inputs, shapes[name],
+                          node.op_end_rel_micros - node.op_start_rel_micros))
 
     def shape_of(tensor: str) -> Optional[list]:
         name, _, index = tensor.partition(":")
@@ -96,11 +97,17 @@ def step_matmul_flops(step_stats: Any) -> tuple[float, int]:
         index = int(index or 0)
         return outputs[index] if outputs and index < len(outputs) else None
 
+    return [(kind, [shape_of(x) for x in inputs], outputs, micros)
+            for kind, inputs, outputs, micros in nodes]
+
+
+def step_matmul_flops(step_stats: Any) -> tuple[float, int]:
+    """Matmul and convolution FLOPs of one traced step: ``(flops, products not counted)``."""
     flops, uncounted = 0.0, 0
-    for kind, inputs, outputs in nodes:
+    for kind, operands, outputs, _ in traced_nodes(step_stats):
         if "MatMul" not in kind and "Conv2D" not in kind:
             continue
-        operands = [shape_of(x) for x in inputs[:3]]
+        operands = operands[:3]
         out = outputs[0] if outputs else None
         counted = None
         if out is not None and "MatMul" in kind and None not in operands[:2]:
