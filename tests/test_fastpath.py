@@ -225,7 +225,6 @@ def test_kernel_gradients_are_one_product_for_all_steps(cell_kind, num_steps):
     assert max(kernel_sums) <= 3, kernel_sums
 
 
-
 @pytest.mark.parametrize("cell_kind", ["multi_gru", "multi_lstm"])
 @pytest.mark.parametrize("num_steps", [4, 9])
 def test_attention_states_gradient_is_one_product_for_all_steps(cell_kind, num_steps):
@@ -248,7 +247,6 @@ def test_attention_states_gradient_is_one_product_for_all_steps(cell_kind, num_s
                   op.outputs[0].get_shape().as_list() == [BATCH, num_steps, UNITS]]
     assert [n for n in state_sums if n >= num_steps - 1] == [num_steps - 1] * num_heads, \
         state_sums
-
 
 
 def test_loop_stacks_emitted_carries_without_returning_them_again():
