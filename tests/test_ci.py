@@ -14,3 +14,11 @@ def test_ci_runs_the_readme_test_command():
     assert "examples/demo.py" in demo
     assert "pytest" in tests
     assert tests in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_ci_also_runs_the_slow_tests_the_readme_command_leaves_out():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert '-m "not slow"' in re.findall(r"```bash\n(.*?)\n```", readme, re.S)[1]
+    assert "python -m pytest -q -n 2 -m slow" in ci
+    assert "`python -m pytest -q -n 2 -m slow`" in readme, "README says what else CI runs"
