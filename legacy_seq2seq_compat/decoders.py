@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from legacy_seq2seq_compat import _checks, fastpath
@@ -34,13 +35,19 @@ __all__ = [
 
 
 def _check_output_projection(output_projection: Any, num_symbols: int, dtype: Any,
-                             check_weights: bool = True) -> None:
-    """Validates `output_projection` = (W [*, num_symbols], b [num_symbols])."""
+                             check_weights: bool = True, output_size: Any = None) -> None:
+    """Validates `output_projection` = (W [output_size, num_symbols], b [num_symbols]).
+
+    `output_size` is the width of the outputs W is applied to; when it is a
+    known int, W's static shape must be exactly [output_size, num_symbols]
+    (this catches a transposed W).
+    """
     if not isinstance(output_projection, (list, tuple)) or len(output_projection) != 2:
         raise ValueError(
             "`output_projection` must be a pair (W, b) with W of shape "
             f"[output_size, {num_symbols}] and b of shape [{num_symbols}], got "
             f"{output_projection!r}.")
+    _check_projection_weights(output_projection[0], num_symbols, output_size)
     checks = [(1, [num_symbols], "b (output_projection[1])")]
     if check_weights:
         checks.insert(0, (0, [None, num_symbols], "W (output_projection[0])"))
@@ -51,6 +58,38 @@ def _check_output_projection(output_projection: Any, num_symbols: int, dtype: An
                 f"Shapes {value.get_shape()} and {tf.TensorShape(expected)} are incompatible: "
                 f"{label} must have shape {tf.TensorShape(expected)} for num_symbols="
                 f"{num_symbols}, got {_checks.describe_shape(value)}.")
+
+
+def _check_projection_pair(output_projection: Any, num_symbols: int, output_size: Any) -> None:
+    """The static checks of `_check_output_projection` on W only, adding no op to the graph."""
+    if not isinstance(output_projection, (list, tuple)) or len(output_projection) != 2:
+        raise ValueError(
+            "`output_projection` must be a pair (W, b) with W of shape "
+            f"[output_size, {num_symbols}] and b of shape [{num_symbols}], got "
+            f"{output_projection!r}.")
+    _check_projection_weights(output_projection[0], num_symbols, output_size)
+
+
+def _check_projection_weights(weights: Any, num_symbols: int, output_size: Any) -> None:
+    """W must be [output_size, num_symbols] when both static sizes are known."""
+    if isinstance(output_size, bool) or not isinstance(output_size, int):
+        return
+    shape = weights.get_shape() if hasattr(weights, "get_shape") else None
+    if shape is None:
+        try:
+            shape = tf.TensorShape(np.shape(weights))
+        except (TypeError, ValueError):
+            return
+    expected = tf.TensorShape([output_size, num_symbols])
+    if shape.rank is None or shape.is_compatible_with(expected):
+        return
+    received = "(" + ", ".join("None" if d is None else str(d) for d in shape.as_list()) + ")"
+    hint = ""
+    if shape.rank == 2 and shape.is_compatible_with([num_symbols, output_size]):
+        hint = " It looks transposed: pass (tf.transpose(W), b)."
+    raise ValueError(
+        f"`output_projection[0]` (W) must have shape [output_size, num_symbols] = "
+        f"[{output_size}, {num_symbols}], got shape {received}.{hint}")
 
 
 def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
@@ -84,12 +123,8 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
 
 
 def _check_inputs_iterable(value: Any, name: str) -> None:
-    if hasattr(value, "get_shape") and hasattr(value, "dtype"):
-        raise TypeError(
-            f"`{name}` must be a Python list of Tensors, one per time step, got a single "
-            f"Tensor of shape {_checks.describe_shape(value)}. Split it with "
-            "tf.unstack(x, axis=0) if it is time-major.")
-    if not isinstance(value, Iterable):
+    _checks.tensor_instead_of_list(value, name)
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes, dict)):
         raise TypeError(
             f"`{name}` must be a Python list of Tensors, one per time step, got "
             f"{type(value).__name__}.")
@@ -120,6 +155,9 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
     _checks.ensure_graph_mode("rnn_decoder")
     _checks.assert_like_rnncell("cell", cell)
     _check_inputs_iterable(decoder_inputs, "decoder_inputs")
+    _check_loop_function(loop_function)
+    if loop_function is None:
+        _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     with _v1.variable_scope(scope or "rnn_decoder"):
         state = initial_state
         outputs = []
@@ -137,6 +175,13 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
     return outputs, state
 
 
+def _check_loop_function(loop_function: Any) -> None:
+    if loop_function is not None and not callable(loop_function):
+        raise TypeError(
+            "`loop_function` must be None or callable (prev_output, step) -> next_input, "
+            f"got {_checks.describe_value(loop_function)}.")
+
+
 def _attention_size(attention_states: Any) -> int:
     attention_states = _checks.as_tensor(attention_states, "attention_states")
     shape = attention_states.get_shape()
@@ -148,6 +193,15 @@ def _attention_size(attention_states: Any) -> int:
     if size is None:
         raise ValueError(f"Shape[2] of attention_states must be known: {shape}")
     return size
+
+
+def _check_num_heads(num_heads: Any) -> None:
+    """TF 1.15's message for fewer than one head, with the value received."""
+    num_heads = _checks.check_int(num_heads, "num_heads")
+    if num_heads < 1:
+        raise ValueError(
+            "With less than 1 heads, use a non-attention decoder. Got num_heads="
+            f"{num_heads}: pass num_heads >= 1, or use rnn_decoder / embedding_rnn_decoder.")
 
 
 def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
@@ -198,10 +252,13 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
     _check_inputs_iterable(decoder_inputs, "decoder_inputs")
     if not decoder_inputs:
         raise ValueError("Must provide at least 1 input to attention decoder.")
-    if num_heads < 1:
-        raise ValueError("With less than 1 heads, use a non-attention decoder.")
+    _check_num_heads(num_heads)
     attn_size = _attention_size(attention_states)
     _checks.assert_like_rnncell("cell", cell)
+    _checks.check_optional_positive_int(output_size, "output_size")
+    _check_loop_function(loop_function)
+    if loop_function is None:
+        _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     decoder_inputs = list(decoder_inputs)
     if output_size is None:
         output_size = cell.output_size
@@ -353,9 +410,12 @@ def embedding_rnn_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: An
     decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
                                                    allow_empty=True)
     _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    _checks.check_positive_int(num_symbols, "num_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     with _v1.variable_scope(scope or "embedding_rnn_decoder") as var_scope:
         if output_projection is not None:
-            _check_output_projection(output_projection, num_symbols, var_scope.dtype)
+            _check_output_projection(output_projection, num_symbols, var_scope.dtype,
+                                     output_size=cell.output_size)
         embedding = _v1.get_variable("embedding", [num_symbols, embedding_size])
         loop_function = (extract_argmax_and_embed(embedding, output_projection,
                                                   update_embedding_for_previous)
@@ -407,10 +467,15 @@ def embedding_attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_sta
     decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
                                                    allow_empty=True)
     _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    _checks.check_positive_int(num_symbols, "num_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
+    _check_num_heads(num_heads)
+    _checks.check_optional_positive_int(output_size, "output_size")
     if output_size is None:
         output_size = cell.output_size
     if output_projection is not None:
-        _check_output_projection(output_projection, num_symbols, dtype, check_weights=False)
+        _check_output_projection(output_projection, num_symbols, dtype, check_weights=False,
+                                 output_size=output_size)
     with _v1.variable_scope(scope or "embedding_attention_decoder", dtype=dtype):
         embedding = _v1.get_variable("embedding", [num_symbols, embedding_size])
         loop_function = (extract_argmax_and_embed(embedding, output_projection,

@@ -116,6 +116,8 @@ def sequence_loss_by_example(
     call_loss = None
     if softmax_loss_function is not None:
         call_loss = _loss_function_caller(softmax_loss_function)
+    else:
+        _check_step_batches(logits, targets, weights)
     with _v1.name_scope(name, "sequence_loss_by_example", logits + targets + weights):
         # All steps in one loss call when they can be concatenated (see fastpath).
         log_perps = fastpath.batched_sequence_loss(logits, targets, weights, call_loss,
@@ -225,7 +227,28 @@ def _check_sequences(logits: Any, targets: Any, weights: Any) -> tuple[list, lis
         )
     if not logits:
         raise ValueError("`logits`, `targets` and `weights` must not be empty, got empty lists.")
+    _checks.check_same_steps(logits, "logits", shapes=False)
+    _checks.check_same_steps(weights, "weights", shapes=False)
     return logits, targets, weights
+
+
+def _check_step_batches(logits: list, targets: list, weights: list) -> None:
+    """For the default loss: each step's logits, targets and weights share a static batch."""
+    for step, (logit, target, weight) in enumerate(zip(logits, targets, weights)):
+        sizes = []
+        for name, value, rank in (("logits", logit, 2), ("targets", target, 1),
+                                  ("weights", weight, 1)):
+            shape = value.get_shape() if hasattr(value, "get_shape") else None
+            if shape is not None and shape.rank == rank:
+                size = tf.compat.dimension_value(shape.dims[0])
+                if size is not None:
+                    sizes.append((f"{name}[{step}]", size, _checks.describe_shape(value)))
+        for label, size, shape_text in sizes[1:]:
+            if size != sizes[0][1]:
+                raise ValueError(
+                    f"`{label}` has shape {shape_text} but `{sizes[0][0]}` has shape "
+                    f"{sizes[0][2]}: the logits, targets and weights of one step must have "
+                    "the same batch size.")
 
 
 def _python_flag(value: Any, name: str) -> bool:

@@ -15,7 +15,10 @@ import tensorflow as tf
 
 from legacy_seq2seq_compat import _checks
 from legacy_seq2seq_compat.decoders import (
+    _check_loop_function,
+    _check_num_heads,
     _check_output_projection,
+    _check_projection_pair,
     _check_symbol_ids,
     embedding_attention_decoder,
     embedding_rnn_decoder,
@@ -131,6 +134,8 @@ def _check_seq2seq_inputs(encoder_inputs: Any, decoder_inputs: Any, cell: Any,
     if ids:
         _check_symbol_ids(encoder_inputs, "encoder_inputs")
         _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    _checks.check_same_steps(encoder_inputs, "encoder_inputs")
+    _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     _check_batch_sizes(encoder_inputs, decoder_inputs)
     return encoder_inputs, decoder_inputs
 
@@ -189,6 +194,7 @@ def tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor], decoder_inputs: Sequen
     _checks.ensure_graph_mode("tied_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=False)
+    _check_loop_function(loop_function)
     with _v1.variable_scope("combined_tied_rnn_seq2seq"):
         inner = scope or "tied_rnn_seq2seq"
         _, encoder_state = static_rnn(cell, encoder_inputs, dtype=dtype, scope=inner)
@@ -250,7 +256,12 @@ def embedding_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     _checks.ensure_graph_mode("embedding_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=True)
+    _checks.check_positive_int(num_encoder_symbols, "num_encoder_symbols")
+    _checks.check_positive_int(num_decoder_symbols, "num_decoder_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     feed_previous = resolve_feed_previous(feed_previous)
+    if output_projection is not None:
+        _check_projection_pair(output_projection, num_decoder_symbols, cell.output_size)
     with _v1.variable_scope(scope or "embedding_rnn_seq2seq") as var_scope:
         if dtype is not None:
             var_scope.set_dtype(dtype)
@@ -313,11 +324,15 @@ def embedding_tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     _checks.ensure_graph_mode("embedding_tied_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=True)
+    _checks.check_positive_int(num_symbols, "num_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
+    _checks.check_optional_positive_int(num_decoder_symbols, "num_decoder_symbols")
     feed_previous = resolve_feed_previous(feed_previous)
     with _v1.variable_scope(scope or "embedding_tied_rnn_seq2seq", dtype=dtype) as var_scope:
         dtype = var_scope.dtype
         if output_projection is not None:
-            _check_output_projection(output_projection, num_symbols, dtype)
+            _check_output_projection(output_projection, num_symbols, dtype,
+                                     output_size=cell.output_size)
         embedding = _v1.get_variable("embedding", [num_symbols, embedding_size], dtype=dtype)
         embedded_encoder = [tf.nn.embedding_lookup(embedding, x) for x in encoder_inputs]
         embedded_decoder = [tf.nn.embedding_lookup(embedding, x) for x in decoder_inputs]
@@ -386,9 +401,15 @@ def embedding_attention_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     _checks.ensure_graph_mode("embedding_attention_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=True)
+    _checks.check_positive_int(num_encoder_symbols, "num_encoder_symbols")
+    _checks.check_positive_int(num_decoder_symbols, "num_decoder_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     feed_previous = resolve_feed_previous(feed_previous)
-    if num_heads < 1:
-        raise ValueError("With less than 1 heads, use a non-attention decoder.")
+    _check_num_heads(num_heads)
+    if output_projection is not None:
+        # Checked before anything is built: a transposed W would otherwise only
+        # fail inside the feed_previous branch (or never, with feed_previous=False).
+        _check_projection_pair(output_projection, num_decoder_symbols, cell.output_size)
     with _v1.variable_scope(scope or "embedding_attention_seq2seq", dtype=dtype) as var_scope:
         dtype = var_scope.dtype
         encoder_outputs, encoder_state = _embedding_encoder(
@@ -451,19 +472,34 @@ def one2many_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
       update_embedding_for_previous=False here).
     """
     _checks.ensure_graph_mode("one2many_rnn_seq2seq")
-    if _checks.rnncell_problems(enc_cell):
-        raise TypeError(f"enc_cell is not an RNNCell: {type(enc_cell)}")
+    problems = _checks.rnncell_problems(enc_cell)
+    if problems:
+        raise TypeError(f"enc_cell is not an RNNCell: {type(enc_cell)} ({enc_cell!r}: "
+                        f"{', '.join(problems)}).")
+    for dict_name, value in (("decoder_inputs_dict", decoder_inputs_dict),
+                             ("dec_cells_dict", dec_cells_dict),
+                             ("num_decoder_symbols_dict", num_decoder_symbols_dict)):
+        if not isinstance(value, Mapping):
+            raise TypeError(f"`{dict_name}` must be a dict keyed by decoder name, got "
+                            f"{_checks.describe_value(value)}.")
     if set(dec_cells_dict) != set(decoder_inputs_dict):
         raise ValueError("keys of dec_cells_dict != keys of decodre_inputs_dict")
-    for dec_cell in dec_cells_dict.values():
-        if _checks.rnncell_problems(dec_cell):
-            raise TypeError(f"dec_cell is not an RNNCell: {type(dec_cell)}")
+    for key, dec_cell in dec_cells_dict.items():
+        problems = _checks.rnncell_problems(dec_cell)
+        if problems:
+            raise TypeError(f"dec_cell is not an RNNCell: {type(dec_cell)} (dec_cells_dict"
+                            f"[{key!r}] = {dec_cell!r}: {', '.join(problems)}).")
+    _checks.check_positive_int(num_encoder_symbols, "num_encoder_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     missing = [name for name in decoder_inputs_dict if name not in num_decoder_symbols_dict]
     if missing:
         raise ValueError(f"`num_decoder_symbols_dict` has no vocabulary size for decoder(s) "
                          f"{missing}; keys are {sorted(map(str, num_decoder_symbols_dict))}.")
     encoder_inputs = _checks.check_list_of_tensors(encoder_inputs, "encoder_inputs")
     _check_symbol_ids(encoder_inputs, "encoder_inputs")
+    for name in decoder_inputs_dict:
+        _checks.check_positive_int(num_decoder_symbols_dict[name],
+                                   f"num_decoder_symbols_dict[{name!r}]")
     for name, decoder_inputs in decoder_inputs_dict.items():
         decoder_inputs = _checks.check_list_of_tensors(decoder_inputs,
                                                        f"decoder_inputs_dict[{name!r}]")

@@ -30,10 +30,14 @@ __all__ = ["static_rnn", "static_bidirectional_rnn", "static_state_saving_rnn"]
 
 def _check_inputs(inputs: Any) -> list:
     """TF 1.15's two checks on `inputs`, then a list of steps with Tensor leaves."""
-    if not tf.nest.is_nested(inputs):
+    if not tf.nest.is_nested(inputs) or isinstance(inputs, dict):
+        hint = ""
+        if hasattr(inputs, "get_shape") and hasattr(inputs, "dtype"):
+            hint = (f" The single Tensor has shape {_checks.describe_shape(inputs)}. "
+                    f"{_checks.UNSTACK_HINT}")
         raise TypeError(
             "inputs must be a sequence: expected a list of Tensors (or of nested "
-            f"tuples of Tensors), one per time step, got {type(inputs).__name__}.")
+            f"tuples of Tensors), one per time step, got {type(inputs).__name__}.{hint}")
     if not inputs:
         raise ValueError("inputs must not be empty: expected at least one time step, got 0.")
     return [_checks.as_tensors(step, "inputs") for step in inputs]
@@ -241,6 +245,7 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
             # use, instead of once per step.
             varscope.set_caching_device(lambda op: op.device)
         static_batch, batch_size = _batch_size(inputs)
+        _checks.check_same_steps(inputs, "inputs")
         state = _initial_state(cell, initial_state, dtype, batch_size)
 
         if sequence_length is not None:

@@ -695,6 +695,8 @@ class LSTMCell(LayerRNNCell):
         self._num_units = _checks.check_positive_int(num_units, "num_units")
         if num_proj is not None:
             _checks.check_positive_int(num_proj, "num_proj")
+        _checks.check_optional_positive_int(num_unit_shards, "num_unit_shards")
+        _checks.check_optional_positive_int(num_proj_shards, "num_proj_shards")
         self._use_peepholes = use_peepholes
         self._cell_clip = cell_clip
         self._initializer = initializer
@@ -1042,6 +1044,8 @@ class DropoutWrapper(_Wrapper):
                 setattr(self, "_" + attr, self._keep_prob(prob, attr))
         self._variational_recurrent = variational_recurrent
         self._input_size = input_size
+        if seed is not None:
+            _checks.check_int(seed, "seed")
         self._seed = seed
         self._recurrent_input_noise = None
         self._recurrent_state_noise = None
@@ -1293,6 +1297,8 @@ class EmbeddingWrapper(_ContribWrapper):
     def __init__(self, cell: Any, embedding_classes: int, embedding_size: int,
                  initializer: Any = None, reuse: Any = None) -> None:
         super().__init__(cell, reuse)
+        _checks.check_int(embedding_classes, "embedding_classes")
+        _checks.check_int(embedding_size, "embedding_size")
         if embedding_classes <= 0 or embedding_size <= 0:
             raise ValueError("Both embedding_classes and embedding_size must be > 0: "
                              f"{embedding_classes}, {embedding_size}.")
@@ -1376,7 +1382,8 @@ class OutputProjectionWrapper(_ContribWrapper):
     def __init__(self, cell: Any, output_size: int, activation: Any = None,
                  reuse: Any = None) -> None:
         super().__init__(cell, reuse)
-        if isinstance(output_size, bool) or not isinstance(output_size, int) or output_size < 1:
+        output_size = _checks.check_int(output_size, "output_size")
+        if output_size < 1:
             raise ValueError(f"Parameter output_size must be > 0: {output_size}.")
         self._output_size = output_size
         self._activation = activation
