@@ -88,8 +88,9 @@ def _check_projection_weights(weights: Any, num_symbols: int, output_size: Any) 
     if shape.rank == 2 and shape.is_compatible_with([num_symbols, output_size]):
         hint = " It looks transposed: pass (tf.transpose(W), b)."
     raise ValueError(
-        f"`output_projection[0]` (W) must have shape [output_size, num_symbols] = "
-        f"[{output_size}, {num_symbols}], got shape {received}.{hint}")
+        f"Shapes {shape} and {expected} are incompatible: `output_projection[0]` (W) must "
+        f"have shape [output_size, num_symbols] = [{output_size}, {num_symbols}], got shape "
+        f"{received}.{hint}")
 
 
 def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
@@ -106,6 +107,13 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
     Returns:
       ``loop_function(prev, i)`` returning the next decoder input. The step
       index `i` is ignored. No gradient flows through the argmax itself.
+
+    Compatibility:
+      TF 1.15's private `_extract_argmax_and_embed`, made public; `contrib` also offers it under the
+      old private name. The loop function builds the same ops (xw_plus_b, argmax over axis 1,
+      embedding lookup, stop_gradient when `update_embedding` is False). It also carries an
+      attribute that lets the attention decoder's fast path do the same feedback inside its loop;
+      the numbers are unchanged.
     """
 
     def loop_function(prev: tf.Tensor, _: int) -> tf.Tensor:
@@ -151,6 +159,16 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
     Raises:
       TypeError: if `cell` is not an RNN cell or `decoder_inputs` is a Tensor.
       RuntimeError: in eager mode.
+
+    Compatibility:
+      Matches TF 1.15 `tf.contrib.legacy_seq2seq.rnn_decoder`: the scope "rnn_decoder", reuse from
+      the second step on, the loop function called inside `variable_scope("loop_function",
+      reuse=True)`, and so the same variables and numbers. Additions, all raised before anything is
+      built: `cell` is checked against the RNNCell protocol (a Keras 3 cell gets a TypeError that
+      names the cell of this library to use), a single Tensor for `decoder_inputs` raises TypeError
+      with the tf.unstack spelling for time-major and batch-major data, a non-callable
+      `loop_function` raises TypeError, and, without a loop function, steps of different shapes or
+      dtypes raise ValueError. As in TF 1.15, `decoder_inputs` may be any iterable.
     """
     _checks.ensure_graph_mode("rnn_decoder")
     _checks.assert_like_rnncell("cell", cell)
@@ -404,6 +422,14 @@ def embedding_rnn_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: An
     Raises:
       ValueError: if `output_projection` has the wrong shape.
       TypeError: for non-integer ids or a non-cell.
+
+    Compatibility:
+      Matches TF 1.15: the scope "embedding_rnn_decoder", the variable `embedding` [num_symbols,
+      embedding_size], one lookup per step, the argmax loop function, the same outputs. TF 1.15
+      checked W of `output_projection` only against [None, num_symbols]; here W must be
+      [cell.output_size, num_symbols] when both sizes are static, so a transposed W is refused
+      whatever `feed_previous` is. `num_symbols` and `embedding_size` must be positive ints (floats
+      and bools raise TypeError) and the ids integer Tensors; TF 1.15 failed later or not at all.
     """
     _checks.ensure_graph_mode("embedding_rnn_decoder")
     _checks.assert_like_rnncell("cell", cell)
@@ -461,6 +487,16 @@ def embedding_attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_sta
       ValueError: for a projection bias of the wrong shape and the errors of
         `attention_decoder`.
       TypeError: for non-integer ids or a non-cell.
+
+    Compatibility:
+      Matches TF 1.15: the scope "embedding_attention_decoder", the variable `embedding`, then
+      `attention_decoder` with its variables and numbers. The lookups of all steps may be built as
+      one op (same values) when the ids stack. TF 1.15 checked only the bias of `output_projection`;
+      W is now checked against [output_size, num_symbols] when both are static, so a transposed W is
+      refused before anything is built (TF 1.15 ignored it with `feed_previous=False` and failed
+      inside the loop with True). `num_symbols`, `embedding_size`, `num_heads` and `output_size`
+      must be ints (TypeError for floats and bools); fewer than one head keeps TF 1.15's message and
+      adds the value received.
     """
     _checks.ensure_graph_mode("embedding_attention_decoder")
     _checks.assert_like_rnncell("cell", cell)

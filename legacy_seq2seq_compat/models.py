@@ -161,6 +161,14 @@ def basic_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor], decoder_inputs: Seque
     Raises:
       TypeError: for non-list inputs or a non-cell.
       ValueError: for empty inputs or mismatched batch sizes.
+
+    Compatibility:
+      Matches TF 1.15: the encoder runs a deep copy of `cell` under `<scope>/rnn`, the decoder the
+      cell itself under `<scope>/rnn_decoder`, with the same variable names and numbers. The copy
+      also works for a cell that was already called (TF 1.15 failed to pickle it). The inputs are
+      checked first: Python lists (a Tensor raises TypeError with the tf.unstack hint), not empty,
+      one shape and dtype per list and one batch size, and `cell` against the RNNCell protocol
+      (Keras 3 cells are refused with the cell to use instead).
     """
     _checks.ensure_graph_mode("basic_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
@@ -190,6 +198,11 @@ def tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor], decoder_inputs: Sequen
     Raises:
       TypeError: for non-list inputs or a non-cell.
       ValueError: for empty inputs or mismatched batch sizes.
+
+    Compatibility:
+      Matches TF 1.15, including the fixed outer scope "combined_tied_rnn_seq2seq" that `scope` does
+      not rename, and the shared variables of encoder and decoder. The inputs, `cell` and
+      `loop_function` are checked before anything is built, as for `basic_rnn_seq2seq`.
     """
     _checks.ensure_graph_mode("tied_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,

@@ -31,13 +31,13 @@ __all__ = ["static_rnn", "static_bidirectional_rnn", "static_state_saving_rnn"]
 def _check_inputs(inputs: Any) -> list:
     """TF 1.15's two checks on `inputs`, then a list of steps with Tensor leaves."""
     if not tf.nest.is_nested(inputs) or isinstance(inputs, dict):
-        hint = ""
+        received = f"{type(inputs).__name__}."
         if hasattr(inputs, "get_shape") and hasattr(inputs, "dtype"):
-            hint = (f" The single Tensor has shape {_checks.describe_shape(inputs)}. "
-                    f"{_checks.UNSTACK_HINT}")
+            received = (f"a single Tensor of shape {_checks.describe_shape(inputs)}. "
+                        f"{_checks.UNSTACK_HINT}")
         raise TypeError(
             "inputs must be a sequence: expected a list of Tensors (or of nested "
-            f"tuples of Tensors), one per time step, got {type(inputs).__name__}.{hint}")
+            f"tuples of Tensors), one per time step, got {received}")
     if not inputs:
         raise ValueError("inputs must not be empty: expected at least one time step, got 0.")
     return [_checks.as_tensors(step, "inputs") for step in inputs]
@@ -384,7 +384,9 @@ def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
         has a different number of parts, and as static_rnn.
 
     Compatibility:
-      Matches TF 1.15 ``tf.compat.v1.nn.static_state_saving_rnn``.
+      Matches TF 1.15 ``tf.compat.v1.nn.static_state_saving_rnn``: the last output and the
+      returned state depend on every `save_state` op. Other differences are those of
+      static_rnn.
     """
     _checks.ensure_graph_mode("static_state_saving_rnn")
     _checks.assert_like_rnncell("cell", cell)

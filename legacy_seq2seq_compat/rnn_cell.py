@@ -62,7 +62,13 @@ __all__ = [
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
-    """The state of an LSTM: `c` is the memory cell, `h` the hidden output."""
+    """The state of an LSTM: `c` is the memory cell, `h` the hidden output.
+
+    Compatibility:
+      The same namedtuple ("c", "h") as TF 1.15, with the `dtype` property that raises TypeError
+      when c and h differ. DropoutWrapper's default filter treats any namedtuple of that name alike
+      (tf_keras's included).
+    """
 
     __slots__ = ()
 
@@ -187,6 +193,15 @@ class RNNCell:
 
     Raises:
       TypeError: for an unknown keyword argument.
+
+    Compatibility:
+      Plays the part of TF 1.15's `tf.nn.rnn_cell.RNNCell` (scope bound at the first call,
+      `zero_state`, `get_initial_state`, `variables`) without being a Keras or `tf.layers` layer.
+      Differences: `copy.deepcopy` of a cell that was already called gives an unbuilt copy (TF 1.15
+      could not copy it); the functions of this library accept any object that follows the protocol,
+      not only subclasses; a subclass that leaves `state_size` or `output_size` abstract is refused
+      with a TypeError when it is passed to a function or to MultiRNNCell, where TF 1.15 raised
+      NotImplementedError later.
     """
 
     def __init__(self, trainable: bool = True, name: Optional[str] = None, dtype: Any = None,
@@ -434,6 +449,12 @@ class LayerRNNCell(RNNCell):
 
     Its variable scope is bound directly in the scope of its first call (no
     caller-scope re-entry), like TF1's ``LayerRNNCell``.
+
+    Compatibility:
+      Like TF 1.15's `LayerRNNCell`: the cell's own scope is opened directly in the scope of its
+      first call, and inputs must be rank 2 with a static depth. The inputs (floating point) and the
+      state (matching `state_size`) are checked at every call with a message naming the cell, where
+      TF 1.15 failed inside an op.
     """
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple:
@@ -515,6 +536,12 @@ class BasicRNNCell(_OneStateCell):
       reuse: Whether to reuse existing variables in the cell's scope.
       name: Base name of the cell's scope (default ``basic_rnn_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables (`basic_rnn_cell/kernel`, `basic_rnn_cell/bias`), initializers and maths as TF
+      1.15. `num_units` must be a positive int (TypeError for floats and bools; TF 1.15 did not
+      check it). `activation` is a callable or one of the common names (tanh, relu, sigmoid, ...), a
+      subset of the names TF 1.15 accepted.
     """
 
     def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
@@ -550,6 +577,14 @@ class GRUCell(_OneStateCell):
       bias_initializer: Initializer of both biases.
       name: Base name of the cell's scope (default ``gru_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables (`gates/kernel`, `gates/bias`, `candidate/kernel`, `candidate/bias`),
+      initializers (gate bias 1.0) and maths as TF 1.15, so TF1 checkpoints restore into it. Keras'
+      GRUCell orders its gates differently and keeps input and recurrent kernels apart:
+      `keras_weights.keras_to_gru` / `gru_to_keras` convert. Inside `static_rnn` and
+      `attention_decoder` the steps after the first may be built by the fast path (`fastpath`): same
+      variables, same numbers up to float rounding. `num_units` must be a positive int.
     """
 
     def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
@@ -612,6 +647,13 @@ class BasicLSTMCell(LayerRNNCell):
       reuse: Whether to reuse existing variables in the cell's scope.
       name: Base name of the cell's scope (default ``basic_lstm_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables (`kernel`, `bias`), gate order i, j, f, o and run-time `forget_bias` as TF 1.15
+      (the bias variable does not hold it). Keras' LSTM orders its gates i, f, c, o and has no
+      forget_bias: `keras_weights` converts. Inside `static_rnn` and `attention_decoder` the steps
+      after the first may be built by the fast path (same variables, same numbers up to float
+      rounding). `num_units` must be a positive int.
     """
 
     def __init__(self, num_units: int, forget_bias: float = 1.0, state_is_tuple: bool = True,
@@ -676,6 +718,12 @@ class LSTMCell(LayerRNNCell):
       reuse: Whether to reuse existing variables in the cell's scope.
       name: Base name of the cell's scope (default ``lstm_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables as TF 1.15 (`kernel`, `bias`, the peepholes `w_f_diag`, `w_i_diag`, `w_o_diag`,
+      `projection/kernel`), the same partitioners for the deprecated shard arguments, and the same
+      maths. `num_units`, `num_proj`, `num_unit_shards` and `num_proj_shards` must be positive ints,
+      checked in the constructor (TypeError for floats and bools).
     """
 
     def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip: Any = None,
@@ -790,6 +838,13 @@ class MultiRNNCell(RNNCell):
       ValueError: if `cells` is empty, or a cell has a tuple state while
         `state_is_tuple` is False.
       TypeError: if `cells` is not a list or tuple, or an element is not a cell.
+
+    Compatibility:
+      Same scopes (`multi_rnn_cell/cell_<i>`) and state layout as TF 1.15, and the same object
+      passed twice shares one variable set with a warning, as in TF 1.15.
+      `separate_repeated_cells` brings back TF <= 1.0's one set per layer; it is not a TF 1.15
+      feature. Every element is checked against the RNNCell protocol when the stack is made: an
+      abstract RNNCell or a Keras 3 cell raises a TypeError naming `cells[i]`.
     """
 
     # TF <= 1.0's meaning of MultiRNNCell([cell] * n): one set of weights per layer.
@@ -1024,6 +1079,12 @@ class DropoutWrapper(_Wrapper):
       TypeError: if `dropout_state_filter_visitor` is not callable.
       ValueError: for a constant keep probability outside (0, 1], or missing
         `dtype` / `input_size` with `variational_recurrent`.
+
+    Compatibility:
+      Matches TF 1.15's `DropoutWrapper`: no scope level of its own, the same keep-probability
+      checks, the LSTM memory `c` kept by the default state filter, variational masks
+      of shape [1, depth], and each mask's seed derived from `seed` the way TF 1.15 derived it.
+      `seed` must be an int.
     """
 
     def __init__(self, cell: Any, input_keep_prob: Any = 1.0, output_keep_prob: Any = 1.0,
@@ -1140,6 +1201,11 @@ class ResidualWrapper(_Wrapper):
       cell: The cell to wrap; its output must match its input in structure
         and shape unless `residual_fn` says otherwise.
       residual_fn: Optional ``fn(inputs, outputs) -> outputs``.
+
+    Compatibility:
+      Matches TF 1.15's `ResidualWrapper`: no scope level of its own, `output = inputs +
+      cell_output` or `residual_fn(inputs, outputs)`. Inputs and outputs of different static shapes
+      raise a ValueError naming both shapes.
     """
 
     def __init__(self, cell: Any, residual_fn: Optional[Callable] = None,
@@ -1170,6 +1236,10 @@ class DeviceWrapper(_Wrapper):
     Args:
       cell: The cell to wrap.
       device: A device string or function, as for `tf.device`.
+
+    Compatibility:
+      Matches TF 1.15's `DeviceWrapper`: no scope level of its own; the wrapped cell and its zero
+      state are built under `tf.device(device)`.
     """
 
     def __init__(self, cell: Any, device: Any, **kwargs: Any) -> None:
@@ -1292,6 +1362,12 @@ class EmbeddingWrapper(_ContribWrapper):
 
     Raises:
       ValueError: if `embedding_classes` or `embedding_size` is not positive.
+
+    Compatibility:
+      Matches TF 1.15's `tf.contrib.rnn.EmbeddingWrapper`: the scope `embedding_wrapper`, the
+      variable `embedding` on the CPU with the dtype of the state and the same default initializer
+      (uniform in +-sqrt(3)). Sizes that are not ints (floats, bools) raise TypeError, sizes below 1
+      TF 1.15's ValueError, and float inputs a TypeError (TF 1.15 failed inside the lookup).
     """
 
     def __init__(self, cell: Any, embedding_classes: int, embedding_size: int,
@@ -1343,6 +1419,11 @@ class InputProjectionWrapper(_ContribWrapper):
       activation: Optional nonlinearity applied after the projection.
       input_size: Deprecated and ignored (logs a warning), as in TF 1.15.
       reuse: Whether to reuse existing variables.
+
+    Compatibility:
+      Matches TF 1.15's `tf.contrib.rnn.InputProjectionWrapper`: the scope
+      `input_projection_wrapper` with `kernel` and `bias`, the wrapped cell called inside it, and
+      `input_size` ignored with a warning. `num_proj` must be a positive int.
     """
 
     def __init__(self, cell: Any, num_proj: int, activation: Any = None,
@@ -1377,6 +1458,12 @@ class OutputProjectionWrapper(_ContribWrapper):
 
     Raises:
       ValueError: if `output_size` is not positive.
+
+    Compatibility:
+      Matches TF 1.15's `tf.contrib.rnn.OutputProjectionWrapper`: the scope
+      `output_projection_wrapper` with `kernel` and `bias`, the wrapped cell called inside it, and
+      TF 1.15's ValueError for an `output_size` below 1. A float or bool `output_size` raises
+      TypeError.
     """
 
     def __init__(self, cell: Any, output_size: int, activation: Any = None,
