@@ -98,6 +98,9 @@ def rnncell_problems(cell: Any) -> list[str]:
     keras_hint = keras_cell_hint(cell)
     if keras_hint is not None:
         return [keras_hint]
+    if isinstance(cell, type):
+        return [f"it is the class {cell.__name__} itself, not a cell object: create one, "
+                f"e.g. {cell.__name__}(num_units)"]
     problems = []
     for attribute in ("output_size", "state_size"):
         problem = _protocol_attribute(cell, attribute)

@@ -118,6 +118,10 @@ def model_with_buckets(
                 f"Length of {label} ({len(values)}) must be at least that of last "
                 f"bucket ({needed})."
             )
+    _checks.check_same_steps(encoder_inputs, "encoder_inputs")
+    _checks.check_same_steps(decoder_inputs, "decoder_inputs")
+    _checks.check_same_steps(targets, "targets", shapes=False)
+    _checks.check_same_steps(weights, "weights")
     loss_fn = losses.sequence_loss_by_example if per_example_loss else losses.sequence_loss
     all_inputs = encoder_inputs + decoder_inputs + targets + weights
     outputs = []

@@ -269,12 +269,20 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
     _checks.ensure_graph_mode("attention_decoder")
     _check_inputs_iterable(decoder_inputs, "decoder_inputs")
     if not decoder_inputs:
-        raise ValueError("Must provide at least 1 input to attention decoder.")
+        raise ValueError("Must provide at least 1 input to attention decoder. Got an empty "
+                         "`decoder_inputs`: pass a list with one Tensor per decoder step.")
     _check_num_heads(num_heads)
     attn_size = _attention_size(attention_states)
     _checks.assert_like_rnncell("cell", cell)
     _checks.check_optional_positive_int(output_size, "output_size")
     _check_loop_function(loop_function)
+    # With a loop function only the first input is used.
+    for i, value in enumerate(decoder_inputs if loop_function is None else decoder_inputs[:1]):
+        rank = value.get_shape().rank if hasattr(value, "get_shape") else None
+        if rank is not None and rank != 2:
+            raise ValueError(
+                f"`decoder_inputs[{i}]` must have rank 2 [batch_size, input_size], got shape "
+                f"{_checks.describe_shape(value)}.")
     if loop_function is None:
         _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     decoder_inputs = list(decoder_inputs)
@@ -356,7 +364,10 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
                     inp = loop_function(prev, i)
             input_size = tf.compat.dimension_value(inp.get_shape().with_rank(2).dims[1])
             if input_size is None:
-                raise ValueError(f"Could not infer input size from input: {inp.name}")
+                raise ValueError(f"Could not infer input size from input: {inp.name} "
+                                 f"(`decoder_inputs[{i}]` has shape "
+                                 f"{_checks.describe_shape(inp)}; its last dimension must be "
+                                 "static).")
             merged = [tf.cast(t, dtype) for t in [inp] + attns]
             merge = Linear(merged, input_size, True)
             linears.setdefault("merge", merge)
@@ -385,6 +396,16 @@ def _check_symbol_ids(values: Sequence[Any], name: str) -> None:
             raise TypeError(
                 f"`{name}[{i}]` must hold integer symbol ids (int32 or int64), got dtype "
                 f"{tf.as_dtype(dtype).name}. Embedding models take ids, not embeddings.")
+
+
+def _check_id_vectors(values: Sequence[Any], name: str) -> None:
+    """Ids that are embedded with a plain lookup must be [batch_size] vectors."""
+    for i, value in enumerate(values):
+        rank = value.get_shape().rank if hasattr(value, "get_shape") else None
+        if rank is not None and rank != 1:
+            raise ValueError(
+                f"`{name}[{i}]` must be a [batch_size] vector of symbol ids, got shape "
+                f"{_checks.describe_shape(value)}.")
 
 
 def _embed_steps(embedding: Any, ids: list) -> list:
@@ -436,6 +457,7 @@ def embedding_rnn_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: An
     decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
                                                    allow_empty=True)
     _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    _check_id_vectors(decoder_inputs, "decoder_inputs")
     _checks.check_positive_int(num_symbols, "num_symbols")
     _checks.check_positive_int(embedding_size, "embedding_size")
     with _v1.variable_scope(scope or "embedding_rnn_decoder") as var_scope:
@@ -503,6 +525,7 @@ def embedding_attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_sta
     decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
                                                    allow_empty=True)
     _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    _check_id_vectors(decoder_inputs, "decoder_inputs")
     _checks.check_positive_int(num_symbols, "num_symbols")
     _checks.check_positive_int(embedding_size, "embedding_size")
     _check_num_heads(num_heads)

@@ -235,6 +235,12 @@ def _check_sequences(logits: Any, targets: Any, weights: Any) -> tuple[list, lis
 def _check_step_batches(logits: list, targets: list, weights: list) -> None:
     """For the default loss: each step's logits, targets and weights share a static batch."""
     for step, (logit, target, weight) in enumerate(zip(logits, targets, weights)):
+        if hasattr(weight, "get_shape") and (weight.get_shape().rank or 0) > 1:
+            raise ValueError(
+                f"`weights[{step}]` must be a [batch_size] vector (or a scalar) when "
+                "`softmax_loss_function` is None, got shape "
+                f"{_checks.describe_shape(weight)}; it would broadcast against the "
+                "[batch_size] loss.")
         sizes = []
         for name, value, rank in (("logits", logit, 2), ("targets", target, 1),
                                   ("weights", weight, 1)):

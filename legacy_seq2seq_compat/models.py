@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from legacy_seq2seq_compat import _checks
 from legacy_seq2seq_compat.decoders import (
+    _check_id_vectors,
     _check_loop_function,
     _check_num_heads,
     _check_output_projection,
@@ -134,6 +135,7 @@ def _check_seq2seq_inputs(encoder_inputs: Any, decoder_inputs: Any, cell: Any,
     if ids:
         _check_symbol_ids(encoder_inputs, "encoder_inputs")
         _check_symbol_ids(decoder_inputs, "decoder_inputs")
+        _check_id_vectors(decoder_inputs, "decoder_inputs")
     _checks.check_same_steps(encoder_inputs, "encoder_inputs")
     _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     _check_batch_sizes(encoder_inputs, decoder_inputs)
@@ -340,6 +342,7 @@ def embedding_tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     _checks.check_positive_int(num_symbols, "num_symbols")
     _checks.check_positive_int(embedding_size, "embedding_size")
     _checks.check_optional_positive_int(num_decoder_symbols, "num_decoder_symbols")
+    _check_id_vectors(encoder_inputs, "encoder_inputs")
     feed_previous = resolve_feed_previous(feed_previous)
     with _v1.variable_scope(scope or "embedding_tied_rnn_seq2seq", dtype=dtype) as var_scope:
         dtype = var_scope.dtype
@@ -496,7 +499,9 @@ def one2many_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
             raise TypeError(f"`{dict_name}` must be a dict keyed by decoder name, got "
                             f"{_checks.describe_value(value)}.")
     if set(dec_cells_dict) != set(decoder_inputs_dict):
-        raise ValueError("keys of dec_cells_dict != keys of decodre_inputs_dict")
+        raise ValueError("keys of dec_cells_dict != keys of decodre_inputs_dict (TF 1.15's "
+                         f"message): `dec_cells_dict` has {sorted(map(str, dec_cells_dict))}, "
+                         f"`decoder_inputs_dict` has {sorted(map(str, decoder_inputs_dict))}.")
     for key, dec_cell in dec_cells_dict.items():
         problems = _checks.rnncell_problems(dec_cell)
         if problems:

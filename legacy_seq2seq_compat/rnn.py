@@ -87,6 +87,12 @@ def _batch_size(inputs: list) -> tuple:
 def _initial_state(cell: Any, initial_state: Any, dtype: Any, batch_size: Any) -> Any:
     if initial_state is not None:
         return initial_state
+    if dtype is not None and not isinstance(dtype, tf.DType):
+        try:
+            dtype = tf.as_dtype(dtype)
+        except TypeError as err:
+            raise TypeError(f"`dtype` must be a TensorFlow dtype such as tf.float32, got "
+                            f"{_checks.describe_value(dtype)}.") from err
     if not dtype:
         raise ValueError(
             "If no initial_state is provided, dtype must be specified: pass "
@@ -390,6 +396,11 @@ def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
     """
     _checks.ensure_graph_mode("static_state_saving_rnn")
     _checks.assert_like_rnncell("cell", cell)
+    if not all(callable(getattr(state_saver, m, None)) for m in ("state", "save_state")):
+        raise TypeError(
+            "`state_saver` must have the methods state(name) and save_state(name, value) (e.g. "
+            f"the saver of batch_sequences_with_states), got "
+            f"{_checks.describe_value(state_saver)}.")
     state_size = cell.state_size
     state_is_tuple = tf.nest.is_nested(state_size)
     if state_is_tuple != tf.nest.is_nested(state_name):

@@ -382,6 +382,7 @@ class RNNCell:
                     self.build(self._input_shape(inputs))
                     self._built = True
                 self._check_state(state)
+                self._check_batch(inputs, state)
                 return self.call(inputs, state)
 
     # -- validation hooks ------------------------------------------------------
@@ -398,6 +399,9 @@ class RNNCell:
 
     def _check_state(self, state: Any) -> None:
         """Validates the state of every call; subclasses add checks."""
+
+    def _check_batch(self, inputs: Any, state: Any) -> None:
+        """Validates that inputs and state agree on the batch size; subclasses add checks."""
 
     # -- states ----------------------------------------------------------------
     def zero_state(self, batch_size: Any, dtype: Any) -> Any:
@@ -479,6 +483,12 @@ class LayerRNNCell(RNNCell):
             )
 
     def _check_state(self, state: Any) -> None:
+        for value in tf.nest.flatten(state):
+            if not hasattr(value, "dtype"):
+                raise TypeError(
+                    f"`state` of {self._describe()} must be a Tensor or a structure of Tensors "
+                    f"matching state_size {self.state_size!r}, got "
+                    f"{_checks.describe_value(value)}.")
         _check_float(self._describe(), "state", state)
         expected = tf.nest.flatten(self.state_size)
         try:
@@ -507,6 +517,26 @@ class LayerRNNCell(RNNCell):
 
     def _check_call_inputs(self, inputs: Any) -> None:
         _check_float(self._describe(), "inputs", inputs)
+        rank = inputs.get_shape().rank if hasattr(inputs, "get_shape") else None
+        if self._built and rank is not None and rank != 2:
+            # The first call checks this in _check_inputs; later ones (with the variables
+            # already built) would otherwise fail inside an op.
+            raise ValueError(
+                f"`inputs` of {self._describe()} must have rank 2 [batch_size, input_depth], "
+                f"got shape {_checks.describe_shape(inputs)}.")
+
+    def _check_batch(self, inputs: Any, state: Any) -> None:
+        first = tf.nest.flatten(inputs)[0]
+        batch = _checks.static_dim(first, 0) if first.get_shape().rank else None
+        for value in tf.nest.flatten(state):
+            if batch is None or not hasattr(value, "get_shape") or not value.get_shape().rank:
+                continue
+            size = _checks.static_dim(value, 0)
+            if size is not None and size != batch:
+                raise ValueError(
+                    f"`state` of {self._describe()} has batch size {size} (shape "
+                    f"{_checks.describe_shape(value)}) but `inputs` has {batch} (shape "
+                    f"{_checks.describe_shape(first)}): both must hold the same examples.")
 
 
 class _OneStateCell(LayerRNNCell):
@@ -853,7 +883,8 @@ class MultiRNNCell(RNNCell):
     def __init__(self, cells: Sequence[Any], state_is_tuple: bool = True) -> None:
         super().__init__()
         if not cells:
-            raise ValueError("Must specify at least one cell for MultiRNNCell.")
+            raise ValueError("Must specify at least one cell for MultiRNNCell. Got `cells`="
+                             f"{cells!r}: pass a list of cells, bottom layer first.")
         if not isinstance(cells, (list, tuple)):
             raise TypeError(f"cells must be a list or tuple, but saw: {cells}.")
         for i, cell in enumerate(cells):
@@ -1135,7 +1166,10 @@ class DropoutWrapper(_Wrapper):
 
     @staticmethod
     def _keep_prob(prob: Any, attr: str) -> Any:
-        tensor = tf.convert_to_tensor(prob)
+        tensor = _checks.as_tensor(prob, attr)
+        if not (tensor.dtype.is_floating or tensor.dtype.is_integer) or tensor.dtype == tf.bool:
+            raise TypeError(f"Parameter {attr} must be a float or a float Tensor, got "
+                            f"{_checks.describe_value(prob)}.")
         value = tf.get_static_value(tensor)
         if value is None:
             if not tensor.dtype.is_floating:

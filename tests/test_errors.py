@@ -45,6 +45,16 @@ def abstract():
     return rnn_cell.RNNCell()
 
 
+class Saver:
+    """A state saver for static_state_saving_rnn."""
+
+    def state(self, name):
+        return tf.zeros([B, H])
+
+    def save_state(self, name, value):
+        return tf.no_op()
+
+
 def transposed():
     """(W, b) with W [num_symbols, output_size] instead of [output_size, num_symbols]."""
     return tf.zeros([V, H]), tf.zeros([V])
@@ -281,7 +291,7 @@ ROWS = keras_cell_rows() + [
         ValueError, r"Length of encoder_inputs \(1\) must be at least that of last bucket "
                     r"\(2\)", id="short-encoder_inputs"),
     pytest.param(lambda: rnn.static_state_saving_rnn(
-        rnn_cell.BasicLSTMCell(H), x(), object(), "h"), ValueError,
+        rnn_cell.BasicLSTMCell(H), x(), Saver(), "h"), ValueError,
         r"state_name should be the same type as cell\.state_size.*state_name: h",
         id="state_name-structure"),
     pytest.param(lambda: models.one2many_rnn_seq2seq(ids(), {"a": ids()}, gru(), {"b": gru()},
@@ -348,6 +358,50 @@ ROWS = keras_cell_rows() + [
     pytest.param(lambda: gru()(tf.zeros([B, D]), tf.zeros([B, H + 1])), ValueError,
                  r"`state` of GRUCell 'gru_cell' does not match its state_size 4.*\(2, 5\)",
                  id="cell-state-shape"),
+    pytest.param(lambda: rnn.static_state_saving_rnn(gru(), x(), object(), "h"), TypeError,
+                 r"`state_saver` must have the methods state\(name\) and save_state\(name, "
+                 r"value\).*got <object object", id="state_saver-type"),
+    pytest.param(lambda: models.basic_rnn_seq2seq(x(), x(), rnn_cell.GRUCell), TypeError,
+                 r"The argument 'cell' \(<class .*GRUCell'>\) is not an RNNCell: it is the "
+                 r"class GRUCell itself, not a cell object: create one, e\.g\. "
+                 r"GRUCell\(num_units\)", id="cell-class"),
+    pytest.param(lambda: rnn.static_rnn(gru(), x(), dtype="float33"), TypeError,
+                 r"`dtype` must be a TensorFlow dtype such as tf\.float32, got 'float33' "
+                 r"\(str\)", id="dtype-name"),
+    pytest.param(lambda: rnn_cell.DropoutWrapper(gru(), input_keep_prob="half"), TypeError,
+                 r"Parameter input_keep_prob must be a float or a float Tensor, got 'half' "
+                 r"\(str\)", id="keep-prob-type"),
+    pytest.param(lambda: decoders.attention_decoder([tf.zeros([B, D, 1])] * 2, state(), attn(),
+                                                    gru()), ValueError,
+                 r"`decoder_inputs\[0\]` must have rank 2 \[batch_size, input_size\], got "
+                 r"shape \(2, 3, 1\)", id="attention-input-rank"),
+    pytest.param(lambda: models.embedding_tied_rnn_seq2seq(
+        ids(), [tf.zeros([B, 2], tf.int32)] * 2, gru(), V, E), ValueError,
+        r"`decoder_inputs\[0\]` must be a \[batch_size\] vector of symbol ids, got shape "
+        r"\(2, 2\)", id="id-rank"),
+    pytest.param(lambda: losses.sequence_loss([tf.zeros([B, V])], ids(1), [tf.ones([B, 1])]),
+                 ValueError, r"`weights\[0\]` must be a \[batch_size\] vector .*got shape "
+                             r"\(2, 1\)", id="weights-rank"),
+    pytest.param(lambda: rnn_cell.MultiRNNCell(None), ValueError,
+                 r"Must specify at least one cell for MultiRNNCell\. Got `cells`=None",
+                 id="multi-none"),
+    pytest.param(lambda: gru()(tf.zeros([B, D]), "state"), TypeError,
+                 r"`state` of GRUCell 'gru_cell' must be a Tensor .*got 'state' \(str\)",
+                 id="cell-state-type"),
+    pytest.param(lambda: gru()(tf.zeros([B, D]), tf.zeros([B + 1, H])), ValueError,
+                 r"`state` of GRUCell 'gru_cell' has batch size 3 \(shape \(3, 4\)\) but "
+                 r"`inputs` has 2", id="cell-batch"),
+    pytest.param(lambda: models.tied_rnn_seq2seq(x(), [tf.zeros([B, D, 1])] * 2, gru()),
+                 ValueError, r"`inputs` of GRUCell 'gru_cell' must have rank 2 .*got shape "
+                             r"\(2, 3, 1\)", id="cell-later-call-rank"),
+    pytest.param(lambda: models.one2many_rnn_seq2seq(ids(), {"a": ids()}, gru(), {"b": gru()},
+                                                     V, {"a": V}, E), ValueError,
+                 r"`dec_cells_dict` has \['b'\], `decoder_inputs_dict` has \['a'\]",
+                 id="one2many-keys-detail"),
+    pytest.param(lambda: buckets.model_with_buckets(
+        x(), x(), ids(), [tf.ones([B]), tf.ones([B, 1])], [(1, 1)], lambda a, b: (a, None)),
+        ValueError, r"`weights\[1\]` has shape \(2, 1\), but `weights\[0\]` has \(2\)",
+        id="ragged-weights-buckets"),
     pytest.param(lambda: rnn_cell.MultiRNNCell(gru()), TypeError,
                  r"cells must be a list or tuple, but saw: <.*GRUCell", id="multi-not-list"),
 ]
