@@ -206,6 +206,34 @@ def check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
+def check_batch_size(value: Any, name: str) -> None:
+    """Rejects batch sizes that are floats, bools, strings, None or non-integer Tensors.
+
+    Ints, numpy ints, TF1 `Dimension`s and integer scalar Tensors pass.
+    """
+    dtype = getattr(value, "dtype", None)
+    if hasattr(value, "get_shape") and dtype is not None:
+        if not tf.as_dtype(dtype).is_integer:
+            raise TypeError(f"`{name}` must be an int or an integer scalar Tensor, got a "
+                            f"{tf.as_dtype(dtype).name} Tensor.")
+        return
+    if value is None or isinstance(value, (bool, float, str, bytes)) or (
+            isinstance(value, numbers.Number) and not isinstance(value, numbers.Integral)):
+        raise TypeError(f"`{name}` must be an int or an integer scalar Tensor, got "
+                        f"{describe_value(value)}.")
+    if isinstance(value, numbers.Integral) and value < 0:
+        raise ValueError(f"`{name}` must not be negative, got {value!r}.")
+
+
+def as_dtype(value: Any, name: str) -> tf.DType:
+    """`tf.as_dtype(value)`, with a TypeError naming `name` when it is not a dtype."""
+    try:
+        return tf.as_dtype(value)
+    except TypeError as err:
+        raise TypeError(f"`{name}` must be a TensorFlow dtype such as tf.float32, got "
+                        f"{describe_value(value)}.") from err
+
+
 def check_optional_positive_int(value: Any, name: str) -> Optional[int]:
     """`check_positive_int` that lets None through."""
     return None if value is None else check_positive_int(value, name)

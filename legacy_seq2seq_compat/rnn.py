@@ -87,12 +87,8 @@ def _batch_size(inputs: list) -> tuple:
 def _initial_state(cell: Any, initial_state: Any, dtype: Any, batch_size: Any) -> Any:
     if initial_state is not None:
         return initial_state
-    if dtype is not None and not isinstance(dtype, tf.DType):
-        try:
-            dtype = tf.as_dtype(dtype)
-        except TypeError as err:
-            raise TypeError(f"`dtype` must be a TensorFlow dtype such as tf.float32, got "
-                            f"{_checks.describe_value(dtype)}.") from err
+    if dtype is not None:
+        dtype = _checks.as_dtype(dtype, "dtype")
     if not dtype:
         raise ValueError(
             "If no initial_state is provided, dtype must be specified: pass "

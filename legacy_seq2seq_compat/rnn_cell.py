@@ -415,8 +415,10 @@ class RNNCell:
           A Tensor of shape `[batch_size, state_size]`, or a nested structure
           of such Tensors matching `state_size`.
         """
+        _checks.check_batch_size(batch_size, "batch_size")
+        dtype = _checks.as_dtype(dtype, "dtype")
         with _v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
-            return zero_state_tensors(self.state_size, batch_size, tf.as_dtype(dtype))
+            return zero_state_tensors(self.state_size, batch_size, dtype)
 
     def get_initial_state(self, inputs: Any = None, batch_size: Any = None,
                           dtype: Any = None) -> Any:
@@ -922,10 +924,12 @@ class MultiRNNCell(RNNCell):
         return list(self._cells)
 
     def zero_state(self, batch_size: Any, dtype: Any) -> Any:
+        _checks.check_batch_size(batch_size, "batch_size")
+        dtype = _checks.as_dtype(dtype, "dtype")
         with _v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
             if self._state_is_tuple:
                 return tuple(cell.zero_state(batch_size, dtype) for cell in self._cells)
-            return zero_state_tensors(self.state_size, batch_size, tf.as_dtype(dtype))
+            return zero_state_tensors(self.state_size, batch_size, dtype)
 
     def _check_state(self, state: Any) -> None:
         if self._state_is_tuple:

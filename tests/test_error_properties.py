@@ -288,7 +288,7 @@ CALLABLES = {
         softmax_loss_function=(lambda: None, bad_callable, ())),
     "static_rnn": spec(
         rnn.static_rnn, cell=(cell, bad_cell, ()), inputs=(x, float_steps, ()),
-        dtype=(lambda: tf.float32, st.sampled_from([py(None), py("float33"), py(3)]), ()),
+        dtype=(lambda: tf.float32, st.sampled_from([py(None), py("float33"), py(3.5)]), ()),
         sequence_length=(lambda: None, st.sampled_from(
             [tensor((B, 1), "int32"), tensor((B + 1,), "int32")]), ())),
     "static_bidirectional_rnn": spec(
@@ -328,6 +328,13 @@ CALLABLES = {
                                    num_proj=(lambda: 2, bad_size, ())),
     "OutputProjectionWrapper": spec(rnn_cell.OutputProjectionWrapper, cell=(cell, bad_cell, ()),
                                     output_size=(lambda: 2, bad_size, ())),
+    "zero_state": spec(lambda batch_size, dtype: rnn_cell.MultiRNNCell(
+        [rnn_cell.BasicLSTMCell(H)]).zero_state(batch_size, dtype),
+        batch_size=(lambda: B, st.one_of(
+            st.floats(0, 4, allow_nan=False).map(py), st.booleans().map(py),
+            st.integers(-4, -1).map(py), st.sampled_from([py(None), py("2"), tensor((), "float32")])
+        ), ()),
+        dtype=(lambda: tf.float32, st.sampled_from([py("float33"), py(3.5), py(None)]), ())),
     "cell call": spec(lambda inputs, state: rnn_cell.GRUCell(H)(inputs, state),
                       inputs=(lambda: tf.zeros([B, D]), st.one_of(
                           st.just(tensor((B,))), st.just(tensor((B, D, 1))),

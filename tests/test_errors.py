@@ -402,6 +402,12 @@ ROWS = keras_cell_rows() + [
         x(), x(), ids(), [tf.ones([B]), tf.ones([B, 1])], [(1, 1)], lambda a, b: (a, None)),
         ValueError, r"`weights\[1\]` has shape \(2, 1\), but `weights\[0\]` has \(2\)",
         id="ragged-weights-buckets"),
+    pytest.param(lambda: gru().zero_state(2.0, tf.float32), TypeError,
+                 r"`batch_size` must be an int or an integer scalar Tensor, got 2\.0 \(float\)",
+                 id="zero_state-float-batch"),
+    pytest.param(lambda: rnn_cell.MultiRNNCell([gru()]).zero_state(B, "float33"), TypeError,
+                 r"`dtype` must be a TensorFlow dtype such as tf\.float32, got 'float33'",
+                 id="zero_state-dtype"),
     pytest.param(lambda: rnn_cell.MultiRNNCell(gru()), TypeError,
                  r"cells must be a list or tuple, but saw: <.*GRUCell", id="multi-not-list"),
 ]
