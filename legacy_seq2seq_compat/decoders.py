@@ -265,6 +265,9 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
       `ATTENTION_WEIGHTS_COLLECTION` (no TF 1.15 signature changes), so
       alignments can be fetched, e.g. for plotting. A nested query with a
       component that is not 2-D raises ValueError (TF 1.15: AssertionError).
+      Fewer than one head keeps TF 1.15's message and adds the value received;
+      `num_heads` and `output_size` must be ints, decoder inputs rank 2, and,
+      without a loop function, of one shape and dtype.
     """
     _checks.ensure_graph_mode("attention_decoder")
     _check_inputs_iterable(decoder_inputs, "decoder_inputs")

@@ -109,7 +109,12 @@ def sequence_loss_by_example(
         signature can be read (some built-ins) the call is TF 1.15's. The
         target is passed unchanged (a Python int stays an int), as in TF 1.15.
         Without a loss function, a scalar target is repeated over the batch;
-        with one, logits of any rank are accepted.
+        with one, logits of any rank are accepted. Also without one, the
+        logits, targets and weights of a step must agree on the static batch
+        size, and a weight must be a scalar or a `[batch_size]` vector: TF 1.15
+        broadcast a `[batch_size, 1]` weight against the `[batch_size]` loss
+        without a word. The logits (and the weights) of all steps must share
+        one dtype.
     """
     logits, targets, weights = _check_sequences(logits, targets, weights)
     average_across_timesteps = _python_flag(average_across_timesteps, "average_across_timesteps")

@@ -267,6 +267,11 @@ def embedding_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
       A scalar bool Tensor `feed_previous` builds both decoders inside a
       cond with `update_embedding_for_previous=False`, as TF 1.15 did. A numpy
       bool takes that path too; other non-bool values raise TypeError.
+      Stricter than TF 1.15, before anything is built: W of `output_projection`
+      must be [cell.output_size, num_decoder_symbols] when both are static
+      (TF 1.15 checked only [None, num_decoder_symbols], inside the decoder),
+      the sizes must be ints (floats and bools raise TypeError), and decoder
+      ids must be [batch_size] vectors.
     """
     _checks.ensure_graph_mode("embedding_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
@@ -334,7 +339,10 @@ def embedding_tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     Compatibility:
       Without a projection the OutputProjectionWrapper also runs while
       encoding (shared weights), and with a Tensor `feed_previous` the encoder
-      is built in both cond branches: both as in TF 1.15.
+      is built in both cond branches: both as in TF 1.15. Stricter than TF
+      1.15: W of `output_projection` must be [cell.output_size, num_symbols]
+      when both are static, the sizes must be ints, and the ids [batch_size]
+      vectors.
     """
     _checks.ensure_graph_mode("embedding_tied_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
@@ -412,7 +420,12 @@ def embedding_attention_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     Compatibility:
       `cell` may already have been used (e.g. the same cell passed to every
       bucket of `model_with_buckets`): its deep copy is a fresh, unbuilt cell.
-      TF 1.15 raised "can't pickle _thread.lock objects" there.
+      TF 1.15 raised "can't pickle _thread.lock objects" there. W of
+      `output_projection` is checked against [cell.output_size,
+      num_decoder_symbols] before anything is built; TF 1.15 never checked W
+      here, so a transposed W was ignored with `feed_previous=False` and failed
+      inside the decoder loop with True. Fewer than one head keeps TF 1.15's
+      message and adds the value received; the sizes must be ints.
     """
     _checks.ensure_graph_mode("embedding_attention_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
@@ -485,7 +498,9 @@ def one2many_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
       so tf_keras cells and user cells work. Decoders are built in the order
       of `decoder_inputs_dict`. With a Tensor `feed_previous` the fed-back
       embeddings still get gradients (TF 1.15 did not pass
-      update_embedding_for_previous=False here).
+      update_embedding_for_previous=False here). The sizes (in
+      `num_decoder_symbols_dict` too) must be ints, and the key-mismatch
+      error keeps TF 1.15's text (typo included) and adds the keys.
     """
     _checks.ensure_graph_mode("one2many_rnn_seq2seq")
     problems = _checks.rnncell_problems(enc_cell)

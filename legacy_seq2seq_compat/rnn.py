@@ -234,7 +234,9 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
       function body). Differences: numpy inputs are converted to Tensors, and
       some mistakes TF 1.15 reported late
       or obscurely (a sequence_length whose static length is not the batch
-      size, an input of unknown rank or rank 0) raise ValueError at once.
+      size, an input of unknown rank or rank 0, steps of different shapes or
+      dtypes) raise ValueError at once, and a `dtype` that is not a dtype a
+      TypeError naming it.
     """
     _checks.ensure_graph_mode("static_rnn")
     _checks.assert_like_rnncell("cell", cell)

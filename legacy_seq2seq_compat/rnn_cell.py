@@ -458,9 +458,9 @@ class LayerRNNCell(RNNCell):
 
     Compatibility:
       Like TF 1.15's `LayerRNNCell`: the cell's own scope is opened directly in the scope of its
-      first call, and inputs must be rank 2 with a static depth. The inputs (floating point) and the
-      state (matching `state_size`) are checked at every call with a message naming the cell, where
-      TF 1.15 failed inside an op.
+      first call, and inputs must be rank 2 with a static depth. The inputs (floating point, rank 2)
+      and the state (Tensors matching `state_size`, with the batch size of the inputs) are checked
+      at every call with a message naming the cell, where TF 1.15 failed inside an op.
     """
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple:
