@@ -1170,7 +1170,11 @@ class DropoutWrapper(_Wrapper):
 
     @staticmethod
     def _keep_prob(prob: Any, attr: str) -> Any:
-        tensor = _checks.as_tensor(prob, attr)
+        try:
+            tensor = tf.convert_to_tensor(prob)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"Parameter {attr} must be a float or a float Tensor, got "
+                            f"{_checks.describe_value(prob)}.") from err
         if not (tensor.dtype.is_floating or tensor.dtype.is_integer) or tensor.dtype == tf.bool:
             raise TypeError(f"Parameter {attr} must be a float or a float Tensor, got "
                             f"{_checks.describe_value(prob)}.")
