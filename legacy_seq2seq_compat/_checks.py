@@ -157,11 +157,7 @@ def tensor_instead_of_list(value: Any, name: str) -> None:
 
 def check_list_of_tensors(value: Any, name: str, allow_empty: bool = False) -> list:
     """Checks that `value` is a Python list or tuple (the legacy input format)."""
-    if hasattr(value, "get_shape") and hasattr(value, "dtype"):
-        raise TypeError(
-            f"`{name}` must be a Python list of Tensors, one per time step, got a single "
-            f"Tensor of shape {describe_shape(value)}. {UNSTACK_HINT}"
-        )
+    tensor_instead_of_list(value, name)
     if not isinstance(value, (list, tuple)):
         raise TypeError(
             f"`{name}` must be a Python list of Tensors, one per time step, "
