@@ -358,6 +358,15 @@ def static_bidirectional_rnn(cell_fw: Any, cell_bw: Any, inputs: Sequence[Any],
     return outputs, state_fw, state_bw
 
 
+def _check_state_saver(state_saver: Any) -> None:
+    """Checked after TF 1.15's checks of state_name, before the saver is first used."""
+    if not all(callable(getattr(state_saver, m, None)) for m in ("state", "save_state")):
+        raise TypeError(
+            "`state_saver` must have the methods state(name) and save_state(name, value) (e.g. "
+            f"the saver of batch_sequences_with_states), got "
+            f"{_checks.describe_value(state_saver)}.")
+
+
 def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
                             state_name: Any, sequence_length: Any = None,
                             scope: Any = None) -> tuple:
@@ -394,11 +403,6 @@ def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
     """
     _checks.ensure_graph_mode("static_state_saving_rnn")
     _checks.assert_like_rnncell("cell", cell)
-    if not all(callable(getattr(state_saver, m, None)) for m in ("state", "save_state")):
-        raise TypeError(
-            "`state_saver` must have the methods state(name) and save_state(name, value) (e.g. "
-            f"the saver of batch_sequences_with_states), got "
-            f"{_checks.describe_value(state_saver)}.")
     state_size = cell.state_size
     state_is_tuple = tf.nest.is_nested(state_size)
     if state_is_tuple != tf.nest.is_nested(state_name):
@@ -413,10 +417,12 @@ def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
             raise ValueError(
                 f"#elems(state_name) != #elems(state_size): {len(names)} vs. {len(sizes)} "
                 f"(state_name: {state_name!s}, cell.state_size: {state_size!s})")
+        _check_state_saver(state_saver)
         initial_state = tf.nest.pack_sequence_as(
             state_size, [state_saver.state(name) for name in names])
     else:
         names = [state_name]
+        _check_state_saver(state_saver)
         initial_state = state_saver.state(state_name)
 
     outputs, state = static_rnn(cell, inputs, initial_state=initial_state,
