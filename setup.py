@@ -35,7 +35,9 @@ setup(
         # always in a subprocess with TF_USE_LEGACY_KERAS=1.
         # matplotlib and tqdm too, so that CI also covers the demo's heatmap and progress bar;
         # pytest-xdist runs the suite on both cores (-n 2).
-        "test": ["pytest>=7", "pytest-xdist", "tf-keras", "ruff", "matplotlib", "tqdm"],
+        # hypothesis drives tests/test_error_properties.py (random wrong arguments).
+        "test": ["pytest>=7", "pytest-xdist", "tf-keras", "ruff", "matplotlib", "tqdm",
+                 "hypothesis>=6"],
         "demo": ["matplotlib", "tqdm"],
     },
     entry_points={

@@ -84,7 +84,10 @@ def model_with_buckets(
         it was (its `reuse` flag included). Element 0 of whatever `seq2seq`
         returns is taken as the outputs. The checks of `buckets`, `seq2seq`
         and `softmax_loss_function` are additions, made before anything is
-        built.
+        built, and so are these, over all steps (also those past the last
+        bucket): the steps of `encoder_inputs`, `decoder_inputs` and `weights`
+        must share one shape and dtype, those of `targets` one dtype (int32 and
+        int64 may mix).
     """
     _checks.ensure_graph_mode("model_with_buckets")
     encoder_inputs = _checks.check_list_of_tensors(encoder_inputs, "encoder_inputs", True)
@@ -118,6 +121,10 @@ def model_with_buckets(
                 f"Length of {label} ({len(values)}) must be at least that of last "
                 f"bucket ({needed})."
             )
+    _checks.check_same_steps(encoder_inputs, "encoder_inputs")
+    _checks.check_same_steps(decoder_inputs, "decoder_inputs")
+    _checks.check_same_steps(targets, "targets", shapes=False)
+    _checks.check_same_steps(weights, "weights")
     loss_fn = losses.sequence_loss_by_example if per_example_loss else losses.sequence_loss
     all_inputs = encoder_inputs + decoder_inputs + targets + weights
     outputs = []

@@ -310,6 +310,10 @@ class NameConversion:
       shapes: {new name: shape after conversion}.
       unmapped: ((checkpoint name, reason), ...) for names that look legacy
         but that no rule handles; each is kept unchanged in `sources`.
+
+    Compatibility:
+      No TF 1.15 counterpart. The target names are those TF 1.15 creates (and this library), so a
+      converted checkpoint restores with a plain TF 1.15 `tf.train.Saver` as well as here.
     """
 
     era: str
@@ -390,6 +394,10 @@ def convert_names(names_and_shapes: Any) -> NameConversion:
 
     Raises:
       TypeError: if `names_and_shapes` is not made of (str, shape) pairs.
+
+    Compatibility:
+      No TF 1.15 counterpart: TF 1.15's Saver restores only names that match exactly. Names already
+      in TF 1.15's form pass unchanged.
     """
     shapes = _as_shape_dict(names_and_shapes)
     attention_parents = {name.rpartition("/")[0] for name in shapes
@@ -446,6 +454,10 @@ def resolve_checkpoint(path: Union[str, os.PathLike]) -> str:
     Raises:
       TypeError: if `path` is not a string or path.
       FileNotFoundError: if `path` names no checkpoint.
+
+    Compatibility:
+      Accepts what TF 1.15's `tf.train.latest_checkpoint` and Saver accept (a prefix, or a folder
+      with a `checkpoint` state file) plus the V2 files themselves.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"checkpoint path must be a string, got {type(path).__name__}: {path!r}")
@@ -536,6 +548,9 @@ class ConversionReport:
       state_file: The ``checkpoint`` state file written next to `dst`, or
         None when that directory already had one (never rewritten) or is
         the directory of `src`.
+
+    Compatibility:
+      No TF 1.15 counterpart; describes a checkpoint written in the V2 format TF 1.15 reads.
     """
 
     src: str
@@ -566,6 +581,10 @@ def convert_checkpoint(src: Union[str, os.PathLike], dst: Union[str, os.PathLike
       FileNotFoundError: if `src` names no checkpoint.
       FileExistsError: if `dst` exists and `force` is False.
       ValueError: if `dst` is `src`, or `dst` is a directory.
+
+    Compatibility:
+      No TF 1.15 counterpart. The written checkpoint is an ordinary V2 checkpoint with TF 1.15
+      names, readable by TF 1.15 and TF 2.x alike; tensors are copied bit-exact.
     """
     src_prefix, reader = _open(src)
     dst = _check_destination(src_prefix, dst, force)
@@ -601,6 +620,11 @@ def write_state_file(directory: str, paths: Sequence[str]) -> str:
 
     Returns:
       The path of the state file.
+
+    Compatibility:
+      Writes the same text format as TF 1.15's `tf.train.update_checkpoint_state`
+      (`model_checkpoint_path` and `all_model_checkpoint_paths` lines), so
+      `tf.train.latest_checkpoint` of TF 1.15 and TF 2.x read it.
     """
     quoted = [json.dumps(path, ensure_ascii=False) for path in paths]
     lines = [f"model_checkpoint_path: {quoted[-1]}"]
@@ -627,6 +651,10 @@ class CheckpointMismatchError(ValueError):
         never unexpected.
       shape_mismatches: [(name, graph shape, checkpoint shape)].
       dtype_mismatches: [(name, graph dtype, checkpoint dtype)].
+
+    Compatibility:
+      No TF 1.15 counterpart: TF 1.15's Saver raised NotFoundError or InvalidArgumentError at the
+      first problem, possibly after restoring part of the variables. It is a ValueError.
     """
 
     def __init__(self, path: str, missing: list, unexpected: list, shape_mismatches: list,
@@ -788,6 +816,12 @@ def restore_checkpoint(sess: Any, path: Union[str, os.PathLike], var_list: Any =
         allowed), or shape or dtype mismatches.
       FileNotFoundError: if `path` names no checkpoint.
       TypeError: if `sess` or `var_list` is of the wrong kind.
+
+    Compatibility:
+      Does what TF 1.15's `tf.train.Saver(var_list).restore(sess, path)` did for checkpoints with TF
+      1.15 names (it builds such a Saver), and also restores TF 0.12 and 1.0 names; unlike the Saver
+      it checks everything before restoring anything and ignores optimizer slots of the restored
+      variables.
     """
     graph = getattr(sess, "graph", None)
     if not isinstance(graph, tf.Graph) or not hasattr(sess, "run"):
@@ -836,6 +870,10 @@ def assign_from_checkpoint(path: Union[str, os.PathLike], variables: Mapping, *,
       FileNotFoundError: if `path` names no checkpoint.
       TypeError: if `variables` is not a dict of variables.
       RuntimeError: when not executing eagerly.
+
+    Compatibility:
+      No TF 1.15 counterpart (TF 1.15 restored through a graph and a Session); this is the
+      eager-mode form of `restore_checkpoint`, with the same name mapping and checks.
     """
     if not tf.executing_eagerly():
         raise RuntimeError("assign_from_checkpoint runs in eager mode; in graph mode use "
@@ -978,6 +1016,10 @@ def describe_models(shapes: Mapping) -> list:
 
     Returns:
       One description per model, in name order; empty if none is recognised.
+
+    Compatibility:
+      No TF 1.15 counterpart. It reads the TF 1.15 variable names of the 13 functions and of the
+      cells, as listed in the reference names.
     """
     groups: dict = {}
     for name in sorted(shapes):
@@ -1007,6 +1049,10 @@ class CheckpointReport:
       optimizer: E.g. "Adam (slots Adam, Adam_1)", or None without slots.
       global_step: The value of a scalar ``global_step``, or None.
       conversion: The `NameConversion` to TF 1.15 names.
+
+    Compatibility:
+      No TF 1.15 counterpart (TF 1.15's inspect_checkpoint tool printed only names, shapes and
+      dtypes).
     """
 
     path: str
@@ -1047,6 +1093,10 @@ def inspect_checkpoint(path: Union[str, os.PathLike]) -> CheckpointReport:
     Raises:
       FileNotFoundError: if `path` names no checkpoint.
       ValueError: if the file is not a readable checkpoint.
+
+    Compatibility:
+      No TF 1.15 counterpart; TF 1.15's `inspect_checkpoint` tool printed names, shapes and dtypes
+      only. Reads checkpoints of every TF 1.x era.
     """
     prefix, reader = _open(path)
     shapes = reader.get_variable_to_shape_map()
@@ -1103,6 +1153,9 @@ def run_inspect(path: str, out: TextIO) -> int:
 
     Returns:
       0, or 2 when `path` is not a readable checkpoint (message on stderr).
+
+    Compatibility:
+      No TF 1.15 counterpart; the `ckpt inspect` command of this library.
     """
     try:
         report = inspect_checkpoint(path)
@@ -1147,6 +1200,9 @@ def run_convert(src: str, dst: str, *, dry_run: bool, force: bool, out: TextIO) 
       0 when every name mapped, 1 when some could not be mapped (the
       checkpoint is still written, with those names unchanged), 2 on usage
       errors: IN missing, OUT existing without --force, OUT == IN.
+
+    Compatibility:
+      No TF 1.15 counterpart; the `ckpt convert` command of this library.
     """
     try:
         src_prefix, reader = _open(src)

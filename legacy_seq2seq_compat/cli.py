@@ -107,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
       The process exit status.
+
+    Compatibility:
+      No TF 1.15 counterpart: the `legacy-seq2seq-compat` command (run, ckpt, migrate) of this
+      library.
     """
     args = _build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     if args.command == "run":

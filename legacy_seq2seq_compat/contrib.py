@@ -88,7 +88,11 @@ for _name in _OTHER_MODULES:
 
 
 def guide_anchor(title: str) -> str:
-    """The GitHub-style anchor of a Markdown heading: lower case, no punctuation, dashes."""
+    """The GitHub-style anchor of a Markdown heading: lower case, no punctuation, dashes.
+
+    Compatibility:
+      No TF 1.15 counterpart; a helper for the migration-guide links in `ContribNotProvidedError`.
+    """
     text = re.sub(r"[^\w\- ]", "", title.strip().lower())
     return text.replace(" ", "-")
 
@@ -107,7 +111,11 @@ _RNN_NOT_PROVIDED = (
 
 
 def sections() -> list[str]:
-    """The titles of every migration-guide section an error can point at."""
+    """The titles of every migration-guide section an error can point at.
+
+    Compatibility:
+      No TF 1.15 counterpart; a helper for the migration-guide links in `ContribNotProvidedError`.
+    """
     return sorted(set(_MODULE_SECTIONS.values()) | {_RNN_SECTION, _LAYERS_SECTION,
                                                      _OTHER_SECTION})
 
@@ -118,6 +126,11 @@ class ContribNotProvidedError(ImportError):
     Attributes:
       member: the dotted name asked for, e.g. ``tf.contrib.seq2seq``.
       section: the title of the migration-guide section to read.
+
+    Compatibility:
+      TF 1.15 had every tf.contrib module; TF 2.x has none. This ImportError is raised for the
+      members this library does not recreate, instead of TF 2.x's AttributeError or
+      ModuleNotFoundError.
     """
 
     def __init__(self, member: str, section: str, detail: str = "") -> None:
@@ -141,6 +154,10 @@ def not_provided(member: str) -> ContribNotProvidedError:
 
     Returns:
       A `ContribNotProvidedError` (not raised) naming the member and the section.
+
+    Compatibility:
+      No TF 1.15 counterpart; builds the error for a tf.contrib member that TF 1.15 had and this
+      library does not recreate.
     """
     parts = member.split(".")
     module = parts[2] if len(parts) > 2 else ""
@@ -463,6 +480,11 @@ def install() -> types.ModuleType:
 
     Returns:
       The `contrib` module object.
+
+    Compatibility:
+      TF 1.15 shipped `tensorflow.contrib`; TF 2.x does not. After this call the members old seq2seq
+      scripts use come from this library (same signatures and variable names as TF 1.15) and from
+      tf-slim; the rest raises `ContribNotProvidedError`.
     """
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
@@ -476,7 +498,12 @@ def install() -> types.ModuleType:
 
 
 def uninstall() -> None:
-    """Undoes `install()`: ``tensorflow.contrib`` imports fail again as in TF 2.x."""
+    """Undoes `install()`: ``tensorflow.contrib`` imports fail again as in TF 2.x.
+
+    Compatibility:
+      Brings back TF 2.x's state, where `tensorflow.contrib` does not exist; TF 1.15 had nothing to
+      undo.
+    """
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
     for name in [n for n in sys.modules if n in _PATHS or n in _PACKAGES

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from legacy_seq2seq_compat import _checks, fastpath
@@ -34,13 +35,19 @@ __all__ = [
 
 
 def _check_output_projection(output_projection: Any, num_symbols: int, dtype: Any,
-                             check_weights: bool = True) -> None:
-    """Validates `output_projection` = (W [*, num_symbols], b [num_symbols])."""
+                             check_weights: bool = True, output_size: Any = None) -> None:
+    """Validates `output_projection` = (W [output_size, num_symbols], b [num_symbols]).
+
+    `output_size` is the width of the outputs W is applied to; when it is a
+    known int, W's static shape must be exactly [output_size, num_symbols]
+    (this catches a transposed W).
+    """
     if not isinstance(output_projection, (list, tuple)) or len(output_projection) != 2:
         raise ValueError(
             "`output_projection` must be a pair (W, b) with W of shape "
             f"[output_size, {num_symbols}] and b of shape [{num_symbols}], got "
             f"{output_projection!r}.")
+    _check_projection_weights(output_projection[0], num_symbols, output_size)
     checks = [(1, [num_symbols], "b (output_projection[1])")]
     if check_weights:
         checks.insert(0, (0, [None, num_symbols], "W (output_projection[0])"))
@@ -51,6 +58,39 @@ def _check_output_projection(output_projection: Any, num_symbols: int, dtype: An
                 f"Shapes {value.get_shape()} and {tf.TensorShape(expected)} are incompatible: "
                 f"{label} must have shape {tf.TensorShape(expected)} for num_symbols="
                 f"{num_symbols}, got {_checks.describe_shape(value)}.")
+
+
+def _check_projection_pair(output_projection: Any, num_symbols: int, output_size: Any) -> None:
+    """The static checks of `_check_output_projection` on W only, adding no op to the graph."""
+    if not isinstance(output_projection, (list, tuple)) or len(output_projection) != 2:
+        raise ValueError(
+            "`output_projection` must be a pair (W, b) with W of shape "
+            f"[output_size, {num_symbols}] and b of shape [{num_symbols}], got "
+            f"{output_projection!r}.")
+    _check_projection_weights(output_projection[0], num_symbols, output_size)
+
+
+def _check_projection_weights(weights: Any, num_symbols: int, output_size: Any) -> None:
+    """W must be [output_size, num_symbols] when both static sizes are known."""
+    if isinstance(output_size, bool) or not isinstance(output_size, int):
+        return
+    shape = weights.get_shape() if hasattr(weights, "get_shape") else None
+    if shape is None:
+        try:
+            shape = tf.TensorShape(np.shape(weights))
+        except (TypeError, ValueError):
+            return
+    expected = tf.TensorShape([output_size, num_symbols])
+    if shape.rank is None or shape.is_compatible_with(expected):
+        return
+    received = "(" + ", ".join("None" if d is None else str(d) for d in shape.as_list()) + ")"
+    hint = ""
+    if shape.rank == 2 and shape.is_compatible_with([num_symbols, output_size]):
+        hint = " It looks transposed: pass (tf.transpose(W), b)."
+    raise ValueError(
+        f"Shapes {shape} and {expected} are incompatible: `output_projection[0]` (W) must "
+        f"have shape [output_size, num_symbols] = [{output_size}, {num_symbols}], got shape "
+        f"{received}.{hint}")
 
 
 def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
@@ -67,6 +107,13 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
     Returns:
       ``loop_function(prev, i)`` returning the next decoder input. The step
       index `i` is ignored. No gradient flows through the argmax itself.
+
+    Compatibility:
+      TF 1.15's private `_extract_argmax_and_embed`, made public; `contrib` also offers it under the
+      old private name. The loop function builds the same ops (xw_plus_b, argmax over axis 1,
+      embedding lookup, stop_gradient when `update_embedding` is False). It also carries an
+      attribute that lets the attention decoder's fast path do the same feedback inside its loop;
+      the numbers are unchanged.
     """
 
     def loop_function(prev: tf.Tensor, _: int) -> tf.Tensor:
@@ -84,12 +131,8 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
 
 
 def _check_inputs_iterable(value: Any, name: str) -> None:
-    if hasattr(value, "get_shape") and hasattr(value, "dtype"):
-        raise TypeError(
-            f"`{name}` must be a Python list of Tensors, one per time step, got a single "
-            f"Tensor of shape {_checks.describe_shape(value)}. Split it with "
-            "tf.unstack(x, axis=0) if it is time-major.")
-    if not isinstance(value, Iterable):
+    _checks.tensor_instead_of_list(value, name)
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes, dict)):
         raise TypeError(
             f"`{name}` must be a Python list of Tensors, one per time step, got "
             f"{type(value).__name__}.")
@@ -116,10 +159,23 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
     Raises:
       TypeError: if `cell` is not an RNN cell or `decoder_inputs` is a Tensor.
       RuntimeError: in eager mode.
+
+    Compatibility:
+      Matches TF 1.15 `tf.contrib.legacy_seq2seq.rnn_decoder`: the scope "rnn_decoder", reuse from
+      the second step on, the loop function called inside `variable_scope("loop_function",
+      reuse=True)`, and so the same variables and numbers. Additions, all raised before anything is
+      built: `cell` is checked against the RNNCell protocol (a Keras 3 cell gets a TypeError that
+      names the cell of this library to use), a single Tensor for `decoder_inputs` raises TypeError
+      with the tf.unstack spelling for time-major and batch-major data, a non-callable
+      `loop_function` raises TypeError, and, without a loop function, steps of different shapes or
+      dtypes raise ValueError. As in TF 1.15, `decoder_inputs` may be any iterable.
     """
     _checks.ensure_graph_mode("rnn_decoder")
     _checks.assert_like_rnncell("cell", cell)
     _check_inputs_iterable(decoder_inputs, "decoder_inputs")
+    _check_loop_function(loop_function)
+    if loop_function is None:
+        _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     with _v1.variable_scope(scope or "rnn_decoder"):
         state = initial_state
         outputs = []
@@ -137,6 +193,13 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
     return outputs, state
 
 
+def _check_loop_function(loop_function: Any) -> None:
+    if loop_function is not None and not callable(loop_function):
+        raise TypeError(
+            "`loop_function` must be None or callable (prev_output, step) -> next_input, "
+            f"got {_checks.describe_value(loop_function)}.")
+
+
 def _attention_size(attention_states: Any) -> int:
     attention_states = _checks.as_tensor(attention_states, "attention_states")
     shape = attention_states.get_shape()
@@ -148,6 +211,15 @@ def _attention_size(attention_states: Any) -> int:
     if size is None:
         raise ValueError(f"Shape[2] of attention_states must be known: {shape}")
     return size
+
+
+def _check_num_heads(num_heads: Any) -> None:
+    """TF 1.15's message for fewer than one head, with the value received."""
+    num_heads = _checks.check_int(num_heads, "num_heads")
+    if num_heads < 1:
+        raise ValueError(
+            "With less than 1 heads, use a non-attention decoder. Got num_heads="
+            f"{num_heads}: pass num_heads >= 1, or use rnn_decoder / embedding_rnn_decoder.")
 
 
 def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
@@ -193,15 +265,29 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
       `ATTENTION_WEIGHTS_COLLECTION` (no TF 1.15 signature changes), so
       alignments can be fetched, e.g. for plotting. A nested query with a
       component that is not 2-D raises ValueError (TF 1.15: AssertionError).
+      Fewer than one head keeps TF 1.15's message and adds the value received;
+      `num_heads` and `output_size` must be ints, decoder inputs rank 2, and,
+      without a loop function, of one shape and dtype.
     """
     _checks.ensure_graph_mode("attention_decoder")
     _check_inputs_iterable(decoder_inputs, "decoder_inputs")
     if not decoder_inputs:
-        raise ValueError("Must provide at least 1 input to attention decoder.")
-    if num_heads < 1:
-        raise ValueError("With less than 1 heads, use a non-attention decoder.")
+        raise ValueError("Must provide at least 1 input to attention decoder. Got an empty "
+                         "`decoder_inputs`: pass a list with one Tensor per decoder step.")
+    _check_num_heads(num_heads)
     attn_size = _attention_size(attention_states)
     _checks.assert_like_rnncell("cell", cell)
+    _checks.check_optional_positive_int(output_size, "output_size")
+    _check_loop_function(loop_function)
+    # With a loop function only the first input is used.
+    for i, value in enumerate(decoder_inputs if loop_function is None else decoder_inputs[:1]):
+        rank = value.get_shape().rank if hasattr(value, "get_shape") else None
+        if rank is not None and rank != 2:
+            raise ValueError(
+                f"`decoder_inputs[{i}]` must have rank 2 [batch_size, input_size], got shape "
+                f"{_checks.describe_shape(value)}.")
+    if loop_function is None:
+        _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     decoder_inputs = list(decoder_inputs)
     if output_size is None:
         output_size = cell.output_size
@@ -281,7 +367,10 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
                     inp = loop_function(prev, i)
             input_size = tf.compat.dimension_value(inp.get_shape().with_rank(2).dims[1])
             if input_size is None:
-                raise ValueError(f"Could not infer input size from input: {inp.name}")
+                raise ValueError(f"Could not infer input size from input: {inp.name} "
+                                 f"(`decoder_inputs[{i}]` has shape "
+                                 f"{_checks.describe_shape(inp)}; its last dimension must be "
+                                 "static).")
             merged = [tf.cast(t, dtype) for t in [inp] + attns]
             merge = Linear(merged, input_size, True)
             linears.setdefault("merge", merge)
@@ -310,6 +399,16 @@ def _check_symbol_ids(values: Sequence[Any], name: str) -> None:
             raise TypeError(
                 f"`{name}[{i}]` must hold integer symbol ids (int32 or int64), got dtype "
                 f"{tf.as_dtype(dtype).name}. Embedding models take ids, not embeddings.")
+
+
+def _check_id_vectors(values: Sequence[Any], name: str) -> None:
+    """Ids that are embedded with a plain lookup must be [batch_size] vectors."""
+    for i, value in enumerate(values):
+        rank = value.get_shape().rank if hasattr(value, "get_shape") else None
+        if rank is not None and rank != 1:
+            raise ValueError(
+                f"`{name}[{i}]` must be a [batch_size] vector of symbol ids, got shape "
+                f"{_checks.describe_shape(value)}.")
 
 
 def _embed_steps(embedding: Any, ids: list) -> list:
@@ -347,15 +446,27 @@ def embedding_rnn_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: An
     Raises:
       ValueError: if `output_projection` has the wrong shape.
       TypeError: for non-integer ids or a non-cell.
+
+    Compatibility:
+      Matches TF 1.15: the scope "embedding_rnn_decoder", the variable `embedding` [num_symbols,
+      embedding_size], one lookup per step, the argmax loop function, the same outputs. TF 1.15
+      checked W of `output_projection` only against [None, num_symbols]; here W must be
+      [cell.output_size, num_symbols] when both sizes are static, so a transposed W is refused
+      whatever `feed_previous` is. `num_symbols` and `embedding_size` must be positive ints (floats
+      and bools raise TypeError) and the ids integer Tensors; TF 1.15 failed later or not at all.
     """
     _checks.ensure_graph_mode("embedding_rnn_decoder")
     _checks.assert_like_rnncell("cell", cell)
     decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
                                                    allow_empty=True)
     _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    _check_id_vectors(decoder_inputs, "decoder_inputs")
+    _checks.check_positive_int(num_symbols, "num_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     with _v1.variable_scope(scope or "embedding_rnn_decoder") as var_scope:
         if output_projection is not None:
-            _check_output_projection(output_projection, num_symbols, var_scope.dtype)
+            _check_output_projection(output_projection, num_symbols, var_scope.dtype,
+                                     output_size=cell.output_size)
         embedding = _v1.get_variable("embedding", [num_symbols, embedding_size])
         loop_function = (extract_argmax_and_embed(embedding, output_projection,
                                                   update_embedding_for_previous)
@@ -401,16 +512,32 @@ def embedding_attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_sta
       ValueError: for a projection bias of the wrong shape and the errors of
         `attention_decoder`.
       TypeError: for non-integer ids or a non-cell.
+
+    Compatibility:
+      Matches TF 1.15: the scope "embedding_attention_decoder", the variable `embedding`, then
+      `attention_decoder` with its variables and numbers. The lookups of all steps may be built as
+      one op (same values) when the ids stack. TF 1.15 checked only the bias of `output_projection`;
+      W is now checked against [output_size, num_symbols] when both are static, so a transposed W is
+      refused before anything is built (TF 1.15 ignored it with `feed_previous=False` and failed
+      inside the loop with True). `num_symbols`, `embedding_size`, `num_heads` and `output_size`
+      must be ints (TypeError for floats and bools); fewer than one head keeps TF 1.15's message and
+      adds the value received.
     """
     _checks.ensure_graph_mode("embedding_attention_decoder")
     _checks.assert_like_rnncell("cell", cell)
     decoder_inputs = _checks.check_list_of_tensors(decoder_inputs, "decoder_inputs",
                                                    allow_empty=True)
     _check_symbol_ids(decoder_inputs, "decoder_inputs")
+    _check_id_vectors(decoder_inputs, "decoder_inputs")
+    _checks.check_positive_int(num_symbols, "num_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
+    _check_num_heads(num_heads)
+    _checks.check_optional_positive_int(output_size, "output_size")
     if output_size is None:
         output_size = cell.output_size
     if output_projection is not None:
-        _check_output_projection(output_projection, num_symbols, dtype, check_weights=False)
+        _check_output_projection(output_projection, num_symbols, dtype, check_weights=False,
+                                 output_size=output_size)
     with _v1.variable_scope(scope or "embedding_attention_decoder", dtype=dtype):
         embedding = _v1.get_variable("embedding", [num_symbols, embedding_size])
         loop_function = (extract_argmax_and_embed(embedding, output_projection,

@@ -74,7 +74,12 @@ _settings = {
 
 
 def is_stepwise() -> bool:
-    """Whether the fast paths are off (graphs are built step by step, as in TF 1.15)."""
+    """Whether the fast paths are off (graphs are built step by step, as in TF 1.15).
+
+    Compatibility:
+      TF 1.15 always built graphs step by step; True means this library does the same (no fast
+      path).
+    """
     return _settings["stepwise"]
 
 
@@ -101,6 +106,11 @@ def stepwise(enabled: bool = True) -> contextlib.AbstractContextManager:
 
     Raises:
       TypeError: if `enabled` is not a bool.
+
+    Compatibility:
+      Inside it, graphs are built the way TF 1.15 built them, one cell call per step. Outside it,
+      the fast paths create the same variables, in the same order, and give the same numbers up to
+      float rounding, with far fewer ops.
     """
     return _setting("stepwise", enabled)
 
@@ -125,6 +135,10 @@ def batch_loss_functions(enabled: bool = True) -> contextlib.AbstractContextMana
 
     Raises:
       TypeError: if `enabled` is not a bool.
+
+    Compatibility:
+      Off by default: the loss function is called once per step, as in TF 1.15. On, a sampled
+      softmax draws one set of samples for all the steps of a batch, unlike TF 1.15.
     """
     return _setting("batch_loss_functions", enabled)
 
@@ -154,6 +168,11 @@ def trace_loss_functions(enabled: bool = True) -> contextlib.AbstractContextMana
 
     Raises:
       TypeError: if `enabled` is not a bool.
+
+    Compatibility:
+      Off by default: the loss function is called once per step, as in TF 1.15. On, the numbers are
+      those of the per-step calls, but the Python function runs once and receives placeholders
+      instead of the step's tensors.
     """
     return _setting("trace_loss_functions", enabled)
 

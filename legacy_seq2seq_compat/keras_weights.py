@@ -179,6 +179,11 @@ def gru_to_keras(gates_kernel: ArrayLike, gates_bias: ArrayLike, candidate_kerne
     Raises:
       ValueError: If a rank or shape does not fit the others.
       TypeError: If an array is not floating point or the dtypes differ.
+
+    Compatibility:
+      No TF 1.15 counterpart: TF 1.15's GRUCell (same variables as this library's) and Keras 3's GRU
+      keep the gates in different orders and layouts. Needs a Keras GRU with reset_after=False to
+      compute what GRUCell computes.
     """
     arrays = {
         "gates_kernel": _array(gates_kernel, "gates_kernel", 2),
@@ -218,6 +223,10 @@ def keras_to_gru(kernel: ArrayLike, recurrent_kernel: ArrayLike,
       ValueError: If a shape does not fit the others, in particular a bias of
         shape ``(2, 3H)`` from a layer built with ``reset_after=True``.
       TypeError: If an array is not floating point or the dtypes differ.
+
+    Compatibility:
+      No TF 1.15 counterpart. The result has the variable layout of TF 1.15's GRUCell (and of this
+      library's), so it can be assigned or saved under TF 1.15 names.
     """
     bias_array = np.asarray(bias)
     if bias_array.ndim == 2 and bias_array.shape[0] == 2:
@@ -267,6 +276,10 @@ def lstm_to_keras(kernel: ArrayLike, bias: ArrayLike, forget_bias: float = 1.0,
       ValueError: If a shape does not fit the others or `num_units`, or
         `forget_bias` is not a finite number.
       TypeError: If an array is not floating point or the dtypes differ.
+
+    Compatibility:
+      No TF 1.15 counterpart. TF 1.15's BasicLSTMCell / LSTMCell add `forget_bias` at run time;
+      Keras does not, so it is folded into the bias.
     """
     kernel = _array(kernel, "kernel", 2)
     bias = _array(bias, "bias", 1)
@@ -303,6 +316,10 @@ def keras_to_lstm(kernel: ArrayLike, recurrent_kernel: ArrayLike, bias: ArrayLik
       ValueError: If a shape does not fit the others, or `forget_bias` is not
         a finite number.
       TypeError: If an array is not floating point or the dtypes differ.
+
+    Compatibility:
+      No TF 1.15 counterpart. The result has the variable layout of TF 1.15's BasicLSTMCell /
+      LSTMCell (no peepholes, no projection).
     """
     kernel, recurrent_kernel, units = _keras_kernels(kernel, recurrent_kernel, 4)
     bias = _array(bias, "bias", 1)
@@ -351,6 +368,10 @@ def find_cells(names: Sequence[Union[str, tuple]]) -> list[tuple[str, str]]:
 
     Raises:
       TypeError: If an entry is neither a string nor a (name, shape) pair.
+
+    Compatibility:
+      No TF 1.15 counterpart. It recognises the scope names TF 1.15 gives GRU and LSTM cells
+      (`gru_cell`, `basic_lstm_cell`, `lstm_cell_1`, ...).
     """
     plain = []
     for entry in names:
@@ -402,6 +423,9 @@ def cell_to_keras(variables: Mapping[str, ArrayLike], scope: str, forget_bias: f
         it holds), or holds an LSTMCell with peepholes or a projection, or the
         arrays do not fit together.
       TypeError: If `variables` is not a mapping or `scope` not a string.
+
+    Compatibility:
+      No TF 1.15 counterpart. It reads the cell variable names TF 1.15 (and this library) create.
     """
     if not isinstance(variables, Mapping):
         raise TypeError(f"variables must be a mapping of names to arrays, got "
@@ -455,6 +479,10 @@ def keras_to_cell(weights: Sequence[ArrayLike], scope: str, kind: str,
       ValueError: If `kind` is unknown, `weights` is not three arrays, or
         the arrays do not fit together.
       TypeError: If `scope` is not a non-empty string.
+
+    Compatibility:
+      No TF 1.15 counterpart. The names it returns are TF 1.15's, so the arrays can go into a TF1
+      checkpoint.
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")

@@ -109,13 +109,20 @@ def sequence_loss_by_example(
         signature can be read (some built-ins) the call is TF 1.15's. The
         target is passed unchanged (a Python int stays an int), as in TF 1.15.
         Without a loss function, a scalar target is repeated over the batch;
-        with one, logits of any rank are accepted.
+        with one, logits of any rank are accepted. Also without one, the
+        logits, targets and weights of a step must agree on the static batch
+        size, and a weight must be a scalar or a `[batch_size]` vector: TF 1.15
+        broadcast a `[batch_size, 1]` weight against the `[batch_size]` loss
+        without a word. The logits (and the weights) of all steps must share
+        one dtype.
     """
     logits, targets, weights = _check_sequences(logits, targets, weights)
     average_across_timesteps = _python_flag(average_across_timesteps, "average_across_timesteps")
     call_loss = None
     if softmax_loss_function is not None:
         call_loss = _loss_function_caller(softmax_loss_function)
+    else:
+        _check_step_batches(logits, targets, weights)
     with _v1.name_scope(name, "sequence_loss_by_example", logits + targets + weights):
         # All steps in one loss call when they can be concatenated (see fastpath).
         log_perps = fastpath.batched_sequence_loss(logits, targets, weights, call_loss,
@@ -225,7 +232,34 @@ def _check_sequences(logits: Any, targets: Any, weights: Any) -> tuple[list, lis
         )
     if not logits:
         raise ValueError("`logits`, `targets` and `weights` must not be empty, got empty lists.")
+    _checks.check_same_steps(logits, "logits", shapes=False)
+    _checks.check_same_steps(weights, "weights", shapes=False)
     return logits, targets, weights
+
+
+def _check_step_batches(logits: list, targets: list, weights: list) -> None:
+    """For the default loss: each step's logits, targets and weights share a static batch."""
+    for step, (logit, target, weight) in enumerate(zip(logits, targets, weights)):
+        if hasattr(weight, "get_shape") and (weight.get_shape().rank or 0) > 1:
+            raise ValueError(
+                f"`weights[{step}]` must be a [batch_size] vector (or a scalar) when "
+                "`softmax_loss_function` is None, got shape "
+                f"{_checks.describe_shape(weight)}; it would broadcast against the "
+                "[batch_size] loss.")
+        sizes = []
+        for name, value, rank in (("logits", logit, 2), ("targets", target, 1),
+                                  ("weights", weight, 1)):
+            shape = value.get_shape() if hasattr(value, "get_shape") else None
+            if shape is not None and shape.rank == rank:
+                size = tf.compat.dimension_value(shape.dims[0])
+                if size is not None:
+                    sizes.append((f"{name}[{step}]", size, _checks.describe_shape(value)))
+        for label, size, shape_text in sizes[1:]:
+            if size != sizes[0][1]:
+                raise ValueError(
+                    f"`{label}` has shape {shape_text} but `{sizes[0][0]}` has shape "
+                    f"{sizes[0][2]}: the logits, targets and weights of one step must have "
+                    "the same batch size.")
 
 
 def _python_flag(value: Any, name: str) -> bool:

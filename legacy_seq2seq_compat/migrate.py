@@ -309,6 +309,9 @@ class Report:
       path: the file (as given, or ``<string>``).
       line: the 1-based line of the use or import.
       reason: what was not converted and what to read.
+
+    Compatibility:
+      No TF 1.15 counterpart; one use the migration could not rewrite.
     """
 
     path: str
@@ -328,6 +331,9 @@ class MigrationResult:
       reports: what was not converted, in line order.
       changed: whether `code` differs from the input.
       parsed: False when the input could not be parsed (then `code` is the input).
+
+    Compatibility:
+      No TF 1.15 counterpart; the outcome of rewriting one source text.
     """
 
     code: str
@@ -1160,6 +1166,11 @@ def migrate_source(code: str, path: str = "<string>", *,
 
     Raises:
       TypeError: `code` or `path` is not a str.
+
+    Compatibility:
+      No TF 1.15 counterpart. TensorFlow's own `tf_upgrade_v2` does not convert tf.contrib uses;
+      this rewrites them to this library, whose functions keep TF 1.15's signatures and variable
+      names, so migrated code still restores TF 1.15 checkpoints.
     """
     if not isinstance(code, str):
         raise TypeError(f"migrate_source: code must be a str, got {type(code).__name__}: "
@@ -1203,6 +1214,9 @@ def iter_python_files(paths: Sequence[PathLike]) -> Iterator[str]:
 
     Yields:
       Each file's path, as given or joined to the directory given.
+
+    Compatibility:
+      No TF 1.15 counterpart; the file walk of `migrate_paths`.
     """
     seen: set[str] = set()
     for given in paths:
@@ -1264,6 +1278,9 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
       TypeError: `paths` is a single string or not a sequence of paths, or
         `write` is not a bool.
       ValueError: `paths` is empty.
+
+    Compatibility:
+      No TF 1.15 counterpart; the `migrate` command of this library (see `migrate_source`).
     """
     if isinstance(paths, (str, bytes, os.PathLike)) or not isinstance(paths, Sequence):
         raise TypeError("migrate_paths: paths must be a list of file or directory paths, got "

@@ -15,7 +15,11 @@ import tensorflow as tf
 
 from legacy_seq2seq_compat import _checks
 from legacy_seq2seq_compat.decoders import (
+    _check_id_vectors,
+    _check_loop_function,
+    _check_num_heads,
     _check_output_projection,
+    _check_projection_pair,
     _check_symbol_ids,
     embedding_attention_decoder,
     embedding_rnn_decoder,
@@ -131,6 +135,9 @@ def _check_seq2seq_inputs(encoder_inputs: Any, decoder_inputs: Any, cell: Any,
     if ids:
         _check_symbol_ids(encoder_inputs, "encoder_inputs")
         _check_symbol_ids(decoder_inputs, "decoder_inputs")
+        _check_id_vectors(decoder_inputs, "decoder_inputs")
+    _checks.check_same_steps(encoder_inputs, "encoder_inputs")
+    _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     _check_batch_sizes(encoder_inputs, decoder_inputs)
     return encoder_inputs, decoder_inputs
 
@@ -156,6 +163,14 @@ def basic_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor], decoder_inputs: Seque
     Raises:
       TypeError: for non-list inputs or a non-cell.
       ValueError: for empty inputs or mismatched batch sizes.
+
+    Compatibility:
+      Matches TF 1.15: the encoder runs a deep copy of `cell` under `<scope>/rnn`, the decoder the
+      cell itself under `<scope>/rnn_decoder`, with the same variable names and numbers. The copy
+      also works for a cell that was already called (TF 1.15 failed to pickle it). The inputs are
+      checked first: Python lists (a Tensor raises TypeError with the tf.unstack hint), not empty,
+      one shape and dtype per list and one batch size, and `cell` against the RNNCell protocol
+      (Keras 3 cells are refused with the cell to use instead).
     """
     _checks.ensure_graph_mode("basic_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
@@ -185,10 +200,16 @@ def tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor], decoder_inputs: Sequen
     Raises:
       TypeError: for non-list inputs or a non-cell.
       ValueError: for empty inputs or mismatched batch sizes.
+
+    Compatibility:
+      Matches TF 1.15, including the fixed outer scope "combined_tied_rnn_seq2seq" that `scope` does
+      not rename, and the shared variables of encoder and decoder. The inputs, `cell` and
+      `loop_function` are checked before anything is built, as for `basic_rnn_seq2seq`.
     """
     _checks.ensure_graph_mode("tied_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=False)
+    _check_loop_function(loop_function)
     with _v1.variable_scope("combined_tied_rnn_seq2seq"):
         inner = scope or "tied_rnn_seq2seq"
         _, encoder_state = static_rnn(cell, encoder_inputs, dtype=dtype, scope=inner)
@@ -246,11 +267,21 @@ def embedding_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
       A scalar bool Tensor `feed_previous` builds both decoders inside a
       cond with `update_embedding_for_previous=False`, as TF 1.15 did. A numpy
       bool takes that path too; other non-bool values raise TypeError.
+      Stricter than TF 1.15, before anything is built: W of `output_projection`
+      must be [cell.output_size, num_decoder_symbols] when both are static
+      (TF 1.15 checked only [None, num_decoder_symbols], inside the decoder),
+      the sizes must be ints (floats and bools raise TypeError), and decoder
+      ids must be [batch_size] vectors.
     """
     _checks.ensure_graph_mode("embedding_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=True)
+    _checks.check_positive_int(num_encoder_symbols, "num_encoder_symbols")
+    _checks.check_positive_int(num_decoder_symbols, "num_decoder_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     feed_previous = resolve_feed_previous(feed_previous)
+    if output_projection is not None:
+        _check_projection_pair(output_projection, num_decoder_symbols, cell.output_size)
     with _v1.variable_scope(scope or "embedding_rnn_seq2seq") as var_scope:
         if dtype is not None:
             var_scope.set_dtype(dtype)
@@ -308,16 +339,24 @@ def embedding_tied_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     Compatibility:
       Without a projection the OutputProjectionWrapper also runs while
       encoding (shared weights), and with a Tensor `feed_previous` the encoder
-      is built in both cond branches: both as in TF 1.15.
+      is built in both cond branches: both as in TF 1.15. Stricter than TF
+      1.15: W of `output_projection` must be [cell.output_size, num_symbols]
+      when both are static, the sizes must be ints, and the ids [batch_size]
+      vectors.
     """
     _checks.ensure_graph_mode("embedding_tied_rnn_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=True)
+    _checks.check_positive_int(num_symbols, "num_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
+    _checks.check_optional_positive_int(num_decoder_symbols, "num_decoder_symbols")
+    _check_id_vectors(encoder_inputs, "encoder_inputs")
     feed_previous = resolve_feed_previous(feed_previous)
     with _v1.variable_scope(scope or "embedding_tied_rnn_seq2seq", dtype=dtype) as var_scope:
         dtype = var_scope.dtype
         if output_projection is not None:
-            _check_output_projection(output_projection, num_symbols, dtype)
+            _check_output_projection(output_projection, num_symbols, dtype,
+                                     output_size=cell.output_size)
         embedding = _v1.get_variable("embedding", [num_symbols, embedding_size], dtype=dtype)
         embedded_encoder = [tf.nn.embedding_lookup(embedding, x) for x in encoder_inputs]
         embedded_decoder = [tf.nn.embedding_lookup(embedding, x) for x in decoder_inputs]
@@ -381,14 +420,25 @@ def embedding_attention_seq2seq(encoder_inputs: Sequence[tf.Tensor],
     Compatibility:
       `cell` may already have been used (e.g. the same cell passed to every
       bucket of `model_with_buckets`): its deep copy is a fresh, unbuilt cell.
-      TF 1.15 raised "can't pickle _thread.lock objects" there.
+      TF 1.15 raised "can't pickle _thread.lock objects" there. W of
+      `output_projection` is checked against [cell.output_size,
+      num_decoder_symbols] before anything is built; TF 1.15 never checked W
+      here, so a transposed W was ignored with `feed_previous=False` and failed
+      inside the decoder loop with True. Fewer than one head keeps TF 1.15's
+      message and adds the value received; the sizes must be ints.
     """
     _checks.ensure_graph_mode("embedding_attention_seq2seq")
     encoder_inputs, decoder_inputs = _check_seq2seq_inputs(encoder_inputs, decoder_inputs,
                                                            cell, ids=True)
+    _checks.check_positive_int(num_encoder_symbols, "num_encoder_symbols")
+    _checks.check_positive_int(num_decoder_symbols, "num_decoder_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     feed_previous = resolve_feed_previous(feed_previous)
-    if num_heads < 1:
-        raise ValueError("With less than 1 heads, use a non-attention decoder.")
+    _check_num_heads(num_heads)
+    if output_projection is not None:
+        # Checked before anything is built: a transposed W would otherwise only
+        # fail inside the feed_previous branch (or never, with feed_previous=False).
+        _check_projection_pair(output_projection, num_decoder_symbols, cell.output_size)
     with _v1.variable_scope(scope or "embedding_attention_seq2seq", dtype=dtype) as var_scope:
         dtype = var_scope.dtype
         encoder_outputs, encoder_state = _embedding_encoder(
@@ -448,22 +498,41 @@ def one2many_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor],
       so tf_keras cells and user cells work. Decoders are built in the order
       of `decoder_inputs_dict`. With a Tensor `feed_previous` the fed-back
       embeddings still get gradients (TF 1.15 did not pass
-      update_embedding_for_previous=False here).
+      update_embedding_for_previous=False here). The sizes (in
+      `num_decoder_symbols_dict` too) must be ints, and the key-mismatch
+      error keeps TF 1.15's text (typo included) and adds the keys.
     """
     _checks.ensure_graph_mode("one2many_rnn_seq2seq")
-    if _checks.rnncell_problems(enc_cell):
-        raise TypeError(f"enc_cell is not an RNNCell: {type(enc_cell)}")
+    problems = _checks.rnncell_problems(enc_cell)
+    if problems:
+        raise TypeError(f"enc_cell is not an RNNCell: {type(enc_cell)} ({enc_cell!r}: "
+                        f"{', '.join(problems)}).")
+    for dict_name, value in (("decoder_inputs_dict", decoder_inputs_dict),
+                             ("dec_cells_dict", dec_cells_dict),
+                             ("num_decoder_symbols_dict", num_decoder_symbols_dict)):
+        if not isinstance(value, Mapping):
+            raise TypeError(f"`{dict_name}` must be a dict keyed by decoder name, got "
+                            f"{_checks.describe_value(value)}.")
     if set(dec_cells_dict) != set(decoder_inputs_dict):
-        raise ValueError("keys of dec_cells_dict != keys of decodre_inputs_dict")
-    for dec_cell in dec_cells_dict.values():
-        if _checks.rnncell_problems(dec_cell):
-            raise TypeError(f"dec_cell is not an RNNCell: {type(dec_cell)}")
+        raise ValueError("keys of dec_cells_dict != keys of decodre_inputs_dict (TF 1.15's "
+                         f"message): `dec_cells_dict` has {sorted(map(str, dec_cells_dict))}, "
+                         f"`decoder_inputs_dict` has {sorted(map(str, decoder_inputs_dict))}.")
+    for key, dec_cell in dec_cells_dict.items():
+        problems = _checks.rnncell_problems(dec_cell)
+        if problems:
+            raise TypeError(f"dec_cell is not an RNNCell: {type(dec_cell)} (dec_cells_dict"
+                            f"[{key!r}] = {dec_cell!r}: {', '.join(problems)}).")
+    _checks.check_positive_int(num_encoder_symbols, "num_encoder_symbols")
+    _checks.check_positive_int(embedding_size, "embedding_size")
     missing = [name for name in decoder_inputs_dict if name not in num_decoder_symbols_dict]
     if missing:
         raise ValueError(f"`num_decoder_symbols_dict` has no vocabulary size for decoder(s) "
                          f"{missing}; keys are {sorted(map(str, num_decoder_symbols_dict))}.")
     encoder_inputs = _checks.check_list_of_tensors(encoder_inputs, "encoder_inputs")
     _check_symbol_ids(encoder_inputs, "encoder_inputs")
+    for name in decoder_inputs_dict:
+        _checks.check_positive_int(num_decoder_symbols_dict[name],
+                                   f"num_decoder_symbols_dict[{name!r}]")
     for name, decoder_inputs in decoder_inputs_dict.items():
         decoder_inputs = _checks.check_list_of_tensors(decoder_inputs,
                                                        f"decoder_inputs_dict[{name!r}]")

@@ -30,10 +30,14 @@ __all__ = ["static_rnn", "static_bidirectional_rnn", "static_state_saving_rnn"]
 
 def _check_inputs(inputs: Any) -> list:
     """TF 1.15's two checks on `inputs`, then a list of steps with Tensor leaves."""
-    if not tf.nest.is_nested(inputs):
+    if not tf.nest.is_nested(inputs) or isinstance(inputs, dict):
+        received = f"{type(inputs).__name__}."
+        if hasattr(inputs, "get_shape") and hasattr(inputs, "dtype"):
+            received = (f"a single Tensor of shape {_checks.describe_shape(inputs)}. "
+                        f"{_checks.UNSTACK_HINT}")
         raise TypeError(
             "inputs must be a sequence: expected a list of Tensors (or of nested "
-            f"tuples of Tensors), one per time step, got {type(inputs).__name__}.")
+            f"tuples of Tensors), one per time step, got {received}")
     if not inputs:
         raise ValueError("inputs must not be empty: expected at least one time step, got 0.")
     return [_checks.as_tensors(step, "inputs") for step in inputs]
@@ -83,6 +87,8 @@ def _batch_size(inputs: list) -> tuple:
 def _initial_state(cell: Any, initial_state: Any, dtype: Any, batch_size: Any) -> Any:
     if initial_state is not None:
         return initial_state
+    if dtype is not None:
+        dtype = _checks.as_dtype(dtype, "dtype")
     if not dtype:
         raise ValueError(
             "If no initial_state is provided, dtype must be specified: pass "
@@ -228,7 +234,9 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
       function body). Differences: numpy inputs are converted to Tensors, and
       some mistakes TF 1.15 reported late
       or obscurely (a sequence_length whose static length is not the batch
-      size, an input of unknown rank or rank 0) raise ValueError at once.
+      size, an input of unknown rank or rank 0, steps of different shapes or
+      dtypes) raise ValueError at once, and a `dtype` that is not a dtype a
+      TypeError naming it.
     """
     _checks.ensure_graph_mode("static_rnn")
     _checks.assert_like_rnncell("cell", cell)
@@ -241,6 +249,7 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
             # use, instead of once per step.
             varscope.set_caching_device(lambda op: op.device)
         static_batch, batch_size = _batch_size(inputs)
+        _checks.check_same_steps(inputs, "inputs")
         state = _initial_state(cell, initial_state, dtype, batch_size)
 
         if sequence_length is not None:
@@ -349,6 +358,15 @@ def static_bidirectional_rnn(cell_fw: Any, cell_bw: Any, inputs: Sequence[Any],
     return outputs, state_fw, state_bw
 
 
+def _check_state_saver(state_saver: Any) -> None:
+    """Checked after TF 1.15's checks of state_name, before the saver is first used."""
+    if not all(callable(getattr(state_saver, m, None)) for m in ("state", "save_state")):
+        raise TypeError(
+            "`state_saver` must have the methods state(name) and save_state(name, value) (e.g. "
+            f"the saver of batch_sequences_with_states), got "
+            f"{_checks.describe_value(state_saver)}.")
+
+
 def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
                             state_name: Any, sequence_length: Any = None,
                             scope: Any = None) -> tuple:
@@ -379,7 +397,9 @@ def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
         has a different number of parts, and as static_rnn.
 
     Compatibility:
-      Matches TF 1.15 ``tf.compat.v1.nn.static_state_saving_rnn``.
+      Matches TF 1.15 ``tf.compat.v1.nn.static_state_saving_rnn``: the last output and the
+      returned state depend on every `save_state` op. Other differences are those of
+      static_rnn.
     """
     _checks.ensure_graph_mode("static_state_saving_rnn")
     _checks.assert_like_rnncell("cell", cell)
@@ -397,10 +417,12 @@ def static_state_saving_rnn(cell: Any, inputs: Sequence[Any], state_saver: Any,
             raise ValueError(
                 f"#elems(state_name) != #elems(state_size): {len(names)} vs. {len(sizes)} "
                 f"(state_name: {state_name!s}, cell.state_size: {state_size!s})")
+        _check_state_saver(state_saver)
         initial_state = tf.nest.pack_sequence_as(
             state_size, [state_saver.state(name) for name in names])
     else:
         names = [state_name]
+        _check_state_saver(state_saver)
         initial_state = state_saver.state(state_name)
 
     outputs, state = static_rnn(cell, inputs, initial_state=initial_state,

@@ -62,7 +62,13 @@ __all__ = [
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
-    """The state of an LSTM: `c` is the memory cell, `h` the hidden output."""
+    """The state of an LSTM: `c` is the memory cell, `h` the hidden output.
+
+    Compatibility:
+      The same namedtuple ("c", "h") as TF 1.15, with the `dtype` property that raises TypeError
+      when c and h differ. DropoutWrapper's default filter treats any namedtuple of that name alike
+      (tf_keras's included).
+    """
 
     __slots__ = ()
 
@@ -187,6 +193,15 @@ class RNNCell:
 
     Raises:
       TypeError: for an unknown keyword argument.
+
+    Compatibility:
+      Plays the part of TF 1.15's `tf.nn.rnn_cell.RNNCell` (scope bound at the first call,
+      `zero_state`, `get_initial_state`, `variables`) without being a Keras or `tf.layers` layer.
+      Differences: `copy.deepcopy` of a cell that was already called gives an unbuilt copy (TF 1.15
+      could not copy it); the functions of this library accept any object that follows the protocol,
+      not only subclasses; a subclass that leaves `state_size` or `output_size` abstract is refused
+      with a TypeError when it is passed to a function or to MultiRNNCell, where TF 1.15 raised
+      NotImplementedError later.
     """
 
     def __init__(self, trainable: bool = True, name: Optional[str] = None, dtype: Any = None,
@@ -367,6 +382,7 @@ class RNNCell:
                     self.build(self._input_shape(inputs))
                     self._built = True
                 self._check_state(state)
+                self._check_batch(inputs, state)
                 return self.call(inputs, state)
 
     # -- validation hooks ------------------------------------------------------
@@ -384,6 +400,9 @@ class RNNCell:
     def _check_state(self, state: Any) -> None:
         """Validates the state of every call; subclasses add checks."""
 
+    def _check_batch(self, inputs: Any, state: Any) -> None:
+        """Validates that inputs and state agree on the batch size; subclasses add checks."""
+
     # -- states ----------------------------------------------------------------
     def zero_state(self, batch_size: Any, dtype: Any) -> Any:
         """Zero-filled state with the structure of `state_size`.
@@ -396,8 +415,10 @@ class RNNCell:
           A Tensor of shape `[batch_size, state_size]`, or a nested structure
           of such Tensors matching `state_size`.
         """
+        _checks.check_batch_size(batch_size, "batch_size")
+        dtype = _checks.as_dtype(dtype, "dtype")
         with _v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
-            return zero_state_tensors(self.state_size, batch_size, tf.as_dtype(dtype))
+            return zero_state_tensors(self.state_size, batch_size, dtype)
 
     def get_initial_state(self, inputs: Any = None, batch_size: Any = None,
                           dtype: Any = None) -> Any:
@@ -434,6 +455,12 @@ class LayerRNNCell(RNNCell):
 
     Its variable scope is bound directly in the scope of its first call (no
     caller-scope re-entry), like TF1's ``LayerRNNCell``.
+
+    Compatibility:
+      Like TF 1.15's `LayerRNNCell`: the cell's own scope is opened directly in the scope of its
+      first call, and inputs must be rank 2 with a static depth. The inputs (floating point, rank 2)
+      and the state (Tensors matching `state_size`, with the batch size of the inputs) are checked
+      at every call with a message naming the cell, where TF 1.15 failed inside an op.
     """
 
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> tuple:
@@ -458,6 +485,12 @@ class LayerRNNCell(RNNCell):
             )
 
     def _check_state(self, state: Any) -> None:
+        for value in tf.nest.flatten(state):
+            if not hasattr(value, "dtype"):
+                raise TypeError(
+                    f"`state` of {self._describe()} must be a Tensor or a structure of Tensors "
+                    f"matching state_size {self.state_size!r}, got "
+                    f"{_checks.describe_value(value)}.")
         _check_float(self._describe(), "state", state)
         expected = tf.nest.flatten(self.state_size)
         try:
@@ -486,6 +519,26 @@ class LayerRNNCell(RNNCell):
 
     def _check_call_inputs(self, inputs: Any) -> None:
         _check_float(self._describe(), "inputs", inputs)
+        rank = inputs.get_shape().rank if hasattr(inputs, "get_shape") else None
+        if self._built and rank is not None and rank != 2:
+            # The first call checks this in _check_inputs; later ones (with the variables
+            # already built) would otherwise fail inside an op.
+            raise ValueError(
+                f"`inputs` of {self._describe()} must have rank 2 [batch_size, input_depth], "
+                f"got shape {_checks.describe_shape(inputs)}.")
+
+    def _check_batch(self, inputs: Any, state: Any) -> None:
+        first = tf.nest.flatten(inputs)[0]
+        batch = _checks.static_dim(first, 0) if first.get_shape().rank else None
+        for value in tf.nest.flatten(state):
+            if batch is None or not hasattr(value, "get_shape") or not value.get_shape().rank:
+                continue
+            size = _checks.static_dim(value, 0)
+            if size is not None and size != batch:
+                raise ValueError(
+                    f"`state` of {self._describe()} has batch size {size} (shape "
+                    f"{_checks.describe_shape(value)}) but `inputs` has {batch} (shape "
+                    f"{_checks.describe_shape(first)}): both must hold the same examples.")
 
 
 class _OneStateCell(LayerRNNCell):
@@ -515,6 +568,12 @@ class BasicRNNCell(_OneStateCell):
       reuse: Whether to reuse existing variables in the cell's scope.
       name: Base name of the cell's scope (default ``basic_rnn_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables (`basic_rnn_cell/kernel`, `basic_rnn_cell/bias`), initializers and maths as TF
+      1.15. `num_units` must be a positive int (TypeError for floats and bools; TF 1.15 did not
+      check it). `activation` is a callable or one of the common names (tanh, relu, sigmoid, ...), a
+      subset of the names TF 1.15 accepted.
     """
 
     def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
@@ -550,6 +609,14 @@ class GRUCell(_OneStateCell):
       bias_initializer: Initializer of both biases.
       name: Base name of the cell's scope (default ``gru_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables (`gates/kernel`, `gates/bias`, `candidate/kernel`, `candidate/bias`),
+      initializers (gate bias 1.0) and maths as TF 1.15, so TF1 checkpoints restore into it. Keras'
+      GRUCell orders its gates differently and keeps input and recurrent kernels apart:
+      `keras_weights.keras_to_gru` / `gru_to_keras` convert. Inside `static_rnn` and
+      `attention_decoder` the steps after the first may be built by the fast path (`fastpath`): same
+      variables, same numbers up to float rounding. `num_units` must be a positive int.
     """
 
     def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
@@ -612,6 +679,13 @@ class BasicLSTMCell(LayerRNNCell):
       reuse: Whether to reuse existing variables in the cell's scope.
       name: Base name of the cell's scope (default ``basic_lstm_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables (`kernel`, `bias`), gate order i, j, f, o and run-time `forget_bias` as TF 1.15
+      (the bias variable does not hold it). Keras' LSTM orders its gates i, f, c, o and has no
+      forget_bias: `keras_weights` converts. Inside `static_rnn` and `attention_decoder` the steps
+      after the first may be built by the fast path (same variables, same numbers up to float
+      rounding). `num_units` must be a positive int.
     """
 
     def __init__(self, num_units: int, forget_bias: float = 1.0, state_is_tuple: bool = True,
@@ -676,6 +750,12 @@ class LSTMCell(LayerRNNCell):
       reuse: Whether to reuse existing variables in the cell's scope.
       name: Base name of the cell's scope (default ``lstm_cell``).
       dtype: dtype of the variables.
+
+    Compatibility:
+      Same variables as TF 1.15 (`kernel`, `bias`, the peepholes `w_f_diag`, `w_i_diag`, `w_o_diag`,
+      `projection/kernel`), the same partitioners for the deprecated shard arguments, and the same
+      maths. `num_units`, `num_proj`, `num_unit_shards` and `num_proj_shards` must be positive ints,
+      checked in the constructor (TypeError for floats and bools).
     """
 
     def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip: Any = None,
@@ -695,6 +775,8 @@ class LSTMCell(LayerRNNCell):
         self._num_units = _checks.check_positive_int(num_units, "num_units")
         if num_proj is not None:
             _checks.check_positive_int(num_proj, "num_proj")
+        _checks.check_optional_positive_int(num_unit_shards, "num_unit_shards")
+        _checks.check_optional_positive_int(num_proj_shards, "num_proj_shards")
         self._use_peepholes = use_peepholes
         self._cell_clip = cell_clip
         self._initializer = initializer
@@ -788,6 +870,13 @@ class MultiRNNCell(RNNCell):
       ValueError: if `cells` is empty, or a cell has a tuple state while
         `state_is_tuple` is False.
       TypeError: if `cells` is not a list or tuple, or an element is not a cell.
+
+    Compatibility:
+      Same scopes (`multi_rnn_cell/cell_<i>`) and state layout as TF 1.15, and the same object
+      passed twice shares one variable set with a warning, as in TF 1.15.
+      `separate_repeated_cells` brings back TF <= 1.0's one set per layer; it is not a TF 1.15
+      feature. Every element is checked against the RNNCell protocol when the stack is made: an
+      abstract RNNCell or a Keras 3 cell raises a TypeError naming `cells[i]`.
     """
 
     # TF <= 1.0's meaning of MultiRNNCell([cell] * n): one set of weights per layer.
@@ -796,7 +885,8 @@ class MultiRNNCell(RNNCell):
     def __init__(self, cells: Sequence[Any], state_is_tuple: bool = True) -> None:
         super().__init__()
         if not cells:
-            raise ValueError("Must specify at least one cell for MultiRNNCell.")
+            raise ValueError("Must specify at least one cell for MultiRNNCell. Got `cells`="
+                             f"{cells!r}: pass a list of cells, bottom layer first.")
         if not isinstance(cells, (list, tuple)):
             raise TypeError(f"cells must be a list or tuple, but saw: {cells}.")
         for i, cell in enumerate(cells):
@@ -834,10 +924,12 @@ class MultiRNNCell(RNNCell):
         return list(self._cells)
 
     def zero_state(self, batch_size: Any, dtype: Any) -> Any:
+        _checks.check_batch_size(batch_size, "batch_size")
+        dtype = _checks.as_dtype(dtype, "dtype")
         with _v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
             if self._state_is_tuple:
                 return tuple(cell.zero_state(batch_size, dtype) for cell in self._cells)
-            return zero_state_tensors(self.state_size, batch_size, tf.as_dtype(dtype))
+            return zero_state_tensors(self.state_size, batch_size, dtype)
 
     def _check_state(self, state: Any) -> None:
         if self._state_is_tuple:
@@ -1022,6 +1114,12 @@ class DropoutWrapper(_Wrapper):
       TypeError: if `dropout_state_filter_visitor` is not callable.
       ValueError: for a constant keep probability outside (0, 1], or missing
         `dtype` / `input_size` with `variational_recurrent`.
+
+    Compatibility:
+      Matches TF 1.15's `DropoutWrapper`: no scope level of its own, the same keep-probability
+      checks, the LSTM memory `c` kept by the default state filter, variational masks
+      of shape [1, depth], and each mask's seed derived from `seed` the way TF 1.15 derived it.
+      `seed` must be an int.
     """
 
     def __init__(self, cell: Any, input_keep_prob: Any = 1.0, output_keep_prob: Any = 1.0,
@@ -1042,6 +1140,8 @@ class DropoutWrapper(_Wrapper):
                 setattr(self, "_" + attr, self._keep_prob(prob, attr))
         self._variational_recurrent = variational_recurrent
         self._input_size = input_size
+        if seed is not None:
+            _checks.check_int(seed, "seed")
         self._seed = seed
         self._recurrent_input_noise = None
         self._recurrent_state_noise = None
@@ -1070,7 +1170,14 @@ class DropoutWrapper(_Wrapper):
 
     @staticmethod
     def _keep_prob(prob: Any, attr: str) -> Any:
-        tensor = tf.convert_to_tensor(prob)
+        try:
+            tensor = tf.convert_to_tensor(prob)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"Parameter {attr} must be a float or a float Tensor, got "
+                            f"{_checks.describe_value(prob)}.") from err
+        if not (tensor.dtype.is_floating or tensor.dtype.is_integer) or tensor.dtype == tf.bool:
+            raise TypeError(f"Parameter {attr} must be a float or a float Tensor, got "
+                            f"{_checks.describe_value(prob)}.")
         value = tf.get_static_value(tensor)
         if value is None:
             if not tensor.dtype.is_floating:
@@ -1136,6 +1243,11 @@ class ResidualWrapper(_Wrapper):
       cell: The cell to wrap; its output must match its input in structure
         and shape unless `residual_fn` says otherwise.
       residual_fn: Optional ``fn(inputs, outputs) -> outputs``.
+
+    Compatibility:
+      Matches TF 1.15's `ResidualWrapper`: no scope level of its own, `output = inputs +
+      cell_output` or `residual_fn(inputs, outputs)`. Inputs and outputs of different static shapes
+      raise a ValueError naming both shapes.
     """
 
     def __init__(self, cell: Any, residual_fn: Optional[Callable] = None,
@@ -1166,6 +1278,10 @@ class DeviceWrapper(_Wrapper):
     Args:
       cell: The cell to wrap.
       device: A device string or function, as for `tf.device`.
+
+    Compatibility:
+      Matches TF 1.15's `DeviceWrapper`: no scope level of its own; the wrapped cell and its zero
+      state are built under `tf.device(device)`.
     """
 
     def __init__(self, cell: Any, device: Any, **kwargs: Any) -> None:
@@ -1288,11 +1404,19 @@ class EmbeddingWrapper(_ContribWrapper):
 
     Raises:
       ValueError: if `embedding_classes` or `embedding_size` is not positive.
+
+    Compatibility:
+      Matches TF 1.15's `tf.contrib.rnn.EmbeddingWrapper`: the scope `embedding_wrapper`, the
+      variable `embedding` on the CPU with the dtype of the state and the same default initializer
+      (uniform in +-sqrt(3)). Sizes that are not ints (floats, bools) raise TypeError, sizes below 1
+      TF 1.15's ValueError, and float inputs a TypeError (TF 1.15 failed inside the lookup).
     """
 
     def __init__(self, cell: Any, embedding_classes: int, embedding_size: int,
                  initializer: Any = None, reuse: Any = None) -> None:
         super().__init__(cell, reuse)
+        _checks.check_int(embedding_classes, "embedding_classes")
+        _checks.check_int(embedding_size, "embedding_size")
         if embedding_classes <= 0 or embedding_size <= 0:
             raise ValueError("Both embedding_classes and embedding_size must be > 0: "
                              f"{embedding_classes}, {embedding_size}.")
@@ -1337,6 +1461,11 @@ class InputProjectionWrapper(_ContribWrapper):
       activation: Optional nonlinearity applied after the projection.
       input_size: Deprecated and ignored (logs a warning), as in TF 1.15.
       reuse: Whether to reuse existing variables.
+
+    Compatibility:
+      Matches TF 1.15's `tf.contrib.rnn.InputProjectionWrapper`: the scope
+      `input_projection_wrapper` with `kernel` and `bias`, the wrapped cell called inside it, and
+      `input_size` ignored with a warning. `num_proj` must be a positive int.
     """
 
     def __init__(self, cell: Any, num_proj: int, activation: Any = None,
@@ -1371,12 +1500,19 @@ class OutputProjectionWrapper(_ContribWrapper):
 
     Raises:
       ValueError: if `output_size` is not positive.
+
+    Compatibility:
+      Matches TF 1.15's `tf.contrib.rnn.OutputProjectionWrapper`: the scope
+      `output_projection_wrapper` with `kernel` and `bias`, the wrapped cell called inside it, and
+      TF 1.15's ValueError for an `output_size` below 1. A float or bool `output_size` raises
+      TypeError.
     """
 
     def __init__(self, cell: Any, output_size: int, activation: Any = None,
                  reuse: Any = None) -> None:
         super().__init__(cell, reuse)
-        if isinstance(output_size, bool) or not isinstance(output_size, int) or output_size < 1:
+        output_size = _checks.check_int(output_size, "output_size")
+        if output_size < 1:
             raise ValueError(f"Parameter output_size must be > 0: {output_size}.")
         self._output_size = output_size
         self._activation = activation

@@ -76,6 +76,12 @@ def run_script(script: str, args: Sequence[str] = (), *,
       ``sys.exit`` (or ``tf.app.run``'s main), 1 after an uncaught exception
       (whose traceback is printed to stderr), 130 after Ctrl-C, and 2 when
       `script` is not a readable file.
+
+    Compatibility:
+      No TF 1.15 counterpart: it makes a TF 1.x script run on TF 2.x unchanged. Inside the script
+      `import tensorflow` gives `legacy_seq2seq_compat.tf1`, `tf.compat.v1` with TF2 behaviour
+      disabled plus tf.contrib and tf.nn.rnn_cell from this library; API changes older than TF 1.0
+      are not undone.
     """
     path = os.path.abspath(script)
     if not os.path.isfile(path):

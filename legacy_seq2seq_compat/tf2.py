@@ -85,6 +85,11 @@ class TF1Module(tf.Module):
 
     Raises:
       TypeError: if `build_fn` is not callable.
+
+    Compatibility:
+      No TF 1.15 counterpart: in TF 1.15 the legacy_seq2seq functions ran only in graph mode.
+      Variables are named exactly as TF 1.15 named them, so TF1 Saver checkpoints load
+      (`load_tf1_checkpoint`), and the numbers are those of the graph-mode functions.
     """
 
     def __init__(self, build_fn: Callable[..., Any], name: Optional[str] = None,

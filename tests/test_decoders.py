@@ -977,8 +977,9 @@ def test_embedding_rnn_decoder_rejects_bad_projection(w_shape, b_shape):
                                            output_projection=projection)
 
 
-def test_embedding_attention_decoder_checks_only_projection_bias():
-    """As in TF 1.15: the bias is checked against num_symbols, W is not."""
+def test_embedding_attention_decoder_checks_projection_shapes():
+    """The bias is checked against num_symbols (TF 1.15), W against [output_size, num_symbols]
+    (TF 1.15 did not check W here; a wrong W then failed only with feed_previous=True)."""
     with tf.Graph().as_default():
         ids = [tf.zeros([BATCH], tf.int32)] * 2
         _, state, attn = _attn_args()
@@ -989,9 +990,13 @@ def test_embedding_attention_decoder_checks_only_projection_bias():
     with tf.Graph().as_default():
         ids = [tf.zeros([BATCH], tf.int32)] * 2
         _, state, attn = _attn_args()
+        with pytest.raises(ValueError, match=r"`output_projection\[0\]` \(W\) must have shape"):
+            decoders.embedding_attention_decoder(
+                ids, state, attn, rnn_cell.GRUCell(2), 5, 2,
+                output_projection=(tf.zeros([7, 9]), tf.zeros([5])))
         outputs, _ = decoders.embedding_attention_decoder(
             ids, state, attn, rnn_cell.GRUCell(2), 5, 2,
-            output_projection=(tf.zeros([7, 9]), tf.zeros([5])))
+            output_projection=(tf.zeros([2, 5]), tf.zeros([5])))
         assert len(outputs) == 2
 
 

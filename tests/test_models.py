@@ -1001,7 +1001,7 @@ def test_one2many_argument_checks():
         dec = {"x": [tf.zeros([BATCH], tf.int32)] * 2}
         cell = make_cell(("gru", 2))
         with pytest.raises(ValueError,
-                           match="^keys of dec_cells_dict != keys of decodre_inputs_dict$"):
+                           match="^keys of dec_cells_dict != keys of decodre_inputs_dict "):
             models.one2many_rnn_seq2seq(enc, dec, cell, {"y": make_cell(("gru", 2))}, E,
                                         {"x": D}, S)
         with pytest.raises(TypeError, match="^enc_cell is not an RNNCell: "):

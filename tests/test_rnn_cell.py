@@ -1250,9 +1250,10 @@ def test_tuple_state_errors():
 
 
 @pytest.mark.parametrize("cls", [rc.BasicRNNCell, rc.GRUCell, rc.BasicLSTMCell, rc.LSTMCell])
-@pytest.mark.parametrize("bad", [0, -2, 2.5, "4", None])
-def test_bad_num_units(cls, bad):
-    with pytest.raises(ValueError, match=f"`num_units` must be a positive int, got {bad!r}"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-2, ValueError), (2.5, TypeError),
+                                        ("4", TypeError), (None, TypeError), (True, TypeError)])
+def test_bad_num_units(cls, bad, error):
+    with pytest.raises(error, match=f"`num_units` must be a positive int, got {bad!r}"):
         cls(bad)
 
 
