@@ -39,6 +39,7 @@ _v1 = tf.compat.v1
 __all__ = [
     "SourceInputs",
     "source_inputs",
+    "encoder_inputs_from_ids",
     "go_inputs",
     "greedy_ids",
     "export_decoder",
@@ -66,15 +67,60 @@ class SourceInputs(NamedTuple):
     encoder_inputs: list
 
 
+def encoder_inputs_from_ids(ids: tf.Tensor, lengths: tf.Tensor, encoder_length: int, *,
+                            reverse: bool = True, pad_id: int = 0) -> list:
+    """Lays out `[batch, time]` ids as a legacy model's list of encoder inputs.
+
+    Args:
+      ids: int32 `[batch_size, time]` Tensor; row b's ids are its first
+        ``lengths[b]`` entries (the rest is ignored). `time` must be
+        `encoder_length` (pad or cut before, e.g. with
+        ``RaggedTensor.to_tensor(shape=[None, encoder_length])``).
+      lengths: int32 `[batch_size]` Tensor; clipped to `[0, encoder_length]`.
+      encoder_length: The bucket's encoder length.
+      reverse: True for the translate tutorial's layout: the ids reversed
+        and right-aligned after `pad_id` padding (``[PAD, PAD, c, b, a]`` for
+        ``a b c``). False: the ids as given, padded at the end.
+      pad_id: The padding symbol.
+
+    Returns:
+      A list of `encoder_length` `[batch_size]` int32 Tensors.
+
+    Raises:
+      ValueError: for a non-positive `encoder_length` or a negative `pad_id`.
+
+    Compatibility:
+      New in this library. The reversed layout is what the TF 1.x translate
+      tutorial's `get_batch` fed its encoder.
+    """
+    _checks.check_positive_int(encoder_length, "encoder_length")
+    if isinstance(pad_id, bool) or not isinstance(pad_id, int) or pad_id < 0:
+        raise ValueError(f"`pad_id` must be a symbol id (an int >= 0), got {pad_id!r}.")
+    with tf.name_scope("source_layout"):
+        ids = tf.cast(ids, tf.int32)
+        lengths = tf.clip_by_value(tf.cast(lengths, tf.int32), 0, encoder_length)[:, None]
+        positions = tf.range(encoder_length)[None, :]
+        if reverse:
+            # Encoder position p >= padding holds id number length - 1 - (p - padding).
+            padding = encoder_length - lengths
+            valid = positions >= padding
+            index = tf.where(valid, lengths - 1 - (positions - padding), 0)
+        else:
+            valid = positions < lengths
+            index = tf.where(valid, positions, 0)
+        laid_out = tf.gather(ids, index, batch_dims=1)
+        laid_out = tf.where(valid, laid_out, tf.constant(pad_id, tf.int32))
+        return tf.unstack(laid_out, num=encoder_length, axis=1)
+
+
 def source_inputs(encoder_length: int, *, reverse: bool = True, pad_id: int = 0,
                   name: str = "source") -> SourceInputs:
     """Placeholders for a `[batch, time]` source and the legacy encoder inputs.
 
     Args:
       encoder_length: The bucket's encoder length (time steps of the model).
-      reverse: True for the translate tutorial's layout: the ids reversed
-        and right-aligned after `pad_id` padding (``[PAD, PAD, c, b, a]`` for
-        ``a b c``). False: the ids as given, padded at the end.
+      reverse: The layout; see `encoder_inputs_from_ids` (default: the
+        translate tutorial's, reversed and padded at the front).
       pad_id: The padding symbol.
       name: Name of the source placeholder (the lengths are
         ``name + "_lengths"``).
@@ -87,29 +133,14 @@ def source_inputs(encoder_length: int, *, reverse: bool = True, pad_id: int = 0,
       RuntimeError: in eager mode.
 
     Compatibility:
-      New in this library. The reversed layout is what the TF 1.x translate
-      tutorial's `get_batch` fed its encoder.
+      New in this library; TF 1.15 had no such helper.
     """
     _checks.ensure_graph_mode("serving.source_inputs")
     _checks.check_positive_int(encoder_length, "encoder_length")
-    if isinstance(pad_id, bool) or not isinstance(pad_id, int) or pad_id < 0:
-        raise ValueError(f"`pad_id` must be a symbol id (an int >= 0), got {pad_id!r}.")
     source = _v1.placeholder(tf.int32, [None, encoder_length], name=name)
     lengths = _v1.placeholder(tf.int32, [None], name=name + "_lengths")
-    with tf.name_scope("source_layout"):
-        lengths_clipped = tf.clip_by_value(lengths, 0, encoder_length)
-        positions = tf.range(encoder_length)[None, :]
-        if reverse:
-            # Encoder position p >= padding holds id number length - 1 - (p - padding).
-            padding = encoder_length - lengths_clipped[:, None]
-            valid = positions >= padding
-            index = tf.where(valid, lengths_clipped[:, None] - 1 - (positions - padding), 0)
-        else:
-            index = tf.tile(positions, tf.stack([tf.shape(source)[0], 1]))
-            valid = positions < lengths_clipped[:, None]
-        ids = tf.gather(source, index, batch_dims=1)
-        ids = tf.where(valid, ids, tf.constant(pad_id, tf.int32))
-        encoder_inputs = tf.unstack(ids, num=encoder_length, axis=1)
+    encoder_inputs = encoder_inputs_from_ids(source, lengths, encoder_length, reverse=reverse,
+                                             pad_id=pad_id)
     return SourceInputs(source, lengths, encoder_inputs)
 
 
@@ -163,7 +194,8 @@ def greedy_ids(outputs: Sequence[tf.Tensor], output_projection: Any = None) -> t
     return tf.stack([tf.argmax(o, 1, output_type=tf.int32) for o in outputs], axis=1)
 
 
-def export_decoder(sess: Any, export_dir: str, inputs: SourceInputs,
+def export_decoder(sess: Any, export_dir: str,
+                   inputs: Union[SourceInputs, Mapping[str, tf.Tensor]],
                    outputs: Union[BeamSearchOutput, tf.Tensor, Mapping[str, tf.Tensor]],
                    tags: Optional[Sequence[str]] = None) -> str:
     """Writes the session's decoding graph and variables as a SavedModel.
@@ -172,7 +204,9 @@ def export_decoder(sess: Any, export_dir: str, inputs: SourceInputs,
       sess: A `tf.compat.v1.Session` holding the model's variables (e.g.
         after `Saver.restore`).
       export_dir: A directory that does not exist yet.
-      inputs: The `source_inputs` the decoder was built on.
+      inputs: The `source_inputs` the decoder was built on (exported as
+        ``source`` and ``source_lengths``), or a mapping of input names to
+        placeholders (e.g. one string Tensor tokenised in the graph).
       outputs: A `beam_search.BeamSearchOutput` (exported as ``ids``,
         ``lengths``, ``scores``, ``log_probs``), a greedy ids Tensor (e.g.
         from `greedy_ids`, exported as ``ids``), or a mapping of output
@@ -209,9 +243,10 @@ def export_decoder(sess: Any, export_dir: str, inputs: SourceInputs,
             f"dict of named Tensors, got {type(outputs).__name__}.")
     if not named:
         raise ValueError("`outputs` must name at least one Tensor, got an empty mapping.")
+    if isinstance(inputs, SourceInputs):
+        inputs = {"source": inputs.source, "source_lengths": inputs.source_lengths}
     signature = _v1.saved_model.signature_def_utils.predict_signature_def(
-        inputs={"source": inputs.source, "source_lengths": inputs.source_lengths},
-        outputs=named)
+        inputs=dict(inputs), outputs=named)
     builder = _v1.saved_model.Builder(export_dir)
     builder.add_meta_graph_and_variables(
         sess, list(tags or [tf.saved_model.SERVING]),
