@@ -4,10 +4,12 @@ The legacy models take one `[batch_size]` id Tensor per encoder step; a
 server takes one `[batch_size, time]` Tensor. `source_inputs` makes the
 server-side inputs (ids left-aligned and padded, plus their lengths) and
 turns them into the encoder inputs the model was trained on (by default the
-translate tutorial's layout: reversed, padded at the front). Build the
-decoder on them (greedy with ``feed_previous=True`` or a `beam_search`
-decoder), restore the checkpoint, and `export_decoder` writes a SavedModel
-with a ``serving_default`` signature:
+translate tutorial's layout: reversed, padded at the front);
+`encoder_inputs_from_ids` does the same for ids the graph computes itself,
+e.g. from strings. Build the decoder on them (greedy with
+``feed_previous=True``, or a `beam_search` decoder), restore the
+checkpoint, and `export_decoder` writes a SavedModel with a
+``serving_default`` signature:
 
 * inputs ``source`` (int32 `[batch_size, encoder_length]`) and
   ``source_lengths`` (int32 `[batch_size]`);
