@@ -162,20 +162,17 @@ BEAMS = {  # name: (beam_width, eos_id, length_penalty)
     "k3": (3, EOS, 0.0),
 }
 # Every configuration decodes greedily (k1) and exactly; the other beams are spread out.
+# Together: with and without attention, GRU and LSTM, one and two layers.
 CONFIGS = {
     "rnn-gru": dict(attention=False, kind="gru", layers=1, projection=False,
                     beams=["exact", "exact-no-eos", "k1", "k1-eos", "k3"]),
     "rnn-lstm2-proj": dict(attention=False, kind="lstm", layers=2, projection=True,
                            beams=["exact-penalty", "k1", "k1-eos"]),
-    "attn-gru": dict(attention=True, kind="gru", layers=1, projection=False,
-                     beams=["exact", "exact-no-eos", "k1", "k1-eos", "k3"]),
     "attn-lstm": dict(attention=True, kind="lstm", layers=1, projection=False,
-                      beams=["exact-penalty", "k1", "k3"]),
+                      beams=["exact", "exact-no-eos", "k1", "k1-eos", "k3"]),
     "attn-gru2-proj-2heads": dict(attention=True, kind="gru", layers=2, projection=True,
                                   heads=2, initial_state_attention=True,
-                                  beams=["exact", "k1", "k1-eos"]),
-    "attn-lstm2": dict(attention=True, kind="lstm", layers=2, projection=False,
-                       beams=["exact", "k1"]),
+                                  beams=["exact-penalty", "k1", "k1-eos"]),
 }
 
 
@@ -376,7 +373,7 @@ def _decode(**overrides):
     (dict(encoder_inputs=lambda: tf.zeros([2, 3], tf.int32)), TypeError,
      r"`encoder_inputs` must be a Python list of Tensors"),
     (dict(output_projection=lambda: (tf.zeros([4, 3]), tf.zeros([3]))), ValueError,
-     r"W \(output_projection\[0\]\) must have shape \(None, 4\).*got \(4, 3\)"),
+     r"W \(output_projection\[0\]\) must have shape \((None|\?), 4\).*got \(4, 3\)"),
 ])
 def test_bad_arguments_are_named(overrides, error, message):
     with pytest.raises(error, match=message):
