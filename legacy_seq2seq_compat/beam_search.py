@@ -61,6 +61,10 @@ __all__ = [
 class BeamSearchOutput(NamedTuple):
     """The decoded hypotheses, best first, for every batch entry.
 
+    When fewer than `beam_width` hypotheses exist at all (a beam wider than
+    the vocabulary, at the first steps), the missing ones have score and
+    log-probability -inf.
+
     Attributes:
       ids: `[batch_size, beam_width, max_length]` int32 symbol ids. Positions
         at or after a hypothesis' length hold `eos_id`.
@@ -292,8 +296,10 @@ class _AttentionStep:
 
     def __init__(self, cell: Any, attention_states: tf.Tensor, num_heads: int,
                  output_size: int, beam_width: int, dtype: Any) -> None:
-        self.cell, self.num_heads, self.output_size, self.dtype = cell, num_heads, output_size, \
-            dtype
+        self.cell = cell
+        self.num_heads = num_heads
+        self.output_size = output_size
+        self.dtype = dtype
         self.attn_size = _checks.static_dim(attention_states, 2)
         self.attn_length = _checks.static_dim(attention_states, 1)
         hidden = tf.reshape(attention_states, [-1, self.attn_length, 1, self.attn_size])
@@ -462,12 +468,12 @@ def model_with_buckets(encoder_inputs: Sequence[tf.Tensor], buckets: Sequence[Se
     if not isinstance(buckets, (list, tuple)) or not buckets:
         raise ValueError(f"`buckets` must be a non-empty list of (encoder_length, "
                          f"decoder_length) pairs, got {buckets!r}.")
-    for bucket in buckets:
+    for i, bucket in enumerate(buckets):
         if not isinstance(bucket, (list, tuple)) or len(bucket) != 2:
             raise ValueError(f"Every bucket must be a pair (encoder_length, decoder_length), "
                              f"got {bucket!r} in buckets={buckets!r}.")
-        _checks.check_positive_int(bucket[0], "buckets[i][0]")
-        _checks.check_positive_int(bucket[1], "buckets[i][1]")
+        _checks.check_positive_int(bucket[0], f"buckets[{i}][0]")
+        _checks.check_positive_int(bucket[1], f"buckets[{i}][1]")
     if len(encoder_inputs) < buckets[-1][0]:
         raise ValueError(
             f"Length of encoder_inputs ({len(encoder_inputs)}) must be at least that of last "

@@ -402,6 +402,8 @@ def test_buckets_validated():
             beam_search.model_with_buckets(enc, [(3, 2)], lambda e, n: None)
         with pytest.raises(ValueError, match=r"`buckets` must be a non-empty list"):
             beam_search.model_with_buckets(enc, [], lambda e, n: None)
+        with pytest.raises(ValueError, match=r"`buckets\[1\]\[1\]` must be a positive int, got 0"):
+            beam_search.model_with_buckets(enc, [(1, 2), (2, 0)], lambda e, n: None)
 
 
 def test_public_api():
