@@ -131,6 +131,14 @@ def test_core_finished_beam_is_carried_not_extended():
                                                       EOS, 0.0, 2))
 
 
+def test_core_beam_wider_than_the_hypotheses():
+    table = np.random.default_rng(4).normal(0.0, 1.0, (1, 1, 3, 3))
+    result = _markov_beam(table, 5, None, 0.0)
+    expected = _exhaustive(_markov_next(table, 0), 3, 1, None, 0.0, 3)
+    _assert_matches_exhaustive(type(result)(*(x[:, :3] for x in result)), 0, expected)
+    assert np.isneginf(result.log_probs[0, 3:]).all() and np.isneginf(result.scores[0, 3:]).all()
+
+
 def test_length_penalty_prefers_longer_hypotheses():
     vocab, steps = 3, 4
     table = np.zeros((1, steps, vocab, vocab))
