@@ -139,12 +139,6 @@ def test_plain_tf2_decodes_like_the_graph(exported):
         for key, value in expected[kind].items():
             np.testing.assert_allclose(np.array(loaded[kind][key]), value, rtol=0, atol=1e-5)
     assert np.array(loaded["beam"]["ids"]).shape == (len(SOURCES), 3, DEC_LEN)
-    # The beam's best agrees with greedy decoding up to its EOS on this trained model.
-    greedy = np.array(loaded["greedy"]["ids"])
-    beam = np.array(loaded["beam"]["ids"])
-    agree = [greedy[b, :n].tolist() == beam[b, 0, :n].tolist()
-             for b, n in enumerate(np.array(loaded["beam"]["lengths"])[:, 0])]
-    assert sum(agree) >= 1
 
 
 def test_saved_model_cli_lists_the_signature(exported):
