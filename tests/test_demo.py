@@ -283,9 +283,9 @@ def test_serving_graph_decodes_like_the_beam_decoders():
     strings = ["012", "98765432", "22222", "123456", "7"]
     with tf.Graph().as_default():
         v1.set_random_seed(5)
-        model = demo.build_model(feed_previous=True, hidden=16, emb=8)
+        enc = [v1.placeholder(tf.int32, [None]) for _ in range(demo.BUCKETS[-1][0])]
+        model = {"enc": enc, "beams": demo.build_beams(enc, hidden=16, emb=8)}
         names = {v.name for v in v1.global_variables()}
-        model["beams"] = demo.build_beams(model["enc"], hidden=16, emb=8)
         source, target, score = demo.build_serving_graph(hidden=16, emb=8)
         assert {v.name for v in v1.global_variables()} == names
         assert (source.dtype, target.dtype, score.dtype) == (tf.string, tf.string, tf.float32)
