@@ -8,11 +8,17 @@ Saver), running on TF 2.x through legacy_seq2seq_compat:
    progress bar showing loss and perplexity (tqdm when installed; plain log
    lines when stdout is not a terminal);
 2. saves a checkpoint, restores it into a separately built decoding graph
-   (feed_previous=True) and decodes held-out strings (never seen in training)
-   greedily;
-3. prints decoded examples next to the truth and the exact-sequence accuracy;
+   and decodes held-out strings (never seen in training) two ways: greedily
+   (feed_previous=True) and with `beam_search` (beam width 4) on the same
+   variables;
+3. prints decoded examples next to the truth and the exact-sequence accuracy
+   of both decoders side by side;
 4. draws the attention alignment of one held-out example: a PNG heatmap when
-   matplotlib is installed, and always a text table.
+   matplotlib is installed, and always a text table;
+5. with `--export DIR`, writes the model as a SavedModel whose
+   `serving_default` signature maps digit strings to digit strings
+   (`source` -> `target`, `score`), tokenised inside the graph, so plain
+   TF2 or TF Serving can run it without this library.
 
 Where the attention weights come from: the attention decoder adds every
 attention distribution it computes to the graph collection named by
@@ -30,7 +36,7 @@ TF1's translate tutorial), so the target is the encoder's own sequence: a
 trained model attends along a diagonal in encoder order, which is the
 anti-diagonal of the reversal when read against the original string.
 
-Run: python examples/demo.py [--steps N] [--seed S] [--out-dir DIR] [--no-plot]
+Run: python examples/demo.py [--steps N] [--seed S] [--out-dir DIR] [--no-plot] [--export DIR]
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from legacy_seq2seq_compat import legacy_seq2seq, rnn_cell  # noqa: E402
+from legacy_seq2seq_compat import beam_search, legacy_seq2seq, rnn_cell, serving  # noqa: E402
 from legacy_seq2seq_compat.decoders import ATTENTION_WEIGHTS_COLLECTION  # noqa: E402
 
 v1 = tf.compat.v1
@@ -59,6 +65,7 @@ VOCAB = DIGIT0 + 10
 BUCKETS = [(5, 7), (9, 11)]  # (encoder length, decoder length incl. GO and EOS)
 MIN_DIGITS, MAX_DIGITS = 2, 8
 SHADES = " .:-=+*#%@"  # text heatmap, light to dark
+BEAM_WIDTH = 4
 
 
 def symbol_name(symbol: int) -> str:
@@ -146,6 +153,91 @@ def build_model(feed_previous: bool, hidden: int = 64, emb: int = 32,
             model["updates"].append(optimizer.apply_gradients(zip(grads, params), step))
     model["saver"] = v1.train.Saver()
     return model
+
+
+def build_beams(encoder_inputs: Sequence, hidden: int = 64, emb: int = 32,
+                beam_width: int = BEAM_WIDTH) -> list:
+    """Beam-search decoders of the model, one per bucket, on its variables.
+
+    Built in a graph that holds the model (or restores its checkpoint), they
+    read the same variables by name: no new ones are made.
+
+    Returns:
+      One `beam_search.BeamSearchOutput` per bucket.
+    """
+    cell = rnn_cell.GRUCell(hidden)
+
+    def decode(enc, max_length):
+        return beam_search.embedding_attention_seq2seq(
+            enc, cell, num_encoder_symbols=VOCAB, num_decoder_symbols=VOCAB,
+            embedding_size=emb, beam_width=beam_width, max_length=max_length, go_id=GO,
+            eos_id=EOS)
+
+    return beam_search.model_with_buckets(list(encoder_inputs), BUCKETS, decode)
+
+
+def build_serving_graph(hidden: int = 64, emb: int = 32, beam_width: int = BEAM_WIDTH) -> tuple:
+    """Text in, text out: the beam decoder behind a string placeholder.
+
+    Each string of the `[batch]` `source` is split into characters in the
+    graph; digits become symbols (anything else becomes PAD), each row is
+    laid out as `make_batch` does (reversed, padded in front) in the
+    smallest bucket that fits it (strings longer than the last bucket are cut
+    to it), and the best beam's symbols up to EOS are joined back into a
+    string (a non-digit symbol shows as "?", as `digits_text` does).
+
+    Returns:
+      ``(source, target, score)``: the tf.string `[batch]` placeholder, the
+      tf.string `[batch]` decoded digits and the float32 `[batch]` score of
+      the best beam (its log-probability).
+    """
+    source = v1.placeholder(tf.string, [None], name="source")
+    codes = tf.strings.unicode_decode(source, "UTF-8")  # ragged [batch, characters]
+
+    def symbol_of(code):
+        is_digit = tf.logical_and(code >= ord("0"), code <= ord("9"))
+        return tf.where(is_digit, code - ord("0") + DIGIT0, PAD)
+
+    ids = tf.ragged.map_flat_values(symbol_of, codes)
+    lengths = tf.cast(ids.row_lengths(), tf.int32)
+    cell = rnn_cell.GRUCell(hidden)
+    longest = BUCKETS[-1][1]
+    best = None
+    # From the last bucket to the first: a smaller bucket takes over the rows it fits.
+    for enc_len, dec_len in reversed(BUCKETS):
+        encoder_inputs = serving.encoder_inputs_from_ids(
+            ids.to_tensor(default_value=PAD, shape=[None, enc_len]), lengths, enc_len,
+            reverse=True, pad_id=PAD)
+        beams = beam_search.embedding_attention_seq2seq(
+            encoder_inputs, cell, num_encoder_symbols=VOCAB, num_decoder_symbols=VOCAB,
+            embedding_size=emb, beam_width=beam_width, max_length=dec_len, go_id=GO,
+            eos_id=EOS)
+        top = (tf.pad(beams.ids[:, 0, :], [[0, 0], [0, longest - dec_len]],
+                      constant_values=EOS), beams.lengths[:, 0], beams.scores[:, 0])
+        if best is None:
+            best = top
+        else:
+            fits = tf.logical_and(lengths <= enc_len, lengths + 2 <= dec_len)
+            best = tuple(tf.where(fits if x.shape.rank == 1 else fits[:, None], x, y)
+                         for x, y in zip(top, best))
+    symbols, length, score = best
+    keep = tf.logical_and(tf.range(longest)[None, :] < length[:, None],
+                          tf.not_equal(symbols, EOS))
+    kept = tf.ragged.boolean_mask(symbols, keep)
+    chars = tf.ragged.map_flat_values(
+        lambda s: tf.where(s >= DIGIT0, s - DIGIT0 + ord("0"), ord("?")), kept)
+    target = tf.strings.unicode_encode(chars, "UTF-8")
+    return source, tf.identity(target, name="target"), tf.identity(score, name="score")
+
+
+def export_saved_model(ckpt: str, export_dir: str) -> str:
+    """Restores `ckpt` into `build_serving_graph` and writes it to `export_dir`."""
+    with tf.Graph().as_default():
+        source, target, score = build_serving_graph()
+        with v1.Session() as sess:
+            v1.train.Saver().restore(sess, ckpt)
+            return serving.export_decoder(sess, export_dir, {"source": source},
+                                          {"target": target, "score": score})
 
 
 def feed_dict(model: dict, enc, dec, weights) -> dict:
@@ -274,25 +366,39 @@ def decode_bucket(sess, model: dict, examples: list[list[int]], bucket: int) -> 
     return np.argmax(np.stack(logits), axis=2).T, np.stack(attention)
 
 
-def evaluate(sess, model: dict, examples: list[list[int]], show: int = 8) -> float:
-    """Exact-sequence accuracy; prints the first `show` examples next to the truth."""
-    correct = 0
+def decode_beam_bucket(sess, model: dict, examples: list[list[int]], bucket: int) -> list:
+    """Beam-search decoding of one bucket's batch: each best hypothesis up to its EOS."""
+    enc, _, _ = make_batch(examples, bucket)
+    result = sess.run(model["beams"][bucket],
+                      {model["enc"][i]: enc[i] for i in range(len(enc))})
+    return [until_eos(row[:n]) for row, n in zip(result.ids[:, 0], result.lengths[:, 0])]
+
+
+def evaluate(sess, model: dict, examples: list[list[int]], show: int = 8) -> tuple:
+    """Greedy and beam exact-sequence accuracy; prints the first `show` examples.
+
+    Returns:
+      ``(greedy_accuracy, beam_accuracy)``.
+    """
+    greedy_correct = beam_correct = 0
     shown = 0
     for bucket in range(len(BUCKETS)):
         group = [e for e in examples if bucket_for(len(e)) == bucket]
         if not group:
             continue
         symbols, _ = decode_bucket(sess, model, group, bucket)
-        for digits, row in zip(group, symbols):
+        beams = decode_beam_bucket(sess, model, group, bucket)
+        for digits, row, beam in zip(group, symbols, beams):
             truth = list(reversed(digits))
-            predicted = until_eos(row)
-            ok = predicted == truth
-            correct += ok
+            greedy = until_eos(row)
+            greedy_correct += greedy == truth
+            beam_correct += beam == truth
             if shown < show:
-                print(f"  input {digits_text(digits):>8}   decoded {digits_text(predicted):>8}   "
-                      f"truth {digits_text(truth):>8}   {'ok' if ok else 'WRONG'}")
+                marks = " ".join("ok" if x == truth else "WRONG" for x in (greedy, beam))
+                print(f"  input {digits_text(digits):>8}   greedy {digits_text(greedy):>8}   "
+                      f"beam {digits_text(beam):>8}   truth {digits_text(truth):>8}   {marks}")
                 shown += 1
-    return correct / len(examples)
+    return greedy_correct / len(examples), beam_correct / len(examples)
 
 
 def attention_alignment(sess, model: dict, digits: list[int]) -> tuple:
@@ -428,7 +534,13 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         help="where the checkpoint and attention.png go (default: a new temp dir)")
     parser.add_argument("--no-plot", action="store_true",
                         help="skip the PNG heatmap (the text table is still printed)")
+    parser.add_argument("--export", metavar="DIR", default=None,
+                        help="also write a SavedModel (strings in, strings out) to DIR, "
+                             "which must not exist yet")
     args = parser.parse_args(argv)
+    if args.export and os.path.exists(args.export):
+        parser.error(f"--export DIR must not exist yet (a SavedModel is written there), got "
+                     f"{args.export!r}, which exists")
     for name in ("steps", "batch_size", "held_out"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer, "
@@ -447,15 +559,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print("Training embedding_attention_seq2seq + model_with_buckets to reverse digit strings "
           f"(buckets {BUCKETS}, {args.steps} steps of {args.batch_size})")
     seen = train(args.steps, args.batch_size, args.seed, ckpt)
-    print(f"Saved {ckpt}; restoring it into a decoding graph (feed_previous=True):")
+    print(f"Saved {ckpt}; restoring it into a decoding graph (greedy: feed_previous=True; "
+          f"beam search: width {BEAM_WIDTH}, same variables):")
     held_out = held_out_examples(args.seed, args.held_out, seen)
     with tf.Graph().as_default():
         model = build_model(feed_previous=True)
+        model["beams"] = build_beams(model["enc"])
         with v1.Session() as sess:
             model["saver"].restore(sess, ckpt)
-            accuracy = evaluate(sess, model, held_out)
+            accuracy, beam_accuracy = evaluate(sess, model, held_out)
             print(f"Exact-sequence accuracy on {len(held_out)} held-out strings: "
-                  f"{100 * accuracy:.1f}%")
+                  f"{100 * accuracy:.1f}% greedy, {100 * beam_accuracy:.1f}% beam search "
+                  f"(k={BEAM_WIDTH})")
             # The longest held-out string (first one, if several) shows the most.
             digits = max(held_out, key=len)
             matrix, rows, cols = attention_alignment(sess, model, digits)
@@ -472,11 +587,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           "i.e. on the input digit they should output.")
     png = show_alignment(matrix, rows, cols, out_dir, plot=not args.no_plot,
                          title=f"Attention: reversing {digits_text(digits)}")
-    print(f"\nSummary: {100 * accuracy:.1f}% exact-sequence accuracy on {len(held_out)} "
-          f"held-out strings after {args.steps} steps, {time.time() - start:.1f}s wall time.")
+    if args.export:
+        export_saved_model(ckpt, args.export)
+        print(f"\nSavedModel written to {args.export}: serving_default takes `source` "
+              "(tf.string [batch], digit strings as above) and returns `target` (the best "
+              "beam's digits) and `score`; load it with tf.saved_model.load, no library needed.")
+    print(f"\nSummary: {100 * accuracy:.1f}% greedy and {100 * beam_accuracy:.1f}% beam-search "
+          f"exact-sequence accuracy on {len(held_out)} held-out strings after {args.steps} "
+          f"steps, {time.time() - start:.1f}s wall time.")
     print(f"Checkpoint: {ckpt}")
     if png:
         print(f"Heatmap:    {png}")
+    if args.export:
+        print(f"SavedModel: {args.export}")
     return 0
 
 

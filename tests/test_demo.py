@@ -2,10 +2,12 @@
 
 import importlib.util
 import io
+import json
 import pathlib
 import re
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -27,28 +29,61 @@ def _load_demo():
 demo = _load_demo()
 
 
+# Plain TF2 in a fresh process: no legacy_seq2seq_compat, strings in, strings out.
+SERVE = textwrap.dedent("""
+    import json, sys
+    import tensorflow as tf
+    decode = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+    out = decode(source=tf.constant(json.loads(sys.argv[2])))
+    print(json.dumps({"target": [t.decode() for t in out["target"].numpy()],
+                      "score": out["score"].numpy().tolist(),
+                      "score_dtype": out["score"].dtype.name,
+                      "library_imported": any(m.startswith("legacy_seq2seq_compat")
+                                              for m in sys.modules)}))
+""")
+
+
 def test_full_demo_run(tmp_path):
     out_dir = tmp_path / "out"
-    result = subprocess.run([sys.executable, str(DEMO_PATH), "--out-dir", str(out_dir)],
+    export_dir = tmp_path / "saved_model"
+    result = subprocess.run([sys.executable, str(DEMO_PATH), "--out-dir", str(out_dir),
+                             "--export", str(export_dir)],
                             capture_output=True, text=True, timeout=600, check=False)
     out = result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
 
-    accuracy = re.search(r"Exact-sequence accuracy on (\d+) held-out strings: ([\d.]+)%", out)
+    accuracy = re.search(r"Exact-sequence accuracy on (\d+) held-out strings: ([\d.]+)% greedy, "
+                         r"([\d.]+)% beam search \(k=4\)", out)
     assert accuracy, out
     assert int(accuracy.group(1)) == 400
     assert float(accuracy.group(2)) >= 95.0, out
+    assert float(accuracy.group(3)) >= 95.0, out
 
     # Not a terminal: plain progress lines, no carriage returns.
     assert "\r" not in out
     progress = re.findall(r"^step (\d+)/800  loss [\d.]+ perplexity [\d.]+", out, re.M)
     assert [int(s) for s in progress] == list(range(80, 801, 80))
 
-    decoded = re.findall(r"^  input +(\d+) +decoded +(\S+) +truth +(\d+) +(ok|WRONG)$", out, re.M)
+    decoded = re.findall(r"^  input +(\d+) +greedy +(\S+) +beam +(\S+) +truth +(\d+) +"
+                         r"(ok|WRONG) (ok|WRONG)$", out, re.M)
     assert len(decoded) == 8
-    for source, _, truth, _ in decoded:
+    for source, greedy, beam, truth, greedy_ok, beam_ok in decoded:
         assert truth == source[::-1]
+        assert (greedy_ok == "ok") == (greedy == truth)
+        assert (beam_ok == "ok") == (beam == truth)
     assert sum(ok == "ok" for *_, ok in decoded) >= 7
+
+    # The SavedModel decodes the printed inputs to the printed beam outputs, without us.
+    assert f"SavedModel: {export_dir}" in out
+    sources = [d[0] for d in decoded]
+    served = subprocess.run([sys.executable, "-c", SERVE, str(export_dir), json.dumps(sources)],
+                            capture_output=True, text=True, timeout=240, check=False)
+    assert served.returncode == 0, served.stderr[-3000:]
+    served = json.loads(served.stdout.strip().splitlines()[-1])
+    assert served["library_imported"] is False
+    assert served["target"] == [d[2] for d in decoded]
+    assert served["score_dtype"] == "float32"
+    assert len(served["score"]) == 8 and all(s <= 0.0 for s in served["score"])
 
     for name in ("checkpoint", "model.ckpt.index", "model.ckpt.meta",
                  "model.ckpt.data-00000-of-00001"):
@@ -241,6 +276,41 @@ def test_attention_alignment_of_random_model(eos_bias):
                 assert np.all(matrix >= 0.0)
                 np.testing.assert_allclose(matrix.sum(axis=1), 1.0, atol=1e-6)
                 assert not np.allclose(matrix, matrix[0, 0])  # random weights: not uniform
+
+
+def test_serving_graph_decodes_like_the_beam_decoders():
+    # Strings of both buckets in one batch, a non-digit, and an empty string.
+    strings = ["012", "98765432", "22222", "123456", "7"]
+    with tf.Graph().as_default():
+        v1.set_random_seed(5)
+        enc = [v1.placeholder(tf.int32, [None]) for _ in range(demo.BUCKETS[-1][0])]
+        model = {"enc": enc, "beams": demo.build_beams(enc, hidden=16, emb=8)}
+        names = {v.name for v in v1.global_variables()}
+        source, target, score = demo.build_serving_graph(hidden=16, emb=8)
+        assert {v.name for v in v1.global_variables()} == names
+        assert (source.dtype, target.dtype, score.dtype) == (tf.string, tf.string, tf.float32)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            expected = []
+            for text in strings:
+                digits = [demo.DIGIT0 + int(c) for c in text]
+                beam = demo.decode_beam_bucket(sess, model, [digits], demo.bucket_for(len(digits)))
+                expected.append(demo.digits_text(beam[0]))
+            targets, scores = sess.run([target, score], {source: strings})
+            # A character that is not a digit becomes PAD.
+            odd = sess.run(target, {source: ["1x2"]})[0].decode()
+            with_pad = [demo.DIGIT0 + 1, demo.PAD, demo.DIGIT0 + 2]
+            odd_expected = demo.decode_beam_bucket(sess, model, [with_pad], 0)[0]
+    assert [t.decode() for t in targets] == expected
+    assert scores.shape == (len(strings),) and np.all(scores <= 0.0)
+    assert odd == demo.digits_text(odd_expected)
+
+
+def test_export_to_an_existing_directory_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as error:
+        demo.main(["--export", str(tmp_path)])
+    assert error.value.code == 2
+    assert "--export DIR must not exist yet" in capsys.readouterr().err
 
 
 def test_held_out_strings_are_unseen():

@@ -4,7 +4,8 @@ Step 0 trains the guide's TF 1.x script through the runner and writes the
 checkpoint; step 1 runs it with the one-line import swap; step 2 checks that
 `migrate` turns the before-script into exactly the after-script, which then
 runs on plain TF 2.x; steps 3 and 4 load step 0's checkpoint in TF2 eager mode
-and in Keras 3 layers and must print what the graph-mode decoder printed.
+and in Keras 3 layers and must print what the graph-mode decoder printed;
+step 5 exports a beam decoder that plain TF 2.x serves with the same ids.
 """
 
 import os
@@ -45,12 +46,13 @@ def test_guide_has_every_example():
     assert set(EXAMPLES) == {
         "train.py", "step0.sh", "step1-before", "step1-after", "train_compat.py",
         "train_tf2.py", "decode_graph.py", "decode_eager.py", "decode_keras.py",
-        "model_before.py", "model_after.py", "model_report.txt"}
+        "model_before.py", "model_after.py", "model_report.txt", "export_serving.py",
+        "serve.py"}
 
 
 def test_step_table_links_to_the_step_sections():
     titles = re.findall(r"^## (Step \d: .*)$", GUIDE, re.M)
-    assert len(titles) == 5
+    assert len(titles) == 6
     links = re.findall(r"^\| \[\d\]\(#([^)]+)\)", GUIDE, re.M)
     assert links == [contrib.guide_anchor(title) for title in titles]
 
@@ -138,3 +140,14 @@ def test_steps_3_and_4_print_what_graph_mode_printed(trained, graph_decoded, scr
         assert re.search(r"^trained one step, loss \d+\.\d+$", out, re.M)
         assert (trained / "ckpt_tf1" / "checkpoint").exists()
         assert list((trained / "ckpt_tf2").glob("model.index"))
+
+
+def test_step5_plain_tf2_serves_what_the_session_decoded(trained):
+    (trained / "export_serving.py").write_text(EXAMPLES["export_serving.py"])
+    exported = _python("export_serving.py", trained)
+    (trained / "serve.py").write_text(EXAMPLES["serve.py"])
+    served = _python("serve.py", trained)
+    beam = re.search(r"^beam (.*)$", exported, re.M).group(1)
+    assert re.search(r"^beam (.*)$", served, re.M).group(1) == beam
+    assert len(re.findall(r"\d", beam)) == 10
+    assert re.search(r"^library imported: False$", served, re.M)
