@@ -42,7 +42,14 @@ from typing import Any, Callable, Iterable
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import decoders, legacy_seq2seq, rnn, rnn_cell
+from legacy_seq2seq_compat import (
+    contrib_rnn,
+    decoders,
+    fused_rnn_cell,
+    legacy_seq2seq,
+    rnn,
+    rnn_cell,
+)
 
 __all__ = [
     "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "not_provided",
@@ -93,16 +100,12 @@ def guide_anchor(title: str) -> str:
     return text.replace(" ", "-")
 
 
-# TF 1.15's tf.contrib.rnn members beyond the core cells.
+# TF 1.15's tf.contrib.rnn members beyond the core cells that we do not provide (the others
+# come from contrib_rnn and fused_rnn_cell, see _contrib_rnn_members).
 _RNN_NOT_PROVIDED = (
-    "LayerNormBasicLSTMCell", "LSTMBlockWrapper", "LSTMBlockCell", "GRUBlockCell",
-    "GRUBlockCellV2", "FusedRNNCell", "FusedRNNCellAdaptor", "TimeReversedFusedRNN",
-    "LSTMBlockFusedCell", "CoupledInputForgetGateLSTMCell", "TimeFreqLSTMCell",
-    "GridLSTMCell", "BidirectionalGridLSTMCell", "NASCell", "UGRNNCell",
-    "IntersectionRNNCell", "PhasedLSTMCell", "ConvLSTMCell", "Conv1DLSTMCell",
-    "Conv2DLSTMCell", "Conv3DLSTMCell", "HighwayWrapper", "GLSTMCell", "IndRNNCell",
-    "AttentionCellWrapper", "CompiledWrapper", "stack_bidirectional_dynamic_rnn",
-    "stack_bidirectional_rnn", "transpose_batch_time", "best_effort_input_batch_size",
+    "TimeFreqLSTMCell", "GridLSTMCell", "BidirectionalGridLSTMCell", "PhasedLSTMCell",
+    "ConvLSTMCell", "Conv1DLSTMCell", "Conv2DLSTMCell", "Conv3DLSTMCell", "GLSTMCell",
+    "IndRNNCell", "AttentionCellWrapper",
 )
 
 
@@ -307,6 +310,12 @@ def _cells(**extra: Any) -> dict[str, Any]:
     return members
 
 
+def _contrib_rnn_members() -> dict[str, Any]:
+    """The further TF 1.15 tf.contrib.rnn members: contrib_rnn and fused_rnn_cell."""
+    return {name: getattr(module, name) for module in (contrib_rnn, fused_rnn_cell)
+            for name in module.__all__}
+
+
 def _static_rnns(**extra: Any) -> dict[str, Any]:
     """The three static RNN functions, plus `extra`."""
     members = {name: getattr(rnn, name) for name in rnn.__all__}
@@ -337,8 +346,8 @@ _core_rnn = _Namespace(
     "TF 1.0-1.1's home of the static RNNs.", _static_rnns(), missing=lambda name: False)
 _rnn = _Namespace(
     "tensorflow.contrib.rnn", "tf.contrib.rnn",
-    "TF 1.x's tf.contrib.rnn: the core cells, wrappers and static RNNs.",
-    _cells(**_static_rnns(core_rnn_cell=_core_rnn_cell)),
+    "TF 1.x's tf.contrib.rnn: the cells, wrappers, static RNNs and contrib RNN helpers.",
+    _cells(**_static_rnns(core_rnn_cell=_core_rnn_cell), **_contrib_rnn_members()),
     missing=lambda name: name in _RNN_NOT_PROVIDED)
 _seq2seq = _build_seq2seq()
 
