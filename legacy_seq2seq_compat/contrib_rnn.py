@@ -1,10 +1,12 @@
 """TF 1.15's extra ``tf.contrib.rnn`` cells and RNN helpers, rebuilt on `tf.compat.v1`.
 
-The cells of TF 1.15's ``contrib/rnn/python/ops/rnn_cell.py`` that this module
-provides (`CoupledInputForgetGateLSTMCell`, `LayerNormBasicLSTMCell`,
-`NASCell`, `UGRNNCell`, `IntersectionRNNCell`, `HighwayWrapper`,
-`CompiledWrapper`) and the helpers of ``contrib/rnn/python/ops/rnn.py`` and
-``python/ops/rnn.py`` that ``tf.contrib.rnn`` exported
+The cells of TF 1.15's ``contrib/rnn/python/ops/rnn_cell.py`` that
+``tf.contrib.rnn`` exported (`CoupledInputForgetGateLSTMCell`,
+`LayerNormBasicLSTMCell`, `NASCell`, `UGRNNCell`, `IntersectionRNNCell`,
+`GLSTMCell`, `IndRNNCell`, `PhasedLSTMCell`, `ConvLSTMCell` and its 1-D/2-D/3-D
+forms, `HighwayWrapper`, `AttentionCellWrapper`, `CompiledWrapper`; not the
+time-frequency and grid LSTMs) and the helpers of
+``contrib/rnn/python/ops/rnn.py`` and ``python/ops/rnn.py`` that it exported
 (`stack_bidirectional_rnn`, `stack_bidirectional_dynamic_rnn`,
 `transpose_batch_time`, `best_effort_input_batch_size`).
 
@@ -12,8 +14,9 @@ Each cell keeps TF 1.15's constructor, maths, variable names, shapes,
 creation order and initializers, and its scope rule: the cells that were
 plain ``RNNCell`` subclasses in TF 1.15 bind a scope named after the class
 (``ugrnn_cell``, ...) inside the caller's scope of their first call, like
-`rnn_cell.RNNCell`; `NASCell` was a ``LayerRNNCell`` and binds its scope like
-one; the two wrappers add no scope level. The fused-kernel cells
+`rnn_cell.RNNCell`; `NASCell` and `IndRNNCell` were layer cells and
+bind their scope like one; `HighwayWrapper` and `CompiledWrapper` add no
+scope level. The fused-kernel cells
 (``LSTMBlockCell``, ``GRUBlockCell``, ...) are in `fused_rnn_cell`.
 """
 
@@ -39,7 +42,15 @@ __all__ = [
     "NASCell",
     "UGRNNCell",
     "IntersectionRNNCell",
+    "GLSTMCell",
+    "IndRNNCell",
+    "PhasedLSTMCell",
+    "ConvLSTMCell",
+    "Conv1DLSTMCell",
+    "Conv2DLSTMCell",
+    "Conv3DLSTMCell",
     "HighwayWrapper",
+    "AttentionCellWrapper",
     "CompiledWrapper",
 ]
 
@@ -681,8 +692,8 @@ class IntersectionRNNCell(_ContribCell):
 
     def _reset_binding(self) -> None:
         super()._reset_binding()
-        self._linear = None
-        self._in_linear = None
+        # The projections made at the first call ("_linear" is dropped by deepcopy).
+        self._linear: dict = {}
 
     @property
     def state_size(self) -> int:
@@ -703,13 +714,13 @@ class IntersectionRNNCell(_ContribCell):
                         "depth must equal num_units, unless the inputs are projected first; "
                         f"set num_in_proj={units} for the first layer.")
                 with _v1.variable_scope("in_projection"):
-                    if self._in_linear is None:
-                        self._in_linear = rnn_cell.Linear(inputs, units, True)
-                    inputs = self._in_linear(inputs)
+                    if "in" not in self._linear:
+                        self._linear["in"] = rnn_cell.Linear(inputs, units, True)
+                    inputs = self._linear["in"](inputs)
             joined = tf.concat([inputs, state], 1)
-            if self._linear is None:
-                self._linear = rnn_cell.Linear(joined, 4 * units, True)
-            matrix = self._linear(joined)
+            if "main" not in self._linear:
+                self._linear["main"] = rnn_cell.Linear(joined, 4 * units, True)
+            matrix = self._linear["main"](joined)
             gate_h = tf.sigmoid(matrix[:, :units] + self._forget_bias)
             candidate_h = tf.tanh(matrix[:, units:2 * units])
             gate_y = tf.sigmoid(matrix[:, 2 * units:3 * units] + self._forget_bias)
@@ -717,6 +728,400 @@ class IntersectionRNNCell(_ContribCell):
             new_state = gate_h * state + (1.0 - gate_h) * candidate_h
             new_y = gate_y * inputs + (1.0 - gate_y) * candidate_y
         return new_y, new_state
+
+
+class GLSTMCell(_ContribCell):
+    """The group LSTM (Kuchaiev & Ginsburg, 2017): one smaller LSTM matmul per group.
+
+    The input and the previous output are each cut into `number_of_groups`
+    equal slices; group ``k`` computes its share of the ``i, j, f, o``
+    pre-activations from its two slices (``group<k>/kernel``, no bias); the
+    shares are concatenated per gate and the biases ``bias_i``, ``bias_j``,
+    ``bias_f``, ``bias_o`` added; then the LSTM update, and optionally
+    ``m @ projection/kernel``.
+
+    Variables, in creation order, in scope ``glstm_cell``: ``group<k>/kernel``
+    [input_depth / G + output_size / G, 4 * num_units / G] for each group,
+    ``bias_i``, ``bias_j``, ``bias_f``, ``bias_o`` [num_units] (zeros),
+    ``projection/kernel`` [num_units, num_proj] (only with `num_proj`).
+
+    Args:
+      num_units: Number of units (divisible by `number_of_groups`).
+      initializer: Initializer of the kernels.
+      num_proj: If set (divisible by `number_of_groups`), the output size.
+      number_of_groups: Number of groups G.
+      forget_bias: Added to the forget gate's pre-activation.
+      activation: Nonlinearity of the output (tanh).
+      reuse: Whether to reuse existing variables.
+
+    Raises:
+      ValueError: if `num_units` or `num_proj` is not divisible by the number
+        of groups; at the first call, if the input depth is not.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.GLSTMCell``: same signature,
+    variables and numbers.
+    """
+
+    def __init__(self, num_units: int, initializer: Any = None, num_proj: Optional[int] = None,
+                 number_of_groups: int = 1, forget_bias: float = 1.0,
+                 activation: Callable = tf.tanh, reuse: Any = None) -> None:
+        super().__init__(_reuse=reuse)
+        self._num_units = _checks.check_positive_int(num_units, "num_units")
+        groups = _checks.check_positive_int(number_of_groups, "number_of_groups")
+        if num_units % groups:
+            raise ValueError(f"num_units must be divisible by number_of_groups: got num_units="
+                             f"{num_units}, number_of_groups={groups}.")
+        if num_proj and num_proj % groups:
+            raise ValueError(f"num_proj must be divisible by number_of_groups: got num_proj="
+                             f"{num_proj}, number_of_groups={groups}.")
+        self._initializer = initializer
+        self._num_proj = num_proj
+        self._number_of_groups = groups
+        self._forget_bias = forget_bias
+        self._activation = activation
+        self._state_size, self._output_size = _lstm_sizes(num_units, num_proj)
+
+    @property
+    def state_size(self) -> rnn_cell.LSTMStateTuple:
+        return self._state_size
+
+    @property
+    def output_size(self) -> int:
+        return self._output_size
+
+    def _check_inputs(self, inputs: Any) -> None:
+        depth = _input_depth(inputs)
+        if depth % self._number_of_groups:
+            raise ValueError(f"GLSTMCell: the input depth ({depth}) must be divisible by "
+                             f"number_of_groups ({self._number_of_groups}).")
+
+    def call(self, inputs: tf.Tensor, state: Any) -> tuple:
+        c_prev, m_prev = state
+        groups = self._number_of_groups
+        in_size = _input_depth(inputs) // groups
+        out_size = self._output_size // groups
+        unit_size = self._num_units // groups
+        dtype = inputs.dtype
+        parts: list = [[], [], [], []]
+        with _v1.variable_scope(_v1.get_variable_scope(), initializer=self._initializer):
+            for k in range(groups):
+                with _v1.variable_scope(f"group{k}"):
+                    joined = tf.concat([inputs[:, k * in_size:(k + 1) * in_size],
+                                        m_prev[:, k * out_size:(k + 1) * out_size]], axis=1)
+                    kernel = _v1.get_variable(
+                        "kernel", [in_size + out_size, 4 * unit_size], dtype=dtype)
+                    for gate, part in zip(parts, tf.split(tf.matmul(joined, kernel), 4, 1)):
+                        gate.append(part)
+            gates = []
+            for letter, pieces in zip("ijfo", parts):
+                bias = _v1.get_variable(f"bias_{letter}", [self._num_units], dtype=dtype,
+                                        initializer=_v1.constant_initializer(0.0))
+                gates.append(tf.nn.bias_add(tf.concat(pieces, axis=1), bias))
+            i, j, f, o = gates
+        c = tf.sigmoid(f + self._forget_bias) * c_prev + tf.sigmoid(i) * tf.tanh(j)
+        m = tf.sigmoid(o) * self._activation(c)
+        if self._num_proj is not None:
+            # Outside the `initializer` scope, as in TF 1.15.
+            with _v1.variable_scope("projection"):
+                projection = _v1.get_variable("kernel", [self._num_units, self._num_proj],
+                                              dtype=dtype)
+            m = tf.matmul(m, projection)
+        return m, rnn_cell.LSTMStateTuple(c, m)
+
+
+class IndRNNCell(rnn_cell.LayerRNNCell):
+    """The independently recurrent cell (Li et al., 2018): ``h' = act(x @ W + u * h + b)``.
+
+    Each unit sees only its own previous state, through the vector ``u``.
+
+    Variables, in creation order, in scope ``ind_rnn_cell``: ``kernel_w``
+    [input_depth, num_units] (the scope's initializer, else Glorot uniform),
+    ``kernel_u`` [1, num_units] (uniform in [-1, 1]), ``bias`` [num_units]
+    (zeros).
+
+    Args:
+      num_units: Number of units.
+      activation: Nonlinearity (tanh).
+      reuse: Whether to reuse existing variables.
+      name: Base name of the scope.
+      dtype: dtype of the variables.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.IndRNNCell``: same signature,
+    variables and numbers.
+    """
+
+    def __init__(self, num_units: int, activation: Any = None, reuse: Any = None,
+                 name: Optional[str] = None, dtype: Any = None) -> None:
+        super().__init__(_reuse=reuse, name=name, dtype=dtype)
+        self._num_units = _checks.check_positive_int(num_units, "num_units")
+        self._activation = activation or tf.tanh
+
+    @property
+    def state_size(self) -> int:
+        return self._num_units
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def build(self, inputs_shape: tf.TensorShape) -> None:
+        depth = tf.compat.dimension_value(inputs_shape[1])
+        units = self._num_units
+        self._kernel_w = self.add_variable("kernel_w", [depth, units])
+        self._kernel_u = self.add_variable(
+            "kernel_u", [1, units],
+            initializer=_v1.random_uniform_initializer(-1.0, 1.0))
+        self._bias = self.add_variable("bias", [units], initializer=_v1.zeros_initializer())
+
+    def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
+        pre = tf.matmul(inputs, self._kernel_w) + state * self._kernel_u
+        output = self._activation(tf.nn.bias_add(pre, self._bias))
+        return output, output
+
+
+def _exp_uniform_initializer(low: float, high: float) -> Callable:
+    """Values ``exp(u)``, ``u`` uniform in [log(low), log(high)]."""
+
+    def initialize(shape: Any, dtype: Any = tf.float32, partition_info: Any = None) -> Any:
+        del partition_info
+        return tf.exp(tf.random.uniform(shape, tf.math.log(low), tf.math.log(high),
+                                        dtype=dtype))
+
+    return initialize
+
+
+class PhasedLSTMCell(_ContribCell):
+    """The phased LSTM (Neil et al., 2016): an LSTM whose updates open in periodic phases.
+
+    Inputs are a pair ``(time, x)`` with ``time`` [batch, 1] (float32 or
+    float64). An LSTM step without forget bias (gates ``mask_gates``,
+    ``new_input``, ``output_gate``, optionally peeping at the cell) gives
+    candidate ``c``, ``h``; each unit's openness ``k`` follows its cycle
+    ratio ``r = ((time - phase) mod period) / period``: rising ``2r/ratio_on``
+    in the first half of the open phase, falling ``2 - 2r/ratio_on`` in the
+    second, ``leak * r`` when closed; ``c' = k*c + (1-k)*c_prev`` and likewise
+    ``h'``.
+
+    Variables, in creation order, in scope ``phased_lstm_cell``:
+    ``mask_gates/kernel`` [depth + num_units (+ num_units with peepholes), 2 *
+    num_units] and ``mask_gates/bias``, ``new_input/kernel`` [depth +
+    num_units, num_units] and ``bias``, ``output_gate/kernel`` (like
+    mask_gates, width num_units) and ``bias``, then ``period`` (exp-uniform in
+    [period_init_min, period_init_max]), ``phase`` (uniform in [0, period]),
+    ``ratio_on`` (`ratio_on`; trainable per `trainable_ratio_on`), all
+    [num_units].
+
+    Args:
+      num_units: Number of units.
+      use_peepholes: Gates also see the cell (the new cell for the output gate).
+      leak: Slope of the closed phase during training.
+      ratio_on: Fraction of the period during which the gates are open.
+      trainable_ratio_on: Whether ``ratio_on`` is trainable.
+      period_init_min: Smallest initial period.
+      period_init_max: Largest initial period.
+      reuse: Whether to reuse existing variables.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.PhasedLSTMCell``: same
+    signature, variables and numbers.
+    """
+
+    def __init__(self, num_units: int, use_peepholes: bool = False, leak: Any = 0.001,
+                 ratio_on: Any = 0.1, trainable_ratio_on: bool = True,
+                 period_init_min: Any = 1.0, period_init_max: Any = 1000.0,
+                 reuse: Any = None) -> None:
+        super().__init__(_reuse=reuse)
+        self._num_units = _checks.check_positive_int(num_units, "num_units")
+        self._use_peepholes = use_peepholes
+        self._leak = leak
+        self._ratio_on = ratio_on
+        self._trainable_ratio_on = trainable_ratio_on
+        self._period_init_min = period_init_min
+        self._period_init_max = period_init_max
+
+    def _reset_binding(self) -> None:
+        super()._reset_binding()
+        # The linear maps made at the first call ("_linear" is dropped by deepcopy).
+        self._linear: dict = {}
+
+    @property
+    def state_size(self) -> rnn_cell.LSTMStateTuple:
+        return rnn_cell.LSTMStateTuple(self._num_units, self._num_units)
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def _check_inputs(self, inputs: Any) -> None:
+        if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
+            raise ValueError("`inputs` of PhasedLSTMCell must be a pair (time [batch, 1], "
+                             f"features [batch, depth]), got {inputs!r}.")
+        _input_depth(inputs[1])
+
+    def _apply_linear(self, scope: str, args: list, width: int) -> tf.Tensor:
+        with _v1.variable_scope(scope):
+            if scope not in self._linear:
+                self._linear[scope] = rnn_cell.Linear(args, width, True)
+            return self._linear[scope](args)
+
+    def call(self, inputs: Any, state: Any) -> tuple:
+        c_prev, h_prev = state
+        time, x = inputs
+        units = self._num_units
+        gate_args = [x, h_prev] + ([c_prev] if self._use_peepholes else [])
+        input_gate, forget_gate = tf.split(
+            tf.sigmoid(self._apply_linear("mask_gates", gate_args, 2 * units)), 2, axis=1)
+        new_input = tf.tanh(self._apply_linear("new_input", [x, h_prev], units))
+        new_c = c_prev * forget_gate + input_gate * new_input
+        out_args = [x, h_prev] + ([new_c] if self._use_peepholes else [])
+        new_h = tf.tanh(new_c) * tf.sigmoid(self._apply_linear("output_gate", out_args, units))
+        period = _v1.get_variable(
+            "period", [units],
+            initializer=_exp_uniform_initializer(self._period_init_min, self._period_init_max))
+        phase = _v1.get_variable(
+            "phase", [units],
+            initializer=_v1.random_uniform_initializer(0.0, period.initial_value))
+        ratio_on = _v1.get_variable(
+            "ratio_on", [units], initializer=_v1.constant_initializer(self._ratio_on),
+            trainable=self._trainable_ratio_on)
+        period_t = tf.cast(period, time.dtype)
+        shifted = time - tf.cast(phase, time.dtype)
+        # floormod, passing the gradient of `shifted` straight through.
+        wrapped = tf.stop_gradient(tf.math.floormod(shifted, period_t) - shifted) + shifted
+        cycle = tf.cast(wrapped / period_t, tf.float32)
+        rising = 2 * cycle / ratio_on
+        openness = tf.where(cycle < ratio_on, 2 - rising, self._leak * cycle)
+        openness = tf.where(cycle < 0.5 * ratio_on, rising, openness)
+        new_c = openness * new_c + (1 - openness) * c_prev
+        new_h = openness * new_h + (1 - openness) * h_prev
+        return new_h, rnn_cell.LSTMStateTuple(new_c, new_h)
+
+
+_CONV_OPS = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
+
+
+class ConvLSTMCell(rnn_cell.RNNCell):
+    """The convolutional LSTM (Shi et al., 2015): the LSTM's matmuls become convolutions.
+
+    ``i, j, f, o = split(conv([x, h], kernel) [+ biases])`` on the channel axis
+    (stride 1, SAME padding); ``c' = sigmoid(f + forget_bias) * c +
+    sigmoid(i) * tanh(j)``; ``h' = tanh(c') * sigmoid(o)``, with the input
+    concatenated on the channels if `skip_connection`.
+
+    Variables, in creation order, in scope ``conv_lstm_cell`` (or the
+    subclass's name): ``kernel`` kernel_shape + [in_channels +
+    output_channels, 4 * output_channels], ``biases`` [4 * output_channels]
+    (zeros, only with `use_bias`).
+
+    Args:
+      conv_ndims: Number of spatial dimensions (1, 2 or 3).
+      input_shape: Shape of one input without the batch: spatial dims + [channels].
+      output_channels: Channels of the state and output.
+      kernel_shape: Spatial shape of the kernel.
+      use_bias: Adds ``biases``.
+      skip_connection: Concatenates the input to the output.
+      forget_bias: Added to the forget gate's pre-activation.
+      initializers: Unused, as in TF 1.15.
+      name: Base name of the scope.
+
+    Raises:
+      ValueError: if `input_shape` does not have ``conv_ndims + 1`` entries.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.ConvLSTMCell``: same signature,
+    variables and numbers.
+    """
+
+    def __init__(self, conv_ndims: int, input_shape: Sequence[int], output_channels: int,
+                 kernel_shape: Sequence[int], use_bias: bool = True,
+                 skip_connection: bool = False, forget_bias: float = 1.0,
+                 initializers: Any = None, name: str = "conv_lstm_cell") -> None:
+        super().__init__(name=name)
+        if conv_ndims not in _CONV_OPS or conv_ndims != len(input_shape) - 1:
+            raise ValueError(f"Invalid input_shape {list(input_shape)} for conv_ndims="
+                             f"{conv_ndims}: expected {conv_ndims} spatial sizes and the "
+                             "channels (conv_ndims must be 1, 2 or 3).")
+        self._conv_ndims = conv_ndims
+        self._conv_input_shape = list(input_shape)
+        self._output_channels = _checks.check_positive_int(output_channels, "output_channels")
+        self._kernel_shape = list(kernel_shape)
+        self._use_bias = use_bias
+        self._forget_bias = forget_bias
+        self._skip_connection = skip_connection
+        total = output_channels + (self._conv_input_shape[-1] if skip_connection else 0)
+        size = tf.TensorShape(self._conv_input_shape[:-1] + [output_channels])
+        self._state_size = rnn_cell.LSTMStateTuple(size, size)
+        self._output_size = tf.TensorShape(self._conv_input_shape[:-1] + [total])
+
+    @property
+    def state_size(self) -> rnn_cell.LSTMStateTuple:
+        return self._state_size
+
+    @property
+    def output_size(self) -> tf.TensorShape:
+        return self._output_size
+
+    def _check_call_inputs(self, inputs: Any) -> None:
+        rnn_cell._check_float(type(self).__name__, "inputs", inputs)
+        shape = inputs.get_shape()
+        if shape.rank != self._conv_ndims + 2 or shape.as_list()[-1] is None:
+            raise ValueError(
+                f"`inputs` of {type(self).__name__} must be [batch] + "
+                f"{self._conv_input_shape} with static channels, got shape "
+                f"{_checks.describe_shape(inputs)}.")
+
+    def call(self, inputs: tf.Tensor, state: Any) -> tuple:
+        cell, hidden = state
+        joined = tf.concat([inputs, hidden], axis=-1)
+        depth = joined.get_shape().as_list()[-1]
+        width = 4 * self._output_channels
+        kernel = _v1.get_variable("kernel", self._kernel_shape + [depth, width],
+                                  dtype=inputs.dtype)
+        ones = [1] * (self._conv_ndims + 2)
+        if self._conv_ndims == 1:
+            result = tf.nn.conv1d(joined, kernel, 1, padding="SAME")
+        else:
+            result = getattr(tf.nn, _CONV_OPS[self._conv_ndims])(joined, kernel, ones, "SAME")
+        if self._use_bias:
+            result = result + _v1.get_variable(
+                "biases", [width], dtype=inputs.dtype, initializer=_v1.constant_initializer(0.0))
+        i, j, f, o = tf.split(result, 4, axis=self._conv_ndims + 1)
+        new_cell = tf.sigmoid(f + self._forget_bias) * cell + tf.sigmoid(i) * tf.tanh(j)
+        output = tf.tanh(new_cell) * tf.sigmoid(o)
+        if self._skip_connection:
+            output = tf.concat([output, inputs], axis=-1)
+        return output, rnn_cell.LSTMStateTuple(new_cell, output)
+
+
+class Conv1DLSTMCell(ConvLSTMCell):
+    """`ConvLSTMCell` over one spatial dimension, scope ``conv_1d_lstm_cell``.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.Conv1DLSTMCell`` (keyword arguments of
+    `ConvLSTMCell` without `conv_ndims`).
+    """
+
+    def __init__(self, name: str = "conv_1d_lstm_cell", **kwargs: Any) -> None:
+        super().__init__(conv_ndims=1, name=name, **kwargs)
+
+
+class Conv2DLSTMCell(ConvLSTMCell):
+    """`ConvLSTMCell` over two spatial dimensions, scope ``conv_2d_lstm_cell``.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.Conv2DLSTMCell`` (keyword arguments of
+    `ConvLSTMCell` without `conv_ndims`).
+    """
+
+    def __init__(self, name: str = "conv_2d_lstm_cell", **kwargs: Any) -> None:
+        super().__init__(conv_ndims=2, name=name, **kwargs)
+
+
+class Conv3DLSTMCell(ConvLSTMCell):
+    """`ConvLSTMCell` over three spatial dimensions, scope ``conv_3d_lstm_cell``.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.Conv3DLSTMCell`` (keyword arguments of
+    `ConvLSTMCell` without `conv_ndims`).
+    """
+
+    def __init__(self, name: str = "conv_3d_lstm_cell", **kwargs: Any) -> None:
+        super().__init__(conv_ndims=3, name=name, **kwargs)
 
 
 # -- wrappers --------------------------------------------------------------------------------
@@ -780,6 +1185,123 @@ class HighwayWrapper(rnn_cell._Wrapper):
                                 custom_getter=self._track_variable):
             mixed = tf.nest.map_structure(self._highway, inputs, outputs)
         return mixed, new_state
+
+
+class AttentionCellWrapper(_ContribCell):
+    """Adds attention over the cell's last `attn_length` outputs (Cheng et al., 2016).
+
+    Each step: the input is mixed with the previous attention read
+    (``kernel``/``bias`` [input_depth + attn_size, input_size]); the cell runs;
+    its new state (flattened) queries the window of past outputs
+    (``attention/attn_w`` as a 1x1 convolution of the window,
+    ``attention/kernel``/``bias`` of the query, ``attention/attn_v``, softmax
+    over the window) giving a new read; the output is
+    ``[cell_output, read] @ attn_output_projection/kernel + bias``, and it is
+    pushed into the window (the oldest entry drops out).
+
+    Variables, in creation order, in scope ``attention_cell_wrapper``:
+    ``kernel``, ``bias``, the cell's own (``<cell scope>/...``),
+    ``attention/attn_w`` [1, 1, attn_size, attn_vec_size],
+    ``attention/attn_v`` [attn_vec_size], ``attention/kernel`` [state depth,
+    attn_vec_size], ``attention/bias``, ``attn_output_projection/kernel``
+    [output_size + attn_size, attn_size], ``attn_output_projection/bias``.
+
+    The state is ``(cell_state, attns, attn_states)`` (or their
+    concatenation when `state_is_tuple` is False).
+
+    Args:
+      cell: The cell to wrap.
+      attn_length: Length of the window of past outputs (> 0).
+      attn_size: Size of an attention read (default: the cell's output size).
+      attn_vec_size: Size of the attention features (default: `attn_size`).
+      input_size: Width of the mixed input (default: the input depth).
+      state_is_tuple: Tuple state if True, else concatenated (deprecated).
+      reuse: Whether to reuse existing variables.
+
+    Raises:
+      TypeError: if `cell` is not an RNN cell.
+      ValueError: for a tuple cell state with `state_is_tuple` False, or
+        `attn_length` <= 0.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.AttentionCellWrapper``: same
+    signature, variables and numbers.
+    """
+
+    def __init__(self, cell: Any, attn_length: int, attn_size: Optional[int] = None,
+                 attn_vec_size: Optional[int] = None, input_size: Optional[int] = None,
+                 state_is_tuple: bool = True, reuse: Any = None) -> None:
+        super().__init__(_reuse=reuse)
+        _checks.assert_like_rnncell("cell", cell)
+        if tf.nest.is_nested(cell.state_size) and not state_is_tuple:
+            raise ValueError("Cell returns tuple of states, but the flag state_is_tuple is not "
+                             f"set. State size is: {cell.state_size} (pass "
+                             "state_is_tuple=True).")
+        if isinstance(attn_length, bool) or not isinstance(attn_length, int) or attn_length <= 0:
+            raise ValueError(f"attn_length should be greater than zero, got {attn_length!r}.")
+        if not state_is_tuple:
+            _log.warning("%s: Using a concatenated state is slower and will soon be "
+                         "deprecated.  Use state_is_tuple=True.", self._base_name)
+        self._cell = cell
+        self._attn_length = attn_length
+        self._attn_size = attn_size if attn_size is not None else cell.output_size
+        self._attn_vec_size = attn_vec_size if attn_vec_size is not None else self._attn_size
+        self._input_size = input_size
+        self._state_is_tuple = state_is_tuple
+
+    def _reset_binding(self) -> None:
+        super()._reset_binding()
+        # The linear maps made at the first call ("_linear" is dropped by deepcopy).
+        self._linear: dict = {}
+
+    def _child_cells(self) -> list:
+        return [self._cell]
+
+    @property
+    def state_size(self) -> Any:
+        sizes = (self._cell.state_size, self._attn_size, self._attn_size * self._attn_length)
+        return sizes if self._state_is_tuple else sum(sizes)
+
+    @property
+    def output_size(self) -> int:
+        return self._attn_size
+
+    def _apply_linear(self, key: str, args: Any, width: int) -> tf.Tensor:
+        if key not in self._linear:
+            self._linear[key] = rnn_cell.Linear(args, width, True)
+        return self._linear[key](args)
+
+    def call(self, inputs: tf.Tensor, state: Any) -> tuple:
+        size, length = self._attn_size, self._attn_length
+        if self._state_is_tuple:
+            cell_state, attns, attn_states = state
+        else:
+            width = self._cell.state_size
+            cell_state = tf.slice(state, [0, 0], [-1, width])
+            attns = tf.slice(state, [0, width], [-1, size])
+            attn_states = tf.slice(state, [0, width + size], [-1, size * length])
+        window = tf.reshape(attn_states, [-1, length, size])
+        input_size = self._input_size or inputs.get_shape().as_list()[1]
+        mixed = self._apply_linear("input", [inputs, attns], input_size)
+        cell_output, new_cell_state = self._cell(mixed, cell_state)
+        query = (tf.concat(tf.nest.flatten(new_cell_state), 1) if self._state_is_tuple
+                 else new_cell_state)
+        with _v1.variable_scope("attention"):
+            attn_w = _v1.get_variable("attn_w", [1, 1, size, self._attn_vec_size])
+            attn_v = _v1.get_variable("attn_v", [self._attn_vec_size])
+            hidden = tf.reshape(window, [-1, length, 1, size])
+            features = tf.nn.conv2d(hidden, attn_w, [1, 1, 1, 1], "SAME")
+            projected = tf.reshape(self._apply_linear("query", query, self._attn_vec_size),
+                                   [-1, 1, 1, self._attn_vec_size])
+            scores = tf.reduce_sum(attn_v * tf.tanh(features + projected), [2, 3])
+            weights = tf.reshape(tf.nn.softmax(scores), [-1, length, 1, 1])
+            new_attns = tf.reshape(tf.reduce_sum(weights * hidden, [1, 2]), [-1, size])
+        with _v1.variable_scope("attn_output_projection"):
+            output = self._apply_linear("output", [cell_output, new_attns], size)
+        new_window = tf.concat([window[:, 1:, :], tf.expand_dims(output, 1)], 1)
+        new_state = (new_cell_state, new_attns, tf.reshape(new_window, [-1, length * size]))
+        if not self._state_is_tuple:
+            new_state = tf.concat(list(new_state), 1)
+        return output, new_state
 
 
 class CompiledWrapper(rnn_cell._Wrapper):

@@ -126,6 +126,54 @@ SECTIONS = [
      + _gru("root/stack_bidirectional_rnn/cell_0/bidirectional_rnn/bw/gru_cell", 3, 2)
      + _gru("root/stack_bidirectional_rnn/cell_1/bidirectional_rnn/fw/gru_cell", 4, 2)
      + _gru("root/stack_bidirectional_rnn/cell_1/bidirectional_rnn/bw/gru_cell", 4, 2)),
+    # rnn_cell.py GLSTMCell.call: group<k>/kernel (a bias-free _Linear per group), bias_i,
+    # bias_j, bias_f, bias_o, then projection/kernel (bias-free _Linear).
+    ("glstm_cell", "GLSTMCell(4, num_proj=2, number_of_groups=2), depth 4",
+     [("root/glstm_cell/group0/kernel", [3, 8]), ("root/glstm_cell/group1/kernel", [3, 8])]
+     + [(f"root/glstm_cell/bias_{g}", [4]) for g in "ijfo"]
+     + [("root/glstm_cell/projection/kernel", [4, 2])]),
+    # rnn_cell.py IndRNNCell.build: kernel_w, kernel_u, bias.
+    ("ind_rnn_cell", "IndRNNCell(3), depth 2",
+     [("root/ind_rnn_cell/kernel_w", [2, 3]), ("root/ind_rnn_cell/kernel_u", [1, 3]),
+      ("root/ind_rnn_cell/bias", [3])]),
+    # rnn_cell.py PhasedLSTMCell.call: the mask_gates, new_input and output_gate _Linears,
+    # then period, phase, ratio_on.
+    ("phased_lstm_cell", "PhasedLSTMCell(3, use_peepholes=True), features depth 2",
+     [("root/phased_lstm_cell/mask_gates/kernel", [8, 6]),
+      ("root/phased_lstm_cell/mask_gates/bias", [6]),
+      ("root/phased_lstm_cell/new_input/kernel", [5, 3]),
+      ("root/phased_lstm_cell/new_input/bias", [3]),
+      ("root/phased_lstm_cell/output_gate/kernel", [8, 3]),
+      ("root/phased_lstm_cell/output_gate/bias", [3]),
+      ("root/phased_lstm_cell/period", [3]), ("root/phased_lstm_cell/phase", [3]),
+      ("root/phased_lstm_cell/ratio_on", [3])]),
+    # rnn_cell.py ConvLSTMCell.call -> _conv: kernel (filter + [in + out, 4 * out]), biases.
+    ("conv_lstm_cell", "ConvLSTMCell(2, [3, 3, 2], 2, [3, 3])",
+     [("root/conv_lstm_cell/kernel", [3, 3, 4, 8]), ("root/conv_lstm_cell/biases", [8])]),
+    ("conv_1d_lstm_cell", "Conv1DLSTMCell(input_shape=[3, 2], output_channels=2, "
+     "kernel_shape=[3], use_bias=False)",
+     [("root/conv_1d_lstm_cell/kernel", [3, 4, 8])]),
+    ("conv_2d_lstm_cell", "Conv2DLSTMCell(input_shape=[3, 3, 2], output_channels=2, "
+     "kernel_shape=[3, 3])",
+     [("root/conv_2d_lstm_cell/kernel", [3, 3, 4, 8]), ("root/conv_2d_lstm_cell/biases", [8])]),
+    ("conv_3d_lstm_cell", "Conv3DLSTMCell(input_shape=[2, 2, 2, 1], output_channels=1, "
+     "kernel_shape=[1, 1, 1])",
+     [("root/conv_3d_lstm_cell/kernel", [1, 1, 1, 2, 4]),
+      ("root/conv_3d_lstm_cell/biases", [4])]),
+    # rnn_cell.py AttentionCellWrapper.call: _linear1 (kernel, bias), the cell, then
+    # attention/attn_w, attention/attn_v, _linear3 (attention/kernel, bias), then
+    # attn_output_projection/_linear2.
+    ("attention_cell_wrapper", "AttentionCellWrapper(BasicLSTMCell(3), 4), depth 2",
+     [("root/attention_cell_wrapper/kernel", [5, 2]),
+      ("root/attention_cell_wrapper/bias", [2]),
+      ("root/attention_cell_wrapper/basic_lstm_cell/kernel", [5, 12]),
+      ("root/attention_cell_wrapper/basic_lstm_cell/bias", [12]),
+      ("root/attention_cell_wrapper/attention/attn_w", [1, 1, 3, 3]),
+      ("root/attention_cell_wrapper/attention/attn_v", [3]),
+      ("root/attention_cell_wrapper/attention/kernel", [6, 3]),
+      ("root/attention_cell_wrapper/attention/bias", [3]),
+      ("root/attention_cell_wrapper/attn_output_projection/kernel", [6, 3]),
+      ("root/attention_cell_wrapper/attn_output_projection/bias", [3])]),
 ]
 
 

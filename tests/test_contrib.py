@@ -202,7 +202,7 @@ def test_missing_imports_keep_our_message(installed, statement, member):
 def test_missing_rnn_cell_points_at_the_rnn_section():
     with pytest.raises(contrib_module.ContribNotProvidedError,
                        match="section 'Other tf.contrib.rnn cells and functions'"):
-        contrib.rnn.PhasedLSTMCell  # noqa: B018
+        contrib.rnn.TimeFreqLSTMCell  # noqa: B018
 
 
 def test_names_tf115_never_had_are_plain_attribute_errors():

@@ -193,6 +193,81 @@ def np_highway(w, p, x, y, coupled):
     return x * carry + y * transform
 
 
+def np_glstm(w, p, x, c, m, groups, proj=False, forget_bias=1.0):
+    in_g, out_g = x.shape[1] // groups, m.shape[1] // groups
+    parts = [[], [], [], []]
+    for k in range(groups):
+        joined = _cat(x[:, k * in_g:(k + 1) * in_g], m[:, k * out_g:(k + 1) * out_g])
+        for gate, part in zip(parts, np.split(joined @ w[p + f"group{k}/kernel"], 4, axis=1)):
+            gate.append(part)
+    i, j, f, o = (np.concatenate(g, 1) + w[p + f"bias_{n}"] for g, n in zip(parts, "ijfo"))
+    new_c = _sigmoid(f + forget_bias) * c + _sigmoid(i) * np.tanh(j)
+    new_m = _sigmoid(o) * np.tanh(new_c)
+    if proj:
+        new_m = new_m @ w[p + "projection/kernel"]
+    return new_c, new_m
+
+
+def np_indrnn(w, p, x, h):
+    return np.tanh(x @ w[p + "kernel_w"] + h * w[p + "kernel_u"] + w[p + "bias"])
+
+
+def np_phased(w, p, t, x, c, h, peephole, leak=0.001):
+    lin = lambda scope, *args: _cat(*args) @ w[p + scope + "/kernel"] + w[p + scope + "/bias"]  # noqa: E731,E501
+    gates = _sigmoid(lin("mask_gates", x, h, *([c] if peephole else [])))
+    in_gate, forget_gate = np.split(gates, 2, axis=1)
+    new_c = c * forget_gate + in_gate * np.tanh(lin("new_input", x, h))
+    new_h = np.tanh(new_c) * _sigmoid(lin("output_gate", x, h, *([new_c] if peephole else [])))
+    period, phase, ratio_on = w[p + "period"], w[p + "phase"], w[p + "ratio_on"]
+    cycle = np.mod(t - phase, period) / period
+    k = np.where(cycle < ratio_on, 2 - 2 * cycle / ratio_on, leak * cycle)
+    k = np.where(cycle < 0.5 * ratio_on, 2 * cycle / ratio_on, k)
+    return k * new_c + (1 - k) * c, k * new_h + (1 - k) * h
+
+
+def np_conv_same(x, kernel):
+    """Stride-1 SAME convolution; x [B, *S, Cin], kernel [*K, Cin, Cout]."""
+    spatial = kernel.shape[:-2]
+    pads = [(0, 0)] + [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in spatial] + [(0, 0)]
+    padded = np.pad(x, pads)
+    out = np.zeros(x.shape[:-1] + (kernel.shape[-1],))
+    axes = (list(range(1, len(spatial) + 2)), list(range(len(spatial) + 1)))
+    for index in np.ndindex(*x.shape[1:-1]):
+        window = tuple(slice(i, i + k) for i, k in zip(index, spatial))
+        out[(slice(None),) + index] = np.tensordot(padded[(slice(None),) + window], kernel, axes)
+    return out
+
+
+def np_conv_lstm(w, p, x, c, h, skip=False, bias=True, forget_bias=1.0):
+    z = np_conv_same(np.concatenate([x, h], -1), w[p + "kernel"])
+    if bias:
+        z = z + w[p + "biases"]
+    i, j, f, o = np.split(z, 4, axis=-1)
+    new_c = _sigmoid(f + forget_bias) * c + _sigmoid(i) * np.tanh(j)
+    out = np.tanh(new_c) * _sigmoid(o)
+    if skip:
+        out = np.concatenate([out, x], -1)
+    return new_c, out
+
+
+def np_attention(w, p, x, state, inner, length):
+    cell_state, attns, attn_states = state
+    window = attn_states.reshape(x.shape[0], length, -1)
+    mixed = _cat(x, attns) @ w[p + "kernel"] + w[p + "bias"]
+    cell_out, new_cell_state = inner(mixed, cell_state)
+    query = _cat(*tf.nest.flatten(new_cell_state))
+    features = window @ w[p + "attention/attn_w"][0, 0]
+    y = query @ w[p + "attention/kernel"] + w[p + "attention/bias"]
+    scores = np.sum(w[p + "attention/attn_v"] * np.tanh(features + y[:, None, :]), axis=2)
+    weights = np.exp(scores - scores.max(1, keepdims=True))
+    weights /= weights.sum(1, keepdims=True)
+    new_attns = np.sum(weights[:, :, None] * window, axis=1)
+    out = (_cat(cell_out, new_attns) @ w[p + "attn_output_projection/kernel"]
+           + w[p + "attn_output_projection/bias"])
+    new_window = np.concatenate([window[:, 1:], out[:, None]], 1)
+    return out, (new_cell_state, new_attns, new_window.reshape(x.shape[0], -1))
+
+
 # ---------------------------------------------------------------------------
 # Variable names, shapes and creation order (tests/data/varnames_contrib_rnn_tf115.txt)
 # ---------------------------------------------------------------------------
@@ -200,6 +275,17 @@ def np_highway(w, p, x, y, coupled):
 
 def _step(cell, depth, batch=2):
     cell(tf.zeros([batch, depth]), cell.zero_state(batch, tf.float32))
+    return cell
+
+
+def _phased_step(cell, batch=2, depth=2):
+    cell((tf.zeros([batch, 1]), tf.zeros([batch, depth])), cell.zero_state(batch, tf.float32))
+    return cell
+
+
+def _conv_step(cell, batch=2):
+    shape = [batch] + cell.output_size.as_list()[:-1] + [cell._conv_input_shape[-1]]
+    cell(tf.zeros(shape), cell.zero_state(batch, tf.float32))
     return cell
 
 
@@ -233,6 +319,17 @@ NAME_BUILDERS = {
     "highway_wrapper": lambda: _step(
         cr.HighwayWrapper(rc.GRUCell(2), couple_carry_transform_gates=False), 2),
     "compiled_wrapper": lambda: _step(cr.CompiledWrapper(rc.GRUCell(2)), 2),
+    "glstm_cell": lambda: _step(cr.GLSTMCell(4, num_proj=2, number_of_groups=2), 4),
+    "ind_rnn_cell": lambda: _step(cr.IndRNNCell(3), 2),
+    "phased_lstm_cell": lambda: _phased_step(cr.PhasedLSTMCell(3, use_peepholes=True)),
+    "conv_lstm_cell": lambda: _conv_step(cr.ConvLSTMCell(2, [3, 3, 2], 2, [3, 3])),
+    "conv_1d_lstm_cell": lambda: _conv_step(cr.Conv1DLSTMCell(
+        input_shape=[3, 2], output_channels=2, kernel_shape=[3], use_bias=False)),
+    "conv_2d_lstm_cell": lambda: _conv_step(cr.Conv2DLSTMCell(
+        input_shape=[3, 3, 2], output_channels=2, kernel_shape=[3, 3])),
+    "conv_3d_lstm_cell": lambda: _conv_step(cr.Conv3DLSTMCell(
+        input_shape=[2, 2, 2, 1], output_channels=1, kernel_shape=[1, 1, 1])),
+    "attention_cell_wrapper": lambda: _step(cr.AttentionCellWrapper(rc.BasicLSTMCell(3), 4), 2),
     "stack_bidirectional_rnn": lambda: cr.stack_bidirectional_rnn(
         _gru2(), _gru2(), [tf.zeros([2, 3])] * 3, dtype=tf.float32),
     "stack_bidirectional_dynamic_rnn": lambda: cr.stack_bidirectional_dynamic_rnn(
@@ -275,6 +372,16 @@ SIZE_CASES = [
     (lambda: cr.UGRNNCell(3), 3, 3),
     (lambda: cr.IntersectionRNNCell(3), 3, 3),
     (lambda: cr.HighwayWrapper(rc.GRUCell(2)), 2, 2),
+    (lambda: cr.GLSTMCell(4, num_proj=2, number_of_groups=2), rc.LSTMStateTuple(4, 2), 2),
+    (lambda: cr.IndRNNCell(3), 3, 3),
+    (lambda: cr.PhasedLSTMCell(3), rc.LSTMStateTuple(3, 3), 3),
+    (lambda: cr.Conv2DLSTMCell(input_shape=[4, 5, 2], output_channels=3, kernel_shape=[3, 3],
+                               skip_connection=True),
+     rc.LSTMStateTuple(tf.TensorShape([4, 5, 3]), tf.TensorShape([4, 5, 3])),
+     tf.TensorShape([4, 5, 5])),
+    (lambda: cr.AttentionCellWrapper(rc.GRUCell(3), 5), (3, 3, 15), 3),
+    (lambda: cr.AttentionCellWrapper(rc.GRUCell(3), 5, attn_size=2, state_is_tuple=False),
+     3 + 2 + 10, 2),
     (lambda: cr.CompiledWrapper(rc.LSTMCell(3, num_proj=2)), rc.LSTMStateTuple(3, 2), 2),
 ]
 
@@ -332,6 +439,28 @@ def test_stack_bidirectional_errors_name_the_argument():
         cr.stack_bidirectional_rnn(cells, cells * 2, [])
     with pytest.raises(ValueError, match="`initial_states_fw` must be a list of 1 states"):
         cr.stack_bidirectional_rnn(cells, cells, [], initial_states_fw=[1, 2])
+
+
+def test_new_cells_check_their_arguments():
+    with pytest.raises(ValueError, match="num_units must be divisible by number_of_groups"):
+        cr.GLSTMCell(5, number_of_groups=2)
+    with pytest.raises(ValueError, match="num_proj must be divisible"):
+        cr.GLSTMCell(4, num_proj=3, number_of_groups=2)
+    with pytest.raises(ValueError, match=r"Invalid input_shape \[3, 2\] for conv_ndims=2"):
+        cr.ConvLSTMCell(2, [3, 2], 2, [3, 3])
+    with pytest.raises(ValueError, match="attn_length should be greater than zero, got 0"):
+        cr.AttentionCellWrapper(rc.GRUCell(2), 0)
+    with pytest.raises(ValueError, match="state_is_tuple is not set"):
+        cr.AttentionCellWrapper(rc.BasicLSTMCell(2), 3, state_is_tuple=False)
+    with pytest.raises(TypeError, match="is not an RNNCell"):
+        cr.AttentionCellWrapper(None, 3)
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match=r"input depth \(3\) must be divisible"):
+            _step(cr.GLSTMCell(4, number_of_groups=2), 3)
+        with pytest.raises(ValueError, match=r"must be a pair \(time"):
+            _step(cr.PhasedLSTMCell(3), 2)
+        with pytest.raises(ValueError, match=r"must be \[batch\] \+ \[3, 2\]"):
+            _step(cr.Conv1DLSTMCell(input_shape=[3, 2], output_channels=2, kernel_shape=[3]), 2)
 
 
 def test_fused_rnn_cell_is_abstract():
@@ -569,6 +698,93 @@ def test_contrib_cells_match_numpy():
     check("xla", *run(xla, zeros(3)))
 
 
+def test_more_contrib_cells_match_numpy():
+    rng = np.random.RandomState(8)
+    batch = 3
+    xs = [rng.randn(batch, 4) for _ in range(2)]
+    times = [np.array([[0.5], [2.7], [7.1]]), np.array([[1.4], [3.9], [9.0]])]
+    conv_x = [rng.randn(batch, 3, 3, 2) for _ in range(2)]
+    # One step only: with skip_connection the new h is wider than state_size (as in TF 1.15).
+    conv1_x = [rng.randn(batch, 4, 2)]
+    cells = {
+        "glstm": (cr.GLSTMCell(4, num_proj=2, number_of_groups=2, forget_bias=0.3), xs),
+        "ind": (cr.IndRNNCell(3), xs),
+        "phased": (cr.PhasedLSTMCell(3, use_peepholes=True, leak=0.05),
+                   [(t, x) for t, x in zip(times, xs)]),
+        "conv2": (cr.Conv2DLSTMCell(input_shape=[3, 3, 2], output_channels=2,
+                                    kernel_shape=[3, 3], forget_bias=0.5), conv_x),
+        "conv1": (cr.Conv1DLSTMCell(input_shape=[4, 2], output_channels=3, kernel_shape=[2],
+                                    skip_connection=True, use_bias=False), conv1_x),
+        "attn": (cr.AttentionCellWrapper(rc.GRUCell(3), 2, attn_vec_size=4, input_size=5), xs),
+    }
+    with tf.Graph().as_default():
+        results = {}
+        for key, (cell, steps) in cells.items():
+            with v1.variable_scope(key):
+                state = cell.zero_state(batch, tf.float32)
+                outputs = []
+                for step in steps:
+                    out, state = cell(tf.nest.map_structure(_const, step), state)
+                    outputs.append(out)
+                results[key] = (outputs, state)
+        with v1.Session() as sess:
+            w = _randomize(sess, rng)
+            # Positive periods, phases inside them, a ratio that opens part of the cycle.
+            for name, value in (("period", rng.uniform(1.0, 4.0, 3)),
+                                ("phase", rng.uniform(0.0, 1.0, 3)),
+                                ("ratio_on", np.array([0.3, 0.6, 0.9]))):
+                variable = [v for v in v1.global_variables()
+                            if v.name == f"phased/phased_lstm_cell/{name}:0"][0]
+                variable.load(value.astype(np.float32), sess)
+                w[variable.name[:-2]] = value
+            got = sess.run(results)
+
+    def check(key, step, state):
+        outputs = []
+        for inputs in cells[key][1]:
+            out, state = step(inputs, state)
+            outputs.append(out)
+        for got_o, want_o in zip(got[key][0], outputs):
+            np.testing.assert_allclose(got_o, want_o, rtol=RTOL, atol=ATOL)
+        for got_s, want_s in zip(tf.nest.flatten(got[key][1]), tf.nest.flatten(state)):
+            np.testing.assert_allclose(got_s, want_s, rtol=RTOL, atol=ATOL)
+
+    zeros = lambda *shape: np.zeros((batch,) + shape)  # noqa: E731
+
+    def glstm(x, s):
+        c, m = np_glstm(w, "glstm/glstm_cell/", x, *s, 2, proj=True, forget_bias=0.3)
+        return m, (c, m)
+    check("glstm", glstm, (zeros(4), zeros(2)))
+
+    def ind(x, h):
+        h = np_indrnn(w, "ind/ind_rnn_cell/", x, h)
+        return h, h
+    check("ind", ind, zeros(3))
+
+    def phased(inputs, s):
+        c, h = np_phased(w, "phased/phased_lstm_cell/", *inputs, *s, peephole=True, leak=0.05)
+        return h, (c, h)
+    check("phased", phased, (zeros(3), zeros(3)))
+
+    def conv2(x, s):
+        c, h = np_conv_lstm(w, "conv2/conv_2d_lstm_cell/", x, *s, forget_bias=0.5)
+        return h, (c, h)
+    check("conv2", conv2, (zeros(3, 3, 2), zeros(3, 3, 2)))
+
+    def conv1(x, s):
+        c, h = np_conv_lstm(w, "conv1/conv_1d_lstm_cell/", x, *s, skip=True, bias=False)
+        return h, (c, h)
+    check("conv1", conv1, (zeros(4, 3), zeros(4, 3)))
+
+    def gru(x, h):
+        h = np_gru(w, "attn/attention_cell_wrapper/gru_cell/", x, h)
+        return h, h
+
+    def attn(x, s):
+        return np_attention(w, "attn/attention_cell_wrapper/", x, s, gru, 2)
+    check("attn", attn, (zeros(3), zeros(3), zeros(6)))
+
+
 def test_stacked_bidirectional_rnns_match_numpy():
     rng = np.random.RandomState(5)
     x = rng.randn(2, 3, 3)  # batch major
@@ -717,6 +933,13 @@ def _golden_graph():
                                                         dropout_keep_prob=0.5)(
             _const(np.ones([1, 5])), rc.LSTMStateTuple(_const(np.ones([1, 5])),
                                                        _const(np.ones([1, 5]))))
+    # rnn_cell_test.py testAttentionCellWrapperZeros: zero inputs and state give zeros.
+    for flat in (False, True):
+        with v1.variable_scope(f"attention_zeros_{flat}"):
+            cell = cr.AttentionCellWrapper(rc.BasicLSTMCell(8, state_is_tuple=not flat), 16,
+                                           state_is_tuple=not flat)
+            cases[f"attention_zeros_{flat}"] = cell(tf.zeros([3, 4]),
+                                                    cell.zero_state(3, tf.float32))
     return cases
 
 
@@ -761,6 +984,10 @@ def test_golden_values_of_tf115_contrib_tests():
     out, state = got["ln_wide"]
     close(out, [[-0.38079708, 0.38079708]])
     close(state.c, [[-1.0, 1.0]])
+    for flat in (False, True):
+        out, state = got[f"attention_zeros_{flat}"]
+        assert out.shape == (3, 8)
+        assert sum(np.abs(v).sum() for v in tf.nest.flatten((out, state))) < 1e-6
     # Each unit is either kept (c_high, h_high) or dropped (c_low, h_low).
     out, state = got["ln_dropout"]
     np.testing.assert_array_equal(out, state.h)
@@ -790,6 +1017,9 @@ CELL_FACTORIES = {
     "IntersectionRNNCell": lambda: cr.IntersectionRNNCell(UNITS, num_in_proj=UNITS),
     "HighwayWrapper": lambda: cr.HighwayWrapper(rc.GRUCell(UNITS)),
     "CompiledWrapper": lambda: cr.CompiledWrapper(rc.GRUCell(UNITS)),
+    "GLSTMCell": lambda: cr.GLSTMCell(UNITS, number_of_groups=2),
+    "IndRNNCell": lambda: cr.IndRNNCell(UNITS),
+    "AttentionCellWrapper": lambda: cr.AttentionCellWrapper(rc.GRUCell(UNITS), 2),
 }
 
 
@@ -839,6 +1069,39 @@ def test_cell_works_in_tf_rnns_and_seq2seq_models_and_copies(key):
         assert np.all(np.isfinite(value))
 
 
+SHAPED_FACTORIES = {
+    "Conv2DLSTMCell": (lambda: cr.Conv2DLSTMCell(input_shape=[3, 3, 2], output_channels=2,
+                                                 kernel_shape=[3, 3]),
+                       lambda batch: tf.ones([batch, 2, 3, 3, 2])),
+    "Conv3DLSTMCell": (lambda: cr.Conv3DLSTMCell(input_shape=[2, 2, 2, 1], output_channels=1,
+                                                 kernel_shape=[2, 2, 2]),
+                       lambda batch: tf.ones([batch, 2, 2, 2, 2, 1])),
+    "PhasedLSTMCell": (lambda: cr.PhasedLSTMCell(UNITS),
+                       lambda batch: (tf.ones([batch, 2, 1]), tf.ones([batch, 2, 3]))),
+}
+
+
+@pytest.mark.parametrize("key", sorted(SHAPED_FACTORIES))
+def test_non_matrix_input_cells_work_in_dynamic_rnn_and_copy(key):
+    # Their inputs are images / (time, features) pairs: no legacy_seq2seq model feeds them.
+    factory, make_inputs = SHAPED_FACTORIES[key]
+    with tf.Graph().as_default():
+        cell = factory()
+        with v1.variable_scope("dynamic"):
+            outputs, state = v1.nn.dynamic_rnn(cell, make_inputs(2), dtype=tf.float32)
+        clone = copy.deepcopy(cell)
+        with v1.variable_scope("clone"):
+            again, _ = v1.nn.dynamic_rnn(clone, make_inputs(2), dtype=tf.float32)
+        assert len(clone.variables) == len(cell.variables) > 0
+        assert all(v.name.startswith("clone/") for v in clone.variables)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            got, got_again = sess.run((outputs, again))
+    assert got.shape == (2, 2) + tuple(tf.TensorShape(cell.output_size).as_list())
+    assert got_again.shape == got.shape
+    assert np.all(np.isfinite(got))
+
+
 # ---------------------------------------------------------------------------
 # The tf.contrib.rnn facade
 # ---------------------------------------------------------------------------
@@ -855,3 +1118,16 @@ def test_every_public_symbol_has_a_compatibility_note():
     for module in (cr, fr):
         for name in module.__all__:
             assert "Compatibility:" in getattr(module, name).__doc__, name
+
+
+def test_deepcopy_of_a_used_cell_with_cached_projections():
+    with tf.Graph().as_default():
+        cell = cr.IntersectionRNNCell(3, num_in_proj=3)
+        with v1.variable_scope("first"):
+            _step(cell, 2)
+        clone = copy.deepcopy(cell)
+        with v1.variable_scope("second"):
+            _step(clone, 2)
+        assert [v.name for v in clone.variables] == [
+            v.name.replace("first/", "second/") for v in cell.variables]
+        assert len(cell.variables) == 4

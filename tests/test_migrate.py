@@ -392,7 +392,7 @@ def test_a_partly_convertible_import_keeps_the_rest():
     before = _src("""
         from tensorflow.contrib.rnn import GridLSTMCell, GRUCell
         from tensorflow.contrib import rnn
-        a = rnn.GRUCell(2), rnn.PhasedLSTMCell(3)
+        a = rnn.GRUCell(2), rnn.TimeFreqLSTMCell(3)
         """)
     result = migrate_source(before, "p.py")
     assert result.code == _src("""
@@ -400,11 +400,11 @@ def test_a_partly_convertible_import_keeps_the_rest():
         from legacy_seq2seq_compat.rnn_cell import GRUCell
         from legacy_seq2seq_compat import rnn_cell
         from tensorflow.contrib import rnn
-        a = rnn_cell.GRUCell(2), rnn.PhasedLSTMCell(3)
+        a = rnn_cell.GRUCell(2), rnn.TimeFreqLSTMCell(3)
         """)
     assert [str(r) for r in result.reports] == [
         f"p.py:1: tf.contrib.rnn.GridLSTMCell {_RNN_GUIDE}",
-        f"p.py:3: tf.contrib.rnn.PhasedLSTMCell {_RNN_GUIDE}"]
+        f"p.py:3: tf.contrib.rnn.TimeFreqLSTMCell {_RNN_GUIDE}"]
     assert migrate_source(result.code, "p.py").code == result.code
 
 
