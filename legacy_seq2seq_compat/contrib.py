@@ -102,7 +102,7 @@ def guide_anchor(title: str) -> str:
 
 # TF 1.15's tf.contrib.rnn members beyond the core cells that we do not provide (the others
 # come from contrib_rnn and fused_rnn_cell, see _contrib_rnn_members).
-_RNN_NOT_PROVIDED = ("TimeFreqLSTMCell", "GridLSTMCell", "BidirectionalGridLSTMCell")
+_RNN_NOT_PROVIDED: tuple = ()
 
 
 def sections() -> list[str]:

@@ -3,9 +3,9 @@
 The cells of TF 1.15's ``contrib/rnn/python/ops/rnn_cell.py`` that
 ``tf.contrib.rnn`` exported (`CoupledInputForgetGateLSTMCell`,
 `LayerNormBasicLSTMCell`, `NASCell`, `UGRNNCell`, `IntersectionRNNCell`,
-`GLSTMCell`, `IndRNNCell`, `PhasedLSTMCell`, `ConvLSTMCell` and its 1-D/2-D/3-D
-forms, `HighwayWrapper`, `AttentionCellWrapper`, `CompiledWrapper`; not the
-time-frequency and grid LSTMs) and the helpers of
+`TimeFreqLSTMCell`, `GridLSTMCell`, `BidirectionalGridLSTMCell`, `GLSTMCell`,
+`IndRNNCell`, `PhasedLSTMCell`, `ConvLSTMCell` and its 1-D/2-D/3-D forms,
+`HighwayWrapper`, `AttentionCellWrapper`, `CompiledWrapper`) and the helpers of
 ``contrib/rnn/python/ops/rnn.py`` and ``python/ops/rnn.py`` that it exported
 (`stack_bidirectional_rnn`, `stack_bidirectional_dynamic_rnn`,
 `transpose_batch_time`, `best_effort_input_batch_size`).
@@ -22,6 +22,7 @@ scope level. The fused-kernel cells
 
 from __future__ import annotations
 
+import collections
 import logging
 from typing import Any, Callable, Optional, Sequence
 
@@ -38,6 +39,9 @@ __all__ = [
     "stack_bidirectional_rnn",
     "stack_bidirectional_dynamic_rnn",
     "CoupledInputForgetGateLSTMCell",
+    "TimeFreqLSTMCell",
+    "GridLSTMCell",
+    "BidirectionalGridLSTMCell",
     "LayerNormBasicLSTMCell",
     "NASCell",
     "UGRNNCell",
@@ -423,6 +427,408 @@ class CoupledInputForgetGateLSTMCell(_ContribCell):
         if self._state_is_tuple:
             return m, rnn_cell.LSTMStateTuple(c, m)
         return m, tf.concat([c, m], 1)
+
+
+def _batch_zeros(inputs: tf.Tensor, width: int) -> tf.Tensor:
+    batch = tf.compat.dimension_value(inputs.get_shape()[0])
+    if batch is None:
+        batch = tf.shape(inputs)[0]
+    return tf.zeros(tf.stack([batch, width]), dtype=inputs.dtype)
+
+
+def _frequency_slices(inputs: tf.Tensor, size: int, skip: int, start: int = 0,
+                      width: Optional[int] = None) -> list:
+    """The windows ``inputs[:, start + k*skip : start + k*skip + size]`` that fit in `width`."""
+    width = _input_depth(inputs) - start if width is None else width
+    count = (width - size) // skip + 1
+    return [inputs[:, start + k * skip:start + k * skip + size] for k in range(count)]
+
+
+class TimeFreqLSTMCell(_ContribCell):
+    """An LSTM that also recurs over frequency (Sainath & Li, 2016).
+
+    The input is cut into windows of `feature_size` every `frequency_skip`
+    features; window ``k`` runs an LSTM step (one shared kernel) from its own
+    previous time state ``(c_k, m_k)`` and the output ``m`` of window ``k-1``
+    at this time step (zeros for the first). The output concatenates the
+    windows' ``m``; the state concatenates their ``(c, m)``.
+
+    Variables, in creation order, in scope ``time_freq_lstm_cell``: ``W_0`` ...
+    (kernel [feature_size + 2 * num_units, 4 * num_units] in
+    `num_unit_shards` row shards), ``B`` [4 * num_units] (zeros), and with
+    peepholes ``W_F_diag``, ``W_I_diag``, ``W_O_diag`` [num_units].
+
+    Args:
+      num_units: Number of units per window.
+      use_peepholes: Adds the diagonal peephole connections.
+      cell_clip: If set, each cell state is clipped to ``[-cell_clip, cell_clip]``.
+      initializer: Accepted and unused, as in TF 1.15.
+      num_unit_shards: Number of row shards of the kernel.
+      forget_bias: Added to the forget gate's pre-activation.
+      feature_size: Width of a frequency window.
+      frequency_skip: Stride between windows.
+      reuse: Whether to reuse existing variables.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.TimeFreqLSTMCell``: same
+    signature, variables and numbers; like TF 1.15, `state_size` (2 *
+    num_units) and `output_size` (num_units) describe one window, while the
+    state and output hold one per window.
+    """
+
+    def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip: Any = None,
+                 initializer: Any = None, num_unit_shards: int = 1, forget_bias: float = 1.0,
+                 feature_size: Optional[int] = None, frequency_skip: int = 1,
+                 reuse: Any = None) -> None:
+        super().__init__(_reuse=reuse)
+        self._num_units = _checks.check_positive_int(num_units, "num_units")
+        self._use_peepholes = use_peepholes
+        self._cell_clip = cell_clip
+        self._initializer = initializer
+        self._num_unit_shards = _checks.check_positive_int(num_unit_shards, "num_unit_shards")
+        self._forget_bias = forget_bias
+        self._feature_size = _checks.check_positive_int(feature_size, "feature_size")
+        self._frequency_skip = _checks.check_positive_int(frequency_skip, "frequency_skip")
+
+    @property
+    def state_size(self) -> int:
+        return 2 * self._num_units
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
+        n = self._num_units
+        dtype = inputs.dtype
+        windows = _frequency_slices(inputs, self._feature_size, self._frequency_skip)
+        kernel = _sharded_matrix("W", [self._feature_size + 2 * n, 4 * n], dtype,
+                                 self._num_unit_shards)
+        bias = _v1.get_variable("B", shape=[4 * n], dtype=dtype,
+                                initializer=_v1.zeros_initializer())
+        if self._use_peepholes:
+            w_f, w_i, w_o = (_v1.get_variable(f"W_{g}_diag", shape=[n], dtype=dtype)
+                             for g in "FIO")
+        m_freq = _batch_zeros(inputs, n)
+        outputs, states = [], []
+        for k, window in enumerate(windows):
+            c_prev = state[:, 2 * k * n:(2 * k + 1) * n]
+            m_prev = state[:, (2 * k + 1) * n:(2 * k + 2) * n]
+            z = tf.nn.bias_add(tf.matmul(tf.concat([window, m_prev, m_freq], 1), kernel), bias)
+            i, j, f, o = tf.split(z, 4, axis=1)
+            if self._use_peepholes:
+                c = (tf.sigmoid(f + self._forget_bias + w_f * c_prev) * c_prev
+                     + tf.sigmoid(i + w_i * c_prev) * tf.tanh(j))
+            else:
+                c = tf.sigmoid(f + self._forget_bias) * c_prev + tf.sigmoid(i) * tf.tanh(j)
+            if self._cell_clip is not None:
+                c = tf.clip_by_value(c, -self._cell_clip, self._cell_clip)
+            if self._use_peepholes:
+                m = tf.sigmoid(o + w_o * c) * tf.tanh(c)
+            else:
+                m = tf.sigmoid(o) * tf.tanh(c)
+            m_freq = m
+            states += [c, m]
+            outputs.append(m)
+        return tf.concat(outputs, 1), tf.concat(states, 1)
+
+
+class GridLSTMCell(_ContribCell):
+    """The grid LSTM over time and frequency (Kalchbrenner et al., 2016; Sainath & Li, 2016).
+
+    The input is cut into frequency windows (`feature_size` wide, every
+    `frequency_skip`, within each block of `start_freqindex_list` /
+    `end_freqindex_list`, or over the whole input). For window ``k`` of block
+    ``b``, ``x = [window, m_time_prev, m_freq]`` feeds two LSTMs: the
+    frequency LSTM (``W_f_<b>``, ``B_f_<b>``), whose ``(c, m)`` go on to
+    window ``k+1``, and the time LSTM (``W_t_<b>``, ``B_t_<b>``, or the
+    frequency weights when `share_time_frequency_weights`), whose ``(c, m)``
+    are this window's new state. Gates are ``i, j, f, o`` (``i, j, o`` with
+    ``f = 1 - i`` when `couple_input_forget_gates`); peepholes see both the
+    frequency and the time cell. The output concatenates ``[m_time, m_freq]``
+    of every window.
+
+    Variables, in creation order, per block ``b``, in scope
+    ``grid_lstm_cell``: ``W_f_<b>_0`` ... (kernel [feature_size + 2 *
+    num_units, G * num_units], G = 4 or 3, in row shards), ``B_f_<b>``, then
+    unless shared ``W_t_<b>_0`` ..., ``B_t_<b>``, then with peepholes
+    ``W_{F,I,O}_diag_freq{f,t}_<b>`` and unless shared
+    ``W_{F,I,O}_diag_time{f,t}_<b>`` (no ``F`` ones when coupled) [num_units].
+
+    Args:
+      num_units: Number of units of each LSTM.
+      use_peepholes: Adds the peephole connections.
+      share_time_frequency_weights: The time LSTM uses the frequency weights.
+      cell_clip: If set, the cell states are clipped.
+      initializer: Accepted and unused, as in TF 1.15.
+      num_unit_shards: Number of row shards of each kernel.
+      forget_bias: Added to the forget gates' pre-activations.
+      feature_size: Width of a frequency window.
+      frequency_skip: Stride between windows.
+      num_frequency_blocks: Number of windows of each block (required).
+      start_freqindex_list: First input feature of each block.
+      end_freqindex_list: End (exclusive) of each block.
+      couple_input_forget_gates: ``f = 1 - i``.
+      state_is_tuple: State is a ``GridLSTMStateTuple`` (fields
+        ``state_f<kk>_b<bb>_c`` / ``_m``) if True, else concatenated.
+      reuse: Whether to reuse existing variables.
+
+    Raises:
+      ValueError: without `num_frequency_blocks`; at the first call, when the
+        windows do not match `num_frequency_blocks`.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.GridLSTMCell``: same signature,
+    variables and numbers (including TF 1.15's reading of a concatenated
+    state, which indexes windows from 0 in every block).
+    """
+
+    def __init__(self, num_units: int, use_peepholes: bool = False,
+                 share_time_frequency_weights: bool = False, cell_clip: Any = None,
+                 initializer: Any = None, num_unit_shards: int = 1, forget_bias: float = 1.0,
+                 feature_size: Optional[int] = None, frequency_skip: Optional[int] = None,
+                 num_frequency_blocks: Optional[Sequence[int]] = None,
+                 start_freqindex_list: Optional[Sequence[int]] = None,
+                 end_freqindex_list: Optional[Sequence[int]] = None,
+                 couple_input_forget_gates: bool = False, state_is_tuple: bool = True,
+                 reuse: Any = None) -> None:
+        super().__init__(_reuse=reuse)
+        if not state_is_tuple:
+            _log.warning("%s: Using a concatenated state is slower and will soon be "
+                         "deprecated.  Use state_is_tuple=True.", self._base_name)
+        if num_frequency_blocks is None:
+            raise ValueError("Must specify num_frequency_blocks (the number of frequency "
+                             "windows of each block), got None.")
+        self._num_units = _checks.check_positive_int(num_units, "num_units")
+        self._use_peepholes = use_peepholes
+        self._share_time_frequency_weights = share_time_frequency_weights
+        self._couple_input_forget_gates = couple_input_forget_gates
+        self._state_is_tuple = state_is_tuple
+        self._cell_clip = cell_clip
+        self._initializer = initializer
+        self._num_unit_shards = _checks.check_positive_int(num_unit_shards, "num_unit_shards")
+        self._forget_bias = forget_bias
+        self._feature_size = feature_size
+        self._frequency_skip = frequency_skip
+        self._start_freqindex_list = start_freqindex_list
+        self._end_freqindex_list = end_freqindex_list
+        self._num_frequency_blocks = list(num_frequency_blocks)
+        self._total_blocks = sum(int(b) for b in self._num_frequency_blocks)
+        self._state_tuple_type = (self._make_tuple_type("GridLSTMStateTuple", ("state",))
+                                  if state_is_tuple else None)
+        if state_is_tuple:
+            self._state_size = self._state_tuple_type(*([num_units] * 2 * self._total_blocks))
+        else:
+            self._state_size = num_units * self._total_blocks * 2
+        self._output_size = num_units * self._total_blocks * 2
+
+    def _make_tuple_type(self, type_name: str, prefixes: Sequence[str]) -> type:
+        fields = []
+        for prefix in prefixes:
+            for block, count in enumerate(self._num_frequency_blocks):
+                for k in range(count):
+                    fields += [f"{prefix}_f{k:02d}_b{block:02d}_c",
+                               f"{prefix}_f{k:02d}_b{block:02d}_m"]
+        return collections.namedtuple(type_name, fields)
+
+    @property
+    def state_size(self) -> Any:
+        return self._state_size
+
+    @property
+    def output_size(self) -> int:
+        return self._output_size
+
+    @property
+    def state_tuple_type(self) -> Optional[type]:
+        """The namedtuple class of the state (None with a concatenated state)."""
+        return self._state_tuple_type
+
+    def _make_tf_features(self, inputs: tf.Tensor, slice_offset: int = 0) -> list:
+        """The frequency windows of each block (a list per block)."""
+        depth = _input_depth(inputs)
+        if slice_offset > 0:
+            inputs = tf.pad(inputs, [[0, 0], [0, slice_offset]])
+        elif slice_offset < 0:
+            inputs = tf.pad(inputs, [[0, 0], [-slice_offset, 0]])
+            slice_offset = 0
+        if not self._start_freqindex_list:
+            if len(self._num_frequency_blocks) != 1:
+                raise ValueError("Without start_freqindex_list, num_frequency_blocks must "
+                                 f"have one entry, got {self._num_frequency_blocks}.")
+            ranges = [(0, depth)]
+        else:
+            if len(self._start_freqindex_list) != len(self._end_freqindex_list) or len(
+                    self._num_frequency_blocks) != len(self._start_freqindex_list):
+                raise ValueError(
+                    "start_freqindex_list, end_freqindex_list and num_frequency_blocks must "
+                    f"have one entry per block, got {self._start_freqindex_list}, "
+                    f"{self._end_freqindex_list}, {self._num_frequency_blocks}.")
+            ranges = list(zip(self._start_freqindex_list, self._end_freqindex_list))
+        blocks = []
+        for b, (start, end) in enumerate(ranges):
+            windows = _frequency_slices(inputs, self._feature_size, self._frequency_skip,
+                                        start + slice_offset, end - start)
+            if len(windows) != self._num_frequency_blocks[b]:
+                raise ValueError(
+                    f"Invalid num_frequency_blocks, requires {self._num_frequency_blocks[b]} "
+                    f"but gets {len(windows)}, please check the input size and filter config "
+                    "are correct.")
+            blocks.append(windows)
+        return blocks
+
+    def _peepholes(self, block: int, dtype: Any) -> dict:
+        diag = {}
+        kinds = ("freq",) if self._share_time_frequency_weights else ("freq", "time")
+        for kind in kinds:
+            for gate in ("F", "I", "O"):
+                if gate == "F" and self._couple_input_forget_gates:
+                    continue
+                for source in ("f", "t"):
+                    diag[kind, gate, source] = _v1.get_variable(
+                        f"W_{gate}_diag_{kind}{source}_{block}", shape=[self._num_units],
+                        dtype=dtype)
+        return diag
+
+    def _compute(self, freq_inputs: list, block: int, state: Any, batch_size: Any,
+                 state_prefix: str = "state", state_is_tuple: bool = True) -> tuple:
+        """One time step of block `block`: (outputs list, state list)."""
+        n = self._num_units
+        gates = 3 if self._couple_input_forget_gates else 4
+        dtype = freq_inputs[0].dtype
+        depth = freq_inputs[0].get_shape().as_list()[1]
+        shape = [depth + 2 * n, gates * n]
+        w_f = _sharded_matrix(f"W_f_{block}", shape, dtype, self._num_unit_shards)
+        b_f = _v1.get_variable(f"B_f_{block}", shape=[gates * n], dtype=dtype,
+                               initializer=_v1.zeros_initializer())
+        if not self._share_time_frequency_weights:
+            w_t = _sharded_matrix(f"W_t_{block}", shape, dtype, self._num_unit_shards)
+            b_t = _v1.get_variable(f"B_t_{block}", shape=[gates * n], dtype=dtype,
+                                   initializer=_v1.zeros_initializer())
+        diag = self._peepholes(block, dtype) if self._use_peepholes else {}
+        time_kind = "freq" if self._share_time_frequency_weights else "time"
+
+        def peep(kind: str, gate: str, c_freq: Any, c_time: Any) -> Any:
+            if not diag:
+                return 0.0
+            return diag[kind, gate, "f"] * c_freq + diag[kind, gate, "t"] * c_time
+
+        def split(z: tf.Tensor) -> tuple:
+            parts = tf.split(z, gates, axis=1)
+            if self._couple_input_forget_gates:
+                return parts[0], parts[1], None, parts[2]
+            return tuple(parts)
+
+        def new_cell(kind: str, parts: tuple, c_prev: Any, c_freq: Any, c_time: Any) -> Any:
+            i, j, f, _ = parts
+            in_gate = tf.sigmoid(i + peep(kind, "I", c_freq, c_time))
+            if self._couple_input_forget_gates:
+                forget = 1.0 - in_gate
+            else:
+                forget = tf.sigmoid(f + self._forget_bias + peep(kind, "F", c_freq, c_time))
+            c = forget * c_prev + in_gate * tf.tanh(j)
+            if self._cell_clip is not None:
+                c = tf.clip_by_value(c, -self._cell_clip, self._cell_clip)
+            return c
+
+        m_prev_freq = tf.zeros(tf.stack([batch_size, n]), dtype)
+        c_prev_freq = tf.zeros(tf.stack([batch_size, n]), dtype)
+        outputs, states = [], []
+        for k, window in enumerate(freq_inputs):
+            if state_is_tuple:
+                name = f"{state_prefix}_f{k:02d}_b{block:02d}"
+                c_prev_time = getattr(state, name + "_c")
+                m_prev_time = getattr(state, name + "_m")
+            else:
+                c_prev_time = state[:, 2 * k * n:(2 * k + 1) * n]
+                m_prev_time = state[:, (2 * k + 1) * n:(2 * k + 2) * n]
+            x = tf.concat([window, m_prev_time, m_prev_freq], 1)
+            parts_f = split(tf.nn.bias_add(tf.matmul(x, w_f), b_f))
+            parts_t = (parts_f if self._share_time_frequency_weights
+                       else split(tf.nn.bias_add(tf.matmul(x, w_t), b_t)))
+            c_freq = new_cell("freq", parts_f, c_prev_freq, c_prev_freq, c_prev_time)
+            c_time = new_cell(time_kind, parts_t, c_prev_time, c_prev_freq, c_prev_time)
+            m_freq = tf.sigmoid(parts_f[3] + peep("freq", "O", c_freq, c_time)) * tf.tanh(c_freq)
+            m_time = (tf.sigmoid(parts_t[3] + peep(time_kind, "O", c_freq, c_time))
+                      * tf.tanh(c_time))
+            m_prev_freq, c_prev_freq = m_freq, c_freq
+            states += [c_time, m_time]
+            outputs += [m_time, m_freq]
+        return outputs, states
+
+    def _batch_size(self, inputs: tf.Tensor) -> Any:
+        batch = tf.compat.dimension_value(inputs.get_shape()[0])
+        return batch if batch is not None else tf.shape(inputs)[0]
+
+    def call(self, inputs: tf.Tensor, state: Any) -> tuple:
+        batch = self._batch_size(inputs)
+        outputs, states = [], []
+        for block, windows in enumerate(self._make_tf_features(inputs)):
+            block_out, block_states = self._compute(windows, block, state, batch,
+                                                    state_is_tuple=self._state_is_tuple)
+            outputs += block_out
+            states += block_states
+        if self._state_is_tuple:
+            new_state = self._state_tuple_type(*states)
+        else:
+            new_state = tf.concat(states, 1)
+        return tf.concat(outputs, 1), new_state
+
+
+class BidirectionalGridLSTMCell(GridLSTMCell):
+    """`GridLSTMCell` run over the frequency windows forwards and backwards.
+
+    The forward pass (scope ``fwd``) is a `GridLSTMCell` step; the backward
+    pass (scope ``bwd``, its own weights) reads each block's windows in
+    reverse order, from the input padded at the end by `backward_slice_offset`
+    and shifted by it. The state is a ``BidirectionalGridLSTMStateTuple``
+    (``fwd_state_...`` then ``bwd_state_...`` fields); the output
+    concatenates the forward then the backward outputs.
+
+    Variables: those of `GridLSTMCell` under ``fwd/`` and again under ``bwd/``,
+    in scope ``bidirectional_grid_lstm_cell``.
+
+    Args:
+      backward_slice_offset: Offset of the backward pass's windows.
+      (the others): as for `GridLSTMCell`; the state is always a tuple.
+
+    Compatibility: TF 1.15's ``tf.contrib.rnn.BidirectionalGridLSTMCell``:
+    same signature, variables and numbers.
+    """
+
+    def __init__(self, num_units: int, use_peepholes: bool = False,
+                 share_time_frequency_weights: bool = False, cell_clip: Any = None,
+                 initializer: Any = None, num_unit_shards: int = 1, forget_bias: float = 1.0,
+                 feature_size: Optional[int] = None, frequency_skip: Optional[int] = None,
+                 num_frequency_blocks: Optional[Sequence[int]] = None,
+                 start_freqindex_list: Optional[Sequence[int]] = None,
+                 end_freqindex_list: Optional[Sequence[int]] = None,
+                 couple_input_forget_gates: bool = False, backward_slice_offset: int = 0,
+                 reuse: Any = None) -> None:
+        super().__init__(num_units, use_peepholes, share_time_frequency_weights, cell_clip,
+                         initializer, num_unit_shards, forget_bias, feature_size,
+                         frequency_skip, num_frequency_blocks, start_freqindex_list,
+                         end_freqindex_list, couple_input_forget_gates, True, reuse)
+        self._backward_slice_offset = int(backward_slice_offset)
+        self._state_tuple_type = self._make_tuple_type("BidirectionalGridLSTMStateTuple",
+                                                       ("fwd_state", "bwd_state"))
+        self._state_size = self._state_tuple_type(*([num_units] * 4 * self._total_blocks))
+        self._output_size = 2 * num_units * self._total_blocks * 2
+
+    def call(self, inputs: tf.Tensor, state: Any) -> tuple:
+        batch = self._batch_size(inputs)
+        forward = self._make_tf_features(inputs)
+        backward = (self._make_tf_features(inputs, self._backward_slice_offset)
+                    if self._backward_slice_offset else forward)
+        outputs, states = [], []
+        for scope, blocks, prefix, reverse in (("fwd", forward, "fwd_state", False),
+                                               ("bwd", backward, "bwd_state", True)):
+            with _v1.variable_scope(scope):
+                for block, windows in enumerate(blocks):
+                    block_out, block_states = self._compute(
+                        windows[::-1] if reverse else windows, block, state, batch,
+                        state_prefix=prefix, state_is_tuple=True)
+                    outputs += block_out
+                    states += block_states
+        return tf.concat(outputs, 1), self._state_tuple_type(*states)
 
 
 class LayerNormBasicLSTMCell(_ContribCell):

@@ -54,7 +54,7 @@ gets an alias (``from legacy_seq2seq_compat import rnn as lsc_rnn``), so no
 rewritten line can refer to the wrong object.
 
 What is reported as ``path:line: reason`` and left exactly as it was: members
-this library does not provide (``tf.contrib.rnn.GridLSTMCell``,
+this library does not provide (``tf.contrib.grid_rnn.*``,
 ``tf.contrib.seq2seq.*``, ``tf.contrib.crf.*``, ...; the reason names the
 same ``migration_guide.md`` section as the runtime error), private names
 (``tf.nn.rnn_cell._linear``), a namespace used as a value
@@ -288,8 +288,8 @@ def _member(module: str, name: str) -> _Outcome:
             if name in rnn.__all__:
                 return _Outcome("rnn", name)
         if kind == _CONTRIB_RNN:
-            for key, module in (("contrib_rnn", contrib_rnn), ("fused_rnn_cell", fused_rnn_cell)):
-                if name in module.__all__:
+            for key, home in (("contrib_rnn", contrib_rnn), ("fused_rnn_cell", fused_rnn_cell)):
+                if name in home.__all__:
                     return _Outcome(key, name)
         if kind == _CONTRIB_RNN and name in contrib._RNN_NOT_PROVIDED:
             return _Outcome(reason=_not_provided(display))

@@ -174,6 +174,37 @@ SECTIONS = [
       ("root/attention_cell_wrapper/attention/bias", [3]),
       ("root/attention_cell_wrapper/attn_output_projection/kernel", [6, 3]),
       ("root/attention_cell_wrapper/attn_output_projection/bias", [3])]),
+    # rnn_cell.py TimeFreqLSTMCell.call: W_<k> shards, B, W_F_diag, W_I_diag, W_O_diag.
+    ("time_freq_lstm_cell",
+     "TimeFreqLSTMCell(2, use_peepholes=True, num_unit_shards=2, feature_size=2), depth 3",
+     [("root/time_freq_lstm_cell/W_0", [3, 8]), ("root/time_freq_lstm_cell/W_1", [3, 8]),
+      ("root/time_freq_lstm_cell/B", [8])]
+     + [(f"root/time_freq_lstm_cell/W_{g}_diag", [2]) for g in "FIO"]),
+    # rnn_cell.py GridLSTMCell._compute: per block W_f_<b> (via _get_concat_variable, so
+    # shards W_f_<b>_<k>), B_f_<b>, W_t_<b>_<k>, B_t_<b>, then the freq peepholes
+    # (F, I, O x freqf, freqt) and the time peepholes (F, I, O x timef, timet).
+    ("grid_lstm_cell",
+     "GridLSTMCell(2, use_peepholes=True, feature_size=2, frequency_skip=1, "
+     "num_frequency_blocks=[1, 1], start_freqindex_list=[0, 2], end_freqindex_list=[2, 4]), "
+     "depth 4",
+     [(f"root/grid_lstm_cell/{name}", shape) for b in (0, 1) for name, shape in (
+         [(f"W_f_{b}_0", [6, 8]), (f"B_f_{b}", [8]), (f"W_t_{b}_0", [6, 8]), (f"B_t_{b}", [8])]
+         + [(f"W_{g}_diag_{kind}{src}_{b}", [2]) for kind in ("freq", "time") for g in "FIO"
+            for src in "ft"])]),
+    # GridLSTMCell with coupled gates and shared weights: 3 gates, no W_t, no F peepholes.
+    ("grid_lstm_cell_coupled_shared",
+     "GridLSTMCell(2, use_peepholes=True, share_time_frequency_weights=True, feature_size=2, "
+     "frequency_skip=1, num_frequency_blocks=[3], couple_input_forget_gates=True), depth 4",
+     [("root/grid_lstm_cell/W_f_0_0", [6, 6]), ("root/grid_lstm_cell/B_f_0", [6])]
+     + [(f"root/grid_lstm_cell/W_{g}_diag_freq{src}_0", [2]) for g in "IO" for src in "ft"]),
+    # rnn_cell.py BidirectionalGridLSTMCell.call: GridLSTMCell._compute under "fwd", then "bwd".
+    ("bidirectional_grid_lstm_cell",
+     "BidirectionalGridLSTMCell(2, share_time_frequency_weights=True, feature_size=2, "
+     "frequency_skip=1, num_frequency_blocks=[3]), depth 4",
+     [("root/bidirectional_grid_lstm_cell/fwd/W_f_0_0", [6, 8]),
+      ("root/bidirectional_grid_lstm_cell/fwd/B_f_0", [8]),
+      ("root/bidirectional_grid_lstm_cell/bwd/W_f_0_0", [6, 8]),
+      ("root/bidirectional_grid_lstm_cell/bwd/B_f_0", [8])]),
 ]
 
 

@@ -193,6 +193,70 @@ def np_highway(w, p, x, y, coupled):
     return x * carry + y * transform
 
 
+def np_time_freq(w, p, x, state, n, feature_size, peephole=False, clip=None):
+    kernel = np.concatenate([w[k] for k in sorted(w) if re.fullmatch(p + r"W_\d+", k)], 0)
+    m_freq = np.zeros((x.shape[0], n))
+    outs, states = [], []
+    for k in range(x.shape[1] - feature_size + 1):
+        c = state[:, 2 * k * n:(2 * k + 1) * n]
+        m = state[:, (2 * k + 1) * n:(2 * k + 2) * n]
+        z = _cat(x[:, k:k + feature_size], m, m_freq) @ kernel + w[p + "B"]
+        i, j, f, o = np.split(z, 4, axis=1)
+        if peephole:
+            i, f = i + w[p + "W_I_diag"] * c, f + w[p + "W_F_diag"] * c
+        c = _sigmoid(f + 1.0) * c + _sigmoid(i) * np.tanh(j)
+        if clip is not None:
+            c = np.clip(c, -clip, clip)
+        if peephole:
+            o = o + w[p + "W_O_diag"] * c
+        m = _sigmoid(o) * np.tanh(c)
+        m_freq = m
+        states += [c, m]
+        outs.append(m)
+    return np.concatenate(outs, 1), np.concatenate(states, 1)
+
+
+def np_grid_block(w, p, b, windows, prev, peephole=False, share=False, couple=False,
+                  clip=None, forget_bias=1.0):
+    """One block of a grid LSTM step; prev = [(c_time, m_time)] per window."""
+    gates = 3 if couple else 4
+    time_kind = "freq" if share else "time"
+
+    def d(kind, gate, source):
+        return w[p + f"W_{gate}_diag_{kind}{source}_{b}"] if peephole else 0.0
+
+    def parts(z):
+        pieces = np.split(z, gates, axis=1)
+        return (pieces[0], pieces[1], None, pieces[2]) if couple else tuple(pieces)
+
+    def new_cell(kind, pr, c_prev, c_f, c_t):
+        i, j, f, _ = pr
+        in_gate = _sigmoid(i + d(kind, "I", "f") * c_f + d(kind, "I", "t") * c_t)
+        if couple:
+            forget = 1.0 - in_gate
+        else:
+            forget = _sigmoid(f + forget_bias + d(kind, "F", "f") * c_f + d(kind, "F", "t") * c_t)
+        c = forget * c_prev + in_gate * np.tanh(j)
+        return c if clip is None else np.clip(c, -clip, clip)
+
+    batch, n = prev[0][0].shape
+    m_freq, c_freq = np.zeros((batch, n)), np.zeros((batch, n))
+    outs, states = [], []
+    for window, (c_time_prev, m_time_prev) in zip(windows, prev):
+        x = _cat(window, m_time_prev, m_freq)
+        p_f = parts(x @ w[p + f"W_f_{b}_0"] + w[p + f"B_f_{b}"])
+        p_t = p_f if share else parts(x @ w[p + f"W_t_{b}_0"] + w[p + f"B_t_{b}"])
+        c_f = new_cell("freq", p_f, c_freq, c_freq, c_time_prev)
+        c_t = new_cell(time_kind, p_t, c_time_prev, c_freq, c_time_prev)
+        m_f = _sigmoid(p_f[3] + d("freq", "O", "f") * c_f + d("freq", "O", "t") * c_t)
+        m_t = _sigmoid(p_t[3] + d(time_kind, "O", "f") * c_f + d(time_kind, "O", "t") * c_t)
+        m_f, m_t = m_f * np.tanh(c_f), m_t * np.tanh(c_t)
+        m_freq, c_freq = m_f, c_f
+        states += [c_t, m_t]
+        outs += [m_t, m_f]
+    return outs, states
+
+
 def np_glstm(w, p, x, c, m, groups, proj=False, forget_bias=1.0):
     in_g, out_g = x.shape[1] // groups, m.shape[1] // groups
     parts = [[], [], [], []]
@@ -330,6 +394,18 @@ NAME_BUILDERS = {
     "conv_3d_lstm_cell": lambda: _conv_step(cr.Conv3DLSTMCell(
         input_shape=[2, 2, 2, 1], output_channels=1, kernel_shape=[1, 1, 1])),
     "attention_cell_wrapper": lambda: _step(cr.AttentionCellWrapper(rc.BasicLSTMCell(3), 4), 2),
+    "time_freq_lstm_cell": lambda: cr.TimeFreqLSTMCell(
+        2, use_peepholes=True, num_unit_shards=2, feature_size=2)(
+            tf.zeros([2, 3]), tf.zeros([2, 8])),
+    "grid_lstm_cell": lambda: _step(cr.GridLSTMCell(
+        2, use_peepholes=True, feature_size=2, frequency_skip=1, num_frequency_blocks=[1, 1],
+        start_freqindex_list=[0, 2], end_freqindex_list=[2, 4]), 4),
+    "grid_lstm_cell_coupled_shared": lambda: _step(cr.GridLSTMCell(
+        2, use_peepholes=True, share_time_frequency_weights=True, feature_size=2,
+        frequency_skip=1, num_frequency_blocks=[3], couple_input_forget_gates=True), 4),
+    "bidirectional_grid_lstm_cell": lambda: _step(cr.BidirectionalGridLSTMCell(
+        2, share_time_frequency_weights=True, feature_size=2, frequency_skip=1,
+        num_frequency_blocks=[3]), 4),
     "stack_bidirectional_rnn": lambda: cr.stack_bidirectional_rnn(
         _gru2(), _gru2(), [tf.zeros([2, 3])] * 3, dtype=tf.float32),
     "stack_bidirectional_dynamic_rnn": lambda: cr.stack_bidirectional_dynamic_rnn(
@@ -372,6 +448,9 @@ SIZE_CASES = [
     (lambda: cr.UGRNNCell(3), 3, 3),
     (lambda: cr.IntersectionRNNCell(3), 3, 3),
     (lambda: cr.HighwayWrapper(rc.GRUCell(2)), 2, 2),
+    (lambda: cr.TimeFreqLSTMCell(3, feature_size=2), 6, 3),
+    (lambda: cr.GridLSTMCell(2, feature_size=2, frequency_skip=1, num_frequency_blocks=[2],
+                             state_is_tuple=False), 8, 8),
     (lambda: cr.GLSTMCell(4, num_proj=2, number_of_groups=2), rc.LSTMStateTuple(4, 2), 2),
     (lambda: cr.IndRNNCell(3), 3, 3),
     (lambda: cr.PhasedLSTMCell(3), rc.LSTMStateTuple(3, 3), 3),
@@ -439,6 +518,28 @@ def test_stack_bidirectional_errors_name_the_argument():
         cr.stack_bidirectional_rnn(cells, cells * 2, [])
     with pytest.raises(ValueError, match="`initial_states_fw` must be a list of 1 states"):
         cr.stack_bidirectional_rnn(cells, cells, [], initial_states_fw=[1, 2])
+
+
+def test_grid_cells_name_their_state_fields_as_tf115():
+    grid = cr.GridLSTMCell(2, feature_size=2, frequency_skip=1, num_frequency_blocks=[2, 1])
+    assert grid.state_tuple_type.__name__ == "GridLSTMStateTuple"
+    assert grid.state_tuple_type._fields == (
+        "state_f00_b00_c", "state_f00_b00_m", "state_f01_b00_c", "state_f01_b00_m",
+        "state_f00_b01_c", "state_f00_b01_m")
+    assert grid.state_size == grid.state_tuple_type(*[2] * 6)
+    assert grid.output_size == 12
+    both = cr.BidirectionalGridLSTMCell(2, feature_size=2, frequency_skip=1,
+                                        num_frequency_blocks=[1])
+    assert both.state_tuple_type._fields == (
+        "fwd_state_f00_b00_c", "fwd_state_f00_b00_m", "bwd_state_f00_b00_c",
+        "bwd_state_f00_b00_m")
+    assert both.output_size == 8
+    with pytest.raises(ValueError, match="Must specify num_frequency_blocks"):
+        cr.GridLSTMCell(2)
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match="requires 2 but gets 3"):
+            _step(cr.GridLSTMCell(2, feature_size=2, frequency_skip=1,
+                                  num_frequency_blocks=[2]), 4)
 
 
 def test_new_cells_check_their_arguments():
@@ -785,6 +886,51 @@ def test_more_contrib_cells_match_numpy():
     check("attn", attn, (zeros(3), zeros(3), zeros(6)))
 
 
+def test_time_frequency_and_grid_cells_match_numpy():
+    rng = np.random.RandomState(9)
+    xs = [rng.randn(2, 4) for _ in range(2)]
+    with tf.Graph().as_default():
+        with v1.variable_scope("tf"):
+            freq = cr.TimeFreqLSTMCell(2, use_peepholes=True, cell_clip=0.9, num_unit_shards=2,
+                                       feature_size=3)
+            state = tf.zeros([2, 8])
+            freq_out = []
+            for x in xs:
+                out, state = freq(_const(x), state)
+                freq_out.append((out, state))
+        with v1.variable_scope("grid"):
+            grid = cr.GridLSTMCell(2, use_peepholes=True, cell_clip=0.9, feature_size=2,
+                                   frequency_skip=1, num_frequency_blocks=[1, 2],
+                                   start_freqindex_list=[0, 1], end_freqindex_list=[2, 4],
+                                   forget_bias=0.4)
+            state = grid.zero_state(2, tf.float32)
+            grid_out = []
+            for x in xs:
+                out, state = grid(_const(x), state)
+                grid_out.append((out, state))
+        with v1.Session() as sess:
+            w = _randomize(sess, rng)
+            got_freq, got_grid = sess.run((freq_out, grid_out))
+    state = np.zeros((2, 8))
+    for x, (got_o, got_s) in zip(xs, got_freq):
+        out, state = np_time_freq(w, "tf/time_freq_lstm_cell/", x, state, 2, 3, peephole=True,
+                                  clip=0.9)
+        np.testing.assert_allclose(got_o, out, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(got_s, state, rtol=RTOL, atol=ATOL)
+    prev = [[(np.zeros((2, 2)), np.zeros((2, 2)))], [(np.zeros((2, 2)), np.zeros((2, 2)))] * 2]
+    for x, (got_o, got_s) in zip(xs, got_grid):
+        outs, states = [], []
+        for b, windows in enumerate(([x[:, 0:2]], [x[:, 1:3], x[:, 2:4]])):
+            o, st = np_grid_block(w, "grid/grid_lstm_cell/", b, windows, prev[b],
+                                  peephole=True, clip=0.9, forget_bias=0.4)
+            outs += o
+            states += st
+            prev[b] = list(zip(st[0::2], st[1::2]))
+        np.testing.assert_allclose(got_o, np.concatenate(outs, 1), rtol=RTOL, atol=ATOL)
+        for got_part, want_part in zip(got_s, states):
+            np.testing.assert_allclose(got_part, want_part, rtol=RTOL, atol=ATOL)
+
+
 def test_stacked_bidirectional_rnns_match_numpy():
     rng = np.random.RandomState(5)
     x = rng.randn(2, 3, 3)  # batch major
@@ -933,6 +1079,24 @@ def _golden_graph():
                                                         dropout_keep_prob=0.5)(
             _const(np.ones([1, 5])), rc.LSTMStateTuple(_const(np.ones([1, 5])),
                                                        _const(np.ones([1, 5]))))
+    # rnn_cell_test.py testGridLstmCellWithCoupledInputForgetGates (both state forms).
+    for flat in (False, True):
+        with v1.variable_scope(f"state_is_tuple{not flat}", initializer=half):
+            cell = cr.GridLSTMCell(2, feature_size=2, frequency_skip=1, forget_bias=1.0,
+                                   num_frequency_blocks=[3], couple_input_forget_gates=True,
+                                   state_is_tuple=not flat)
+            state = (ones([3, 12]) if flat
+                     else cell.state_tuple_type(*([ones([3, 2])] * 6)))
+            cases[f"grid_{flat}"] = cell(_const(_X3), state)
+    # rnn_cell_test.py testBidirectionGridLSTMCell(WithSliceOffset).
+    x_grid = _const([[1.0, 1.1, 1.2, 1.3], [2.0, 2.1, 2.2, 2.3], [3.0, 3.1, 3.2, 3.3]])
+    for offset in (0, 1):
+        with v1.variable_scope(f"bigrid_{offset}", initializer=half):
+            cell = cr.BidirectionalGridLSTMCell(
+                2, feature_size=2, share_time_frequency_weights=True, frequency_skip=1,
+                forget_bias=1.0, num_frequency_blocks=[3], backward_slice_offset=offset)
+            cases[f"bigrid_{offset}"] = cell(x_grid,
+                                             cell.state_tuple_type(*([ones([3, 2])] * 12)))
     # rnn_cell_test.py testAttentionCellWrapperZeros: zero inputs and state give zeros.
     for flat in (False, True):
         with v1.variable_scope(f"attention_zeros_{flat}"):
@@ -984,6 +1148,42 @@ def test_golden_values_of_tf115_contrib_tests():
     out, state = got["ln_wide"]
     close(out, [[-0.38079708, 0.38079708]])
     close(state.c, [[-1.0, 1.0]])
+    grid_out = [[0.416383, 0.416383, 0.403238, 0.403238, 0.524020, 0.524020,
+                 0.565425, 0.565425, 0.557865, 0.557865, 0.609699, 0.609699],
+                [0.627331, 0.627331, 0.622393, 0.622393, 0.688342, 0.688342,
+                 0.708078, 0.708078, 0.694245, 0.694245, 0.715171, 0.715171],
+                [0.711050, 0.711050, 0.709197, 0.709197, 0.736533, 0.736533,
+                 0.744264, 0.744264, 0.737390, 0.737390, 0.745250, 0.745250]]
+    grid_state = [[0.625556, 0.625556, 0.416383, 0.416383, 0.759134, 0.759134,
+                   0.524020, 0.524020, 0.798795, 0.798795, 0.557865, 0.557865],
+                  [0.875488, 0.875488, 0.627331, 0.627331, 0.936432, 0.936432,
+                   0.688342, 0.688342, 0.941961, 0.941961, 0.694245, 0.694245],
+                  [0.957327, 0.957327, 0.711050, 0.711050, 0.979522, 0.979522,
+                   0.736533, 0.736533, 0.980245, 0.980245, 0.737390, 0.737390]]
+    for flat in (False, True):
+        out, state = got[f"grid_{flat}"]
+        close(out, grid_out)
+        close(state if flat else np.concatenate(state, 1), grid_state)
+    # First rows of the two bidirectional tests (the rows are TF's, in order).
+    bigrid = {
+        0: ([0.464130, 0.419165, 0.593283, 0.738350, 0.661638, 0.866774,
+             0.520789, 0.476968, 0.604341, 0.760207, 0.635773, 0.850218],
+            [0.710660, 0.464130, 0.877293, 0.593283, 0.958505, 0.661638,
+             0.785405, 0.520789, 0.890836, 0.604341, 0.928512, 0.635773]),
+        1: ([0.464130, 0.419165, 0.593283, 0.738350, 0.661638, 0.866774,
+             0.322645, 0.276068, 0.584654, 0.690292, 0.640446, 0.840071],
+            [0.710660, 0.464130, 0.877293, 0.593283, 0.958505, 0.661638,
+             0.516575, 0.322645, 0.866628, 0.584654, 0.934002, 0.640446]),
+    }
+    for offset, (first_out, first_state) in bigrid.items():
+        out, state = got[f"bigrid_{offset}"]
+        close(out[0], np.repeat(first_out, 2))
+        close(np.concatenate(state, 1)[0], np.repeat(first_state, 2))
+    full_out = [[0.669636, 0.628966, 0.736057, 0.895927, 0.755559, 0.954359,
+                 0.692621, 0.652363, 0.737517, 0.899558, 0.745984, 0.946840],
+                [0.751109, 0.711716, 0.778357, 0.940779, 0.784530, 0.980604,
+                 0.759940, 0.720652, 0.778552, 0.941606, 0.781035, 0.977731]]
+    close(got["bigrid_0"][0][1:], np.repeat(full_out, 2, axis=1))
     for flat in (False, True):
         out, state = got[f"attention_zeros_{flat}"]
         assert out.shape == (3, 8)
@@ -1020,6 +1220,12 @@ CELL_FACTORIES = {
     "GLSTMCell": lambda: cr.GLSTMCell(UNITS, number_of_groups=2),
     "IndRNNCell": lambda: cr.IndRNNCell(UNITS),
     "AttentionCellWrapper": lambda: cr.AttentionCellWrapper(rc.GRUCell(UNITS), 2),
+    # One frequency window each, so that the output is UNITS wide.
+    "TimeFreqLSTMCell": lambda: cr.TimeFreqLSTMCell(UNITS, feature_size=UNITS),
+    "GridLSTMCell": lambda: cr.GridLSTMCell(UNITS // 2, feature_size=UNITS, frequency_skip=1,
+                                            num_frequency_blocks=[1]),
+    "BidirectionalGridLSTMCell": lambda: cr.BidirectionalGridLSTMCell(
+        UNITS // 4, feature_size=UNITS, frequency_skip=1, num_frequency_blocks=[1]),
 }
 
 
