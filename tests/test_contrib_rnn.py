@@ -1337,3 +1337,18 @@ def test_deepcopy_of_a_used_cell_with_cached_projections():
         assert [v.name for v in clone.variables] == [
             v.name.replace("first/", "second/") for v in cell.variables]
         assert len(cell.variables) == 4
+
+
+def test_checkpoint_tools_know_the_older_gru_block_cell_scope():
+    from legacy_seq2seq_compat import checkpoints
+
+    old = {"RNN/GRUBlockCell/w_ru": [5, 6], "RNN/GRUBlockCell/b_ru": [6],
+           "RNN/GRUBlockCell/w_c": [5, 3], "RNN/GRUBlockCell/b_c": [3]}
+    conversion = checkpoints.convert_names(old)
+    assert conversion.renamed == {name: name.replace("RNN/GRUBlockCell", "rnn/gru_cell")
+                                  for name in old}
+    assert conversion.unmapped == ()
+    # The TF 1.15 names of the block cells are already current.
+    current = {name[:-2]: shape for name, shape in _reference()["gru_block_cell"]}
+    current.update({name[:-2]: shape for name, shape in _reference()["lstm_block_cell"]})
+    assert checkpoints.convert_names(current).renamed == {}
