@@ -1352,3 +1352,45 @@ def test_checkpoint_tools_know_the_older_gru_block_cell_scope():
     current = {name[:-2]: shape for name, shape in _reference()["gru_block_cell"]}
     current.update({name[:-2]: shape for name, shape in _reference()["lstm_block_cell"]})
     assert checkpoints.convert_names(current).renamed == {}
+
+
+def test_char_rnn_model_nas_builds_and_trains_through_the_facade():
+    # char-rnn's --model nas: tf.contrib.rnn.NASCell layers in a MultiRNNCell, the
+    # rnn_decoder with a sampling loop function, and an Adam step.
+    rnn_ns = contrib.contrib.rnn
+    seq2seq = contrib.contrib.legacy_seq2seq
+    vocab, size, steps, batch = 5, 4, 3, 2
+    with tf.Graph().as_default():
+        v1.set_random_seed(3)
+        cell = rnn_ns.MultiRNNCell([rnn_ns.NASCell(size) for _ in range(2)])
+        data = v1.placeholder(tf.int32, [batch, steps])
+        with v1.variable_scope("rnnlm"):
+            softmax_w = v1.get_variable("softmax_w", [size, vocab])
+            softmax_b = v1.get_variable("softmax_b", [vocab])
+        embedding = v1.get_variable("embedding", [vocab, size])
+        inputs = tf.split(tf.nn.embedding_lookup(embedding, data), steps, 1)
+        inputs = [tf.squeeze(x, [1]) for x in inputs]
+
+        def loop(prev, _):
+            symbol = tf.stop_gradient(tf.argmax(tf.matmul(prev, softmax_w) + softmax_b, 1))
+            return tf.nn.embedding_lookup(embedding, symbol)
+
+        outputs, _ = seq2seq.rnn_decoder(inputs, cell.zero_state(batch, tf.float32), cell,
+                                         loop_function=None, scope="rnnlm")
+        with v1.variable_scope("sampler"):
+            seq2seq.rnn_decoder(inputs, cell.zero_state(batch, tf.float32), cell,
+                                loop_function=loop, scope="rnnlm")
+        logits = tf.matmul(tf.concat(outputs, 0), softmax_w) + softmax_b
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.reshape(tf.transpose(data), [-1]), logits=logits))
+        train = v1.train.AdamOptimizer(0.01).minimize(loss)
+        names = [v.name for v in v1.trainable_variables()]
+        assert "rnnlm/multi_rnn_cell/cell_0/nas_cell/recurrent_kernel:0" in names
+        assert "rnnlm/multi_rnn_cell/cell_1/nas_cell/kernel:0" in names
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            feed = {data: np.array([[0, 1, 2], [3, 4, 0]])}
+            first = sess.run(loss, feed)
+            for _ in range(5):
+                sess.run(train, feed)
+            assert sess.run(loss, feed) < first
