@@ -4,8 +4,11 @@ What `contrib` offers:
 
 * ``legacy_seq2seq``: this library's 13 functions;
 * ``rnn``: our cells and wrappers, ``LSTMStateTuple``, ``static_rnn``,
-  ``static_bidirectional_rnn``, ``static_state_saving_rnn`` and the
-  ``core_rnn_cell`` module (the three contrib wrappers and ``_linear``);
+  ``static_bidirectional_rnn``, ``static_state_saving_rnn``, the
+  ``core_rnn_cell`` module (the three contrib wrappers and ``_linear``), and
+  the further contrib cells and helpers of `contrib_rnn` and `fused_rnn_cell`
+  (also under TF 1.15's ``tensorflow.contrib.rnn.python.ops.lstm_ops``,
+  ``gru_ops``, ``fused_rnn_cell``, ``rnn_cell`` and ``rnn`` import paths);
 * ``slim``: the tf-slim package; ``layers`` and ``framework``: the members of
   ``tf.contrib.layers`` / ``tf.contrib.framework`` that tf-slim provides
   (``fully_connected``, ``xavier_initializer``, ``arg_scope``,
@@ -347,6 +350,27 @@ _rnn = _Namespace(
     missing=lambda name: name in _RNN_NOT_PROVIDED)
 _seq2seq = _build_seq2seq()
 
+
+def _contrib_rnn_module(module_name: str, members: Iterable[str]) -> _Namespace:
+    """One of TF 1.15's tensorflow/contrib/rnn/python/ops modules, served by our modules."""
+    sources = _contrib_rnn_members()
+    return _Namespace(f"tensorflow.contrib.rnn.python.ops.{module_name}",
+                      f"tf.contrib.rnn.python.ops.{module_name}",
+                      f"TF 1.15's contrib rnn {module_name} module.",
+                      {name: sources[name] for name in members}, missing=lambda name: False)
+
+
+# The contrib rnn modules that old code imported directly, with the members they held.
+_CONTRIB_RNN_OPS = {
+    "lstm_ops": ("LSTMBlockCell", "LSTMBlockWrapper", "LSTMBlockFusedCell"),
+    "gru_ops": ("GRUBlockCell", "GRUBlockCellV2"),
+    "fused_rnn_cell": ("FusedRNNCell", "FusedRNNCellAdaptor", "TimeReversedFusedRNN"),
+    "rnn": ("stack_bidirectional_rnn", "stack_bidirectional_dynamic_rnn"),
+    "rnn_cell": tuple(name for name in contrib_rnn.__all__ if name[0].isupper()),
+}
+_contrib_rnn_ops = {name: _contrib_rnn_module(name, members)
+                    for name, members in _CONTRIB_RNN_OPS.items()}
+
 # The pre-1.0 spellings: tf.nn.rnn_cell (with its private linear helper), tf.nn.seq2seq,
 # tf.nn.rnn, and the tensorflow.models.rnn modules that TF 0.x shipped.
 rnn_cell_pre_1_0 = _Namespace(
@@ -383,6 +407,8 @@ _PATHS: dict[str, Callable[[], Any]] = {
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell": lambda: _core_rnn_cell,
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell_impl": lambda: _core_rnn_cell_impl,
     "tensorflow.contrib.rnn.python.ops.core_rnn": lambda: _core_rnn,
+    **{f"tensorflow.contrib.rnn.python.ops.{name}": (lambda module=module: module)
+       for name, module in _contrib_rnn_ops.items()},
     "tensorflow.contrib.slim": lambda: contrib.slim,
     "tensorflow.contrib.layers": lambda: contrib.layers,
     "tensorflow.contrib.framework": lambda: contrib.framework,

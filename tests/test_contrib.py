@@ -190,8 +190,8 @@ def test_missing_module_names_it_and_points_at_the_guide(member, section):
     ("import tensorflow.contrib.cudnn_rnn", "tf.contrib.cudnn_rnn"),
     ("from tensorflow.contrib.grid_rnn import Grid2LSTMCell", "tf.contrib.grid_rnn"),
     ("from tensorflow.contrib.layers import embed_sequence", "tf.contrib.layers.embed_sequence"),
-    ("import tensorflow.contrib.rnn.python.ops.lstm_ops",
-     "tf.contrib.rnn.python.ops.lstm_ops"),
+    ("import tensorflow.contrib.rnn.python.ops.no_such_ops",
+     "tf.contrib.rnn.python.ops.no_such_ops"),
 ])
 def test_missing_imports_keep_our_message(installed, statement, member):
     # An AttributeError would be replaced by Python's generic "cannot import name".

@@ -1394,3 +1394,25 @@ def test_char_rnn_model_nas_builds_and_trains_through_the_facade():
             for _ in range(5):
                 sess.run(train, feed)
             assert sess.run(loss, feed) < first
+
+
+@pytest.mark.parametrize("statement, name, module", [
+    ("from tensorflow.contrib.rnn.python.ops.lstm_ops import LSTMBlockFusedCell",
+     "LSTMBlockFusedCell", fr),
+    ("from tensorflow.contrib.rnn.python.ops import gru_ops; GRUBlockCellV2 = "
+     "gru_ops.GRUBlockCellV2", "GRUBlockCellV2", fr),
+    ("from tensorflow.contrib.rnn.python.ops.fused_rnn_cell import TimeReversedFusedRNN",
+     "TimeReversedFusedRNN", fr),
+    ("from tensorflow.contrib.rnn.python.ops.rnn_cell import LayerNormBasicLSTMCell",
+     "LayerNormBasicLSTMCell", cr),
+    ("from tensorflow.contrib.rnn.python.ops.rnn import stack_bidirectional_dynamic_rnn",
+     "stack_bidirectional_dynamic_rnn", cr),
+])
+def test_old_contrib_rnn_module_paths_import(statement, name, module):
+    contrib.install()
+    try:
+        namespace = {}
+        exec(statement, namespace)
+        assert namespace[name] is getattr(module, name)
+    finally:
+        contrib.uninstall()
