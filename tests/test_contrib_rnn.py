@@ -1097,6 +1097,13 @@ def _golden_graph():
                 forget_bias=1.0, num_frequency_blocks=[3], backward_slice_offset=offset)
             cases[f"bigrid_{offset}"] = cell(x_grid,
                                              cell.state_tuple_type(*([ones([3, 2])] * 12)))
+    # rnn_cell_test.py testHighwayWrapper: with carry_bias_init=-100 the carry gate is
+    # shut, so the wrapper returns the bare cell's output and state.
+    x_hw, m_hw = _const([[1.0, 1.0, 1.0]]), _const([[0.1, 0.1, 0.1]])
+    with v1.variable_scope("base_cell", initializer=half):
+        cases["highway_base"] = rc.GRUCell(3)(x_hw, m_hw)
+    with v1.variable_scope("hw_cell", initializer=half):
+        cases["highway"] = cr.HighwayWrapper(rc.GRUCell(3), carry_bias_init=-100.0)(x_hw, m_hw)
     # rnn_cell_test.py testAttentionCellWrapperZeros: zero inputs and state give zeros.
     for flat in (False, True):
         with v1.variable_scope(f"attention_zeros_{flat}"):
@@ -1148,6 +1155,8 @@ def test_golden_values_of_tf115_contrib_tests():
     out, state = got["ln_wide"]
     close(out, [[-0.38079708, 0.38079708]])
     close(state.c, [[-1.0, 1.0]])
+    close(got["highway"][0], got["highway_base"][0])
+    close(got["highway"][1], got["highway_base"][1])
     grid_out = [[0.416383, 0.416383, 0.403238, 0.403238, 0.524020, 0.524020,
                  0.565425, 0.565425, 0.557865, 0.557865, 0.609699, 0.609699],
                 [0.627331, 0.627331, 0.622393, 0.622393, 0.688342, 0.688342,
