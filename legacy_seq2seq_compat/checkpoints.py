@@ -121,6 +121,9 @@ _CAMEL_SCOPES = {
     "EmbeddingWrapper": "embedding_wrapper",
     "OutputProjectionWrapper": "output_projection_wrapper",
     "InputProjectionWrapper": "input_projection_wrapper",
+    # tf.contrib.rnn.GRUBlockCell of early TF 1.x used its class name as scope; its
+    # w_ru/b_ru/w_c/b_c kept their names.
+    "GRUBlockCell": "gru_cell",
 }
 _LSTM_DIAGONALS = {"W_F_diag": "w_f_diag", "W_I_diag": "w_i_diag", "W_O_diag": "w_o_diag"}
 _LEAF_CELL = re.compile(r"(basic_rnn_cell|gru_cell|basic_lstm_cell|lstm_cell)(_\d+)?")

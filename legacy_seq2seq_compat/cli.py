@@ -80,7 +80,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "By default a unified diff is printed and no file is changed. With --write each "
             "changed file is rewritten\nin place and its original bytes are kept in PATH.bak "
             "(PATH.bak.1, PATH.bak.2, ... if that exists: no backup\nis ever overwritten).\n\n"
-            "What cannot be converted (tf.contrib.rnn.LSTMBlockCell, tf.contrib.seq2seq, "
+            "What cannot be converted (tf.contrib.grid_rnn, tf.contrib.seq2seq, "
             "private names, a namespace\nused as a value, star imports, ...) is left as it is "
             "and reported on stderr as PATH:LINE: REASON; a file\nthat cannot be parsed is "
             "reported and never touched.\n\n"

@@ -4,8 +4,11 @@ What `contrib` offers:
 
 * ``legacy_seq2seq``: this library's 13 functions;
 * ``rnn``: our cells and wrappers, ``LSTMStateTuple``, ``static_rnn``,
-  ``static_bidirectional_rnn``, ``static_state_saving_rnn`` and the
-  ``core_rnn_cell`` module (the three contrib wrappers and ``_linear``);
+  ``static_bidirectional_rnn``, ``static_state_saving_rnn``, the
+  ``core_rnn_cell`` module (the three contrib wrappers and ``_linear``), and
+  the further contrib cells and helpers of `contrib_rnn` and `fused_rnn_cell`
+  (also under TF 1.15's ``tensorflow.contrib.rnn.python.ops.lstm_ops``,
+  ``gru_ops``, ``fused_rnn_cell``, ``rnn_cell`` and ``rnn`` import paths);
 * ``slim``: the tf-slim package; ``layers`` and ``framework``: the members of
   ``tf.contrib.layers`` / ``tf.contrib.framework`` that tf-slim provides
   (``fully_connected``, ``xavier_initializer``, ``arg_scope``,
@@ -42,7 +45,14 @@ from typing import Any, Callable, Iterable
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import decoders, legacy_seq2seq, rnn, rnn_cell
+from legacy_seq2seq_compat import (
+    contrib_rnn,
+    decoders,
+    fused_rnn_cell,
+    legacy_seq2seq,
+    rnn,
+    rnn_cell,
+)
 
 __all__ = [
     "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "not_provided",
@@ -97,17 +107,9 @@ def guide_anchor(title: str) -> str:
     return text.replace(" ", "-")
 
 
-# TF 1.15's tf.contrib.rnn members beyond the core cells.
-_RNN_NOT_PROVIDED = (
-    "LayerNormBasicLSTMCell", "LSTMBlockWrapper", "LSTMBlockCell", "GRUBlockCell",
-    "GRUBlockCellV2", "FusedRNNCell", "FusedRNNCellAdaptor", "TimeReversedFusedRNN",
-    "LSTMBlockFusedCell", "CoupledInputForgetGateLSTMCell", "TimeFreqLSTMCell",
-    "GridLSTMCell", "BidirectionalGridLSTMCell", "NASCell", "UGRNNCell",
-    "IntersectionRNNCell", "PhasedLSTMCell", "ConvLSTMCell", "Conv1DLSTMCell",
-    "Conv2DLSTMCell", "Conv3DLSTMCell", "HighwayWrapper", "GLSTMCell", "IndRNNCell",
-    "AttentionCellWrapper", "CompiledWrapper", "stack_bidirectional_dynamic_rnn",
-    "stack_bidirectional_rnn", "transpose_batch_time", "best_effort_input_batch_size",
-)
+# TF 1.15's tf.contrib.rnn members beyond the core cells that we do not provide (the others
+# come from contrib_rnn and fused_rnn_cell, see _contrib_rnn_members).
+_RNN_NOT_PROVIDED: tuple = ()
 
 
 def sections() -> list[str]:
@@ -324,6 +326,12 @@ def _cells(**extra: Any) -> dict[str, Any]:
     return members
 
 
+def _contrib_rnn_members() -> dict[str, Any]:
+    """The further TF 1.15 tf.contrib.rnn members: contrib_rnn and fused_rnn_cell."""
+    return {name: getattr(module, name) for module in (contrib_rnn, fused_rnn_cell)
+            for name in module.__all__}
+
+
 def _static_rnns(**extra: Any) -> dict[str, Any]:
     """The three static RNN functions, plus `extra`."""
     members = {name: getattr(rnn, name) for name in rnn.__all__}
@@ -354,10 +362,31 @@ _core_rnn = _Namespace(
     "TF 1.0-1.1's home of the static RNNs.", _static_rnns(), missing=lambda name: False)
 _rnn = _Namespace(
     "tensorflow.contrib.rnn", "tf.contrib.rnn",
-    "TF 1.x's tf.contrib.rnn: the core cells, wrappers and static RNNs.",
-    _cells(**_static_rnns(core_rnn_cell=_core_rnn_cell)),
+    "TF 1.x's tf.contrib.rnn: the cells, wrappers, static RNNs and contrib RNN helpers.",
+    _cells(**_static_rnns(core_rnn_cell=_core_rnn_cell), **_contrib_rnn_members()),
     missing=lambda name: name in _RNN_NOT_PROVIDED)
 _seq2seq = _build_seq2seq()
+
+
+def _contrib_rnn_module(module_name: str, members: Iterable[str]) -> _Namespace:
+    """One of TF 1.15's tensorflow/contrib/rnn/python/ops modules, served by our modules."""
+    sources = _contrib_rnn_members()
+    return _Namespace(f"tensorflow.contrib.rnn.python.ops.{module_name}",
+                      f"tf.contrib.rnn.python.ops.{module_name}",
+                      f"TF 1.15's contrib rnn {module_name} module.",
+                      {name: sources[name] for name in members}, missing=lambda name: False)
+
+
+# The contrib rnn modules that old code imported directly, with the members they held.
+_CONTRIB_RNN_OPS = {
+    "lstm_ops": ("LSTMBlockCell", "LSTMBlockWrapper", "LSTMBlockFusedCell"),
+    "gru_ops": ("GRUBlockCell", "GRUBlockCellV2"),
+    "fused_rnn_cell": ("FusedRNNCell", "FusedRNNCellAdaptor", "TimeReversedFusedRNN"),
+    "rnn": ("stack_bidirectional_rnn", "stack_bidirectional_dynamic_rnn"),
+    "rnn_cell": tuple(name for name in contrib_rnn.__all__ if name[0].isupper()),
+}
+_contrib_rnn_ops = {name: _contrib_rnn_module(name, members)
+                    for name, members in _CONTRIB_RNN_OPS.items()}
 
 # The pre-1.0 spellings: tf.nn.rnn_cell (with its private linear helper), tf.nn.seq2seq,
 # tf.nn.rnn, and the tensorflow.models.rnn modules that TF 0.x shipped.
@@ -395,6 +424,8 @@ _PATHS: dict[str, Callable[[], Any]] = {
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell": lambda: _core_rnn_cell,
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell_impl": lambda: _core_rnn_cell_impl,
     "tensorflow.contrib.rnn.python.ops.core_rnn": lambda: _core_rnn,
+    **{f"tensorflow.contrib.rnn.python.ops.{name}": (lambda module=module: module)
+       for name, module in _contrib_rnn_ops.items()},
     "tensorflow.contrib.slim": lambda: contrib.slim,
     "tensorflow.contrib.layers": lambda: contrib.layers,
     "tensorflow.contrib.framework": lambda: contrib.framework,

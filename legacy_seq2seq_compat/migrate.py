@@ -54,7 +54,7 @@ gets an alias (``from legacy_seq2seq_compat import rnn as lsc_rnn``), so no
 rewritten line can refer to the wrong object.
 
 What is reported as ``path:line: reason`` and left exactly as it was: members
-this library does not provide (``tf.contrib.rnn.LSTMBlockCell``,
+this library does not provide (``tf.contrib.grid_rnn.*``,
 ``tf.contrib.seq2seq.*``, ``tf.contrib.crf.*``, ...; the reason names the
 same ``migration_guide.md`` section as the runtime error), private names
 (``tf.nn.rnn_cell._linear``), a namespace used as a value
@@ -109,7 +109,14 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from legacy_seq2seq_compat import contrib, legacy_seq2seq, rnn, rnn_cell
+from legacy_seq2seq_compat import (
+    contrib,
+    contrib_rnn,
+    fused_rnn_cell,
+    legacy_seq2seq,
+    rnn,
+    rnn_cell,
+)
 
 __all__ = ["MigrationResult", "Report", "iter_python_files", "migrate_paths",
            "migrate_source"]
@@ -164,6 +171,8 @@ _TARGETS = {
     "rnn_cell": "legacy_seq2seq_compat.rnn_cell",
     "rnn": "legacy_seq2seq_compat.rnn",
     "decoders": "legacy_seq2seq_compat.decoders",
+    "contrib_rnn": "legacy_seq2seq_compat.contrib_rnn",
+    "fused_rnn_cell": "legacy_seq2seq_compat.fused_rnn_cell",
     "tf_slim": "tf_slim",
 }
 _TF0_NAMES = {"rnn": "static_rnn", "bidirectional_rnn": "static_bidirectional_rnn",
@@ -278,6 +287,10 @@ def _member(module: str, name: str) -> _Outcome:
                 return _Outcome("rnn_cell", name)
             if name in rnn.__all__:
                 return _Outcome("rnn", name)
+        if kind == _CONTRIB_RNN:
+            for key, home in (("contrib_rnn", contrib_rnn), ("fused_rnn_cell", fused_rnn_cell)):
+                if name in home.__all__:
+                    return _Outcome(key, name)
         if kind == _CONTRIB_RNN and name in contrib._RNN_NOT_PROVIDED:
             return _Outcome(reason=_not_provided(display))
     elif kind == _SLIM:

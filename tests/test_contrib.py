@@ -188,10 +188,10 @@ def test_missing_module_names_it_and_points_at_the_guide(member, section):
 @pytest.mark.parametrize("statement, member", [
     ("from tensorflow.contrib import seq2seq", "tf.contrib.seq2seq"),
     ("import tensorflow.contrib.cudnn_rnn", "tf.contrib.cudnn_rnn"),
-    ("from tensorflow.contrib.rnn import LSTMBlockCell", "tf.contrib.rnn.LSTMBlockCell"),
+    ("from tensorflow.contrib.grid_rnn import Grid2LSTMCell", "tf.contrib.grid_rnn"),
     ("from tensorflow.contrib.layers import embed_sequence", "tf.contrib.layers.embed_sequence"),
-    ("import tensorflow.contrib.rnn.python.ops.lstm_ops",
-     "tf.contrib.rnn.python.ops.lstm_ops"),
+    ("import tensorflow.contrib.rnn.python.ops.no_such_ops",
+     "tf.contrib.rnn.python.ops.no_such_ops"),
 ])
 def test_missing_imports_keep_our_message(installed, statement, member):
     # An AttributeError would be replaced by Python's generic "cannot import name".
@@ -202,7 +202,7 @@ def test_missing_imports_keep_our_message(installed, statement, member):
 def test_missing_rnn_cell_points_at_the_rnn_section():
     with pytest.raises(contrib_module.ContribNotProvidedError,
                        match="section 'Other tf.contrib.rnn cells and functions'"):
-        contrib.rnn.LayerNormBasicLSTMCell  # noqa: B018
+        contrib.grid_rnn  # noqa: B018
 
 
 def test_names_tf115_never_had_are_plain_attribute_errors():

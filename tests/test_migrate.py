@@ -13,6 +13,8 @@ from legacy_seq2seq_compat.migrate import Report, migrate_paths, migrate_source
 
 _RNN_GUIDE = ("is not provided by legacy_seq2seq_compat; see migration_guide.md section "
               "'Other tf.contrib.rnn cells and functions'")
+_UNKNOWN_RNN = ("tf.contrib.rnn.NoSuchCell is not a member of tf.contrib.rnn that "
+                "legacy_seq2seq_compat knows")
 
 
 def _src(text):
@@ -335,7 +337,7 @@ UNCONVERTIBLE = _src("""
     from tensorflow.contrib.rnn import *
     from tensorflow.contrib.seq2seq import BasicDecoder
     from tensorflow.contrib import crf
-    block = tf.contrib.rnn.LSTMBlockCell(8)
+    block = tf.contrib.grid_rnn.Grid2LSTMCell(8)
     decoder = tf.contrib.seq2seq.BasicDecoder(cell, helper, state)
     ll = tf.contrib.crf.crf_log_likelihood(x, y, n)
     cells = tf.contrib.rnn
@@ -352,7 +354,7 @@ UNCONVERTIBLE_REPORTS = [
     "migration_guide.md section 'tf.contrib.seq2seq'",
     "bad.py:4: tf.contrib.crf is not provided by legacy_seq2seq_compat; see migration_guide.md "
     "section 'tf.contrib.crf'",
-    f"bad.py:5: tf.contrib.rnn.LSTMBlockCell {_RNN_GUIDE}",
+    f"bad.py:5: tf.contrib.grid_rnn.Grid2LSTMCell {_RNN_GUIDE}",
     "bad.py:6: tf.contrib.seq2seq.BasicDecoder is not provided by legacy_seq2seq_compat; see "
     "migration_guide.md section 'tf.contrib.seq2seq'",
     "bad.py:7: tf.contrib.crf.crf_log_likelihood is not provided by legacy_seq2seq_compat; see "
@@ -379,7 +381,7 @@ def test_unconvertible_uses_are_reported_and_left_as_they_were():
         "ok = tf.contrib.rnn.GRUCell(3)", "ok = rnn_cell.GRUCell(3)")
     assert result.code == expected
     # The reason text matches the runtime error's section.
-    assert contrib.not_provided("tf.contrib.rnn.LSTMBlockCell").section in _RNN_GUIDE
+    assert contrib.not_provided("tf.contrib.grid_rnn.Grid2LSTMCell").section in _RNN_GUIDE
     # Idempotent: the second run changes nothing and reports the same items (those after
     # the added import one line lower).
     again = migrate_source(result.code, "bad.py")
@@ -390,21 +392,21 @@ def test_unconvertible_uses_are_reported_and_left_as_they_were():
 
 def test_a_partly_convertible_import_keeps_the_rest():
     before = _src("""
-        from tensorflow.contrib.rnn import LSTMBlockCell, GRUCell
+        from tensorflow.contrib.rnn import NoSuchCell, GRUCell
         from tensorflow.contrib import rnn
-        a = rnn.GRUCell(2), rnn.NASCell(3)
+        a = rnn.GRUCell(2), rnn.NoSuchCell(3)
         """)
     result = migrate_source(before, "p.py")
     assert result.code == _src("""
-        from tensorflow.contrib.rnn import LSTMBlockCell
+        from tensorflow.contrib.rnn import NoSuchCell
         from legacy_seq2seq_compat.rnn_cell import GRUCell
         from legacy_seq2seq_compat import rnn_cell
         from tensorflow.contrib import rnn
-        a = rnn_cell.GRUCell(2), rnn.NASCell(3)
+        a = rnn_cell.GRUCell(2), rnn.NoSuchCell(3)
         """)
     assert [str(r) for r in result.reports] == [
-        f"p.py:1: tf.contrib.rnn.LSTMBlockCell {_RNN_GUIDE}",
-        f"p.py:3: tf.contrib.rnn.NASCell {_RNN_GUIDE}"]
+        f"p.py:1: {_UNKNOWN_RNN}",
+        f"p.py:3: {_UNKNOWN_RNN}"]
     assert migrate_source(result.code, "p.py").code == result.code
 
 
@@ -531,10 +533,10 @@ def test_write_never_overwrites_a_backup(tmp_path):
 
 def test_reports_give_exit_status_1_and_go_to_stderr(tmp_path):
     path = tmp_path / "r.py"
-    path.write_text("import tensorflow as tf\nc = tf.contrib.rnn.LSTMBlockCell(3)\n")
+    path.write_text("import tensorflow as tf\nc = tf.contrib.grid_rnn.Grid2LSTMCell(3)\n")
     status, out, err = _run(["migrate", "--write", str(path)])
     assert status == 1 and out == ""
-    assert err == f"{path}:2: tf.contrib.rnn.LSTMBlockCell {_RNN_GUIDE}\n"
+    assert err == f"{path}:2: tf.contrib.grid_rnn.Grid2LSTMCell {_RNN_GUIDE}\n"
     assert not (tmp_path / "r.py.bak").exists()
 
 
@@ -736,3 +738,22 @@ def test_compat_v1_flag_on_the_command_line(tmp_path):
     assert script.read_text() == "import tensorflow as tf\n"
     with pytest.raises(TypeError, match="compat_v1 must be a bool, got str"):
         migrate_paths([str(script)], compat_v1="yes")
+
+
+def test_contrib_rnn_extras_move_to_their_modules():
+    before = _src("""
+        import tensorflow as tf
+        from tensorflow.contrib.rnn import LSTMBlockCell, GRUCell
+        cell = tf.contrib.rnn.NASCell(3)
+        out = tf.contrib.rnn.stack_bidirectional_dynamic_rnn(a, b, x)
+        """)
+    result = migrate_source(before, "x.py")
+    assert result.code == _src("""
+        import tensorflow as tf
+        from legacy_seq2seq_compat.fused_rnn_cell import LSTMBlockCell
+        from legacy_seq2seq_compat.rnn_cell import GRUCell
+        from legacy_seq2seq_compat import contrib_rnn
+        cell = contrib_rnn.NASCell(3)
+        out = contrib_rnn.stack_bidirectional_dynamic_rnn(a, b, x)
+        """)
+    assert result.reports == []
