@@ -35,62 +35,29 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import re
 import sys
 import types
 from typing import Any, Callable, Iterable
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import decoders, legacy_seq2seq, rnn, rnn_cell
+from legacy_seq2seq_compat import _guide, decoders, legacy_seq2seq, rnn, rnn_cell
 
 __all__ = [
     "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "not_provided",
     "sections", "uninstall",
 ]
 
-GUIDE = "migration_guide.md"
-
-# Titles of the migration-guide sections that say what to use instead.
-_OTHER_SECTION = "Other tf.contrib modules"
-_RNN_SECTION = "Other tf.contrib.rnn cells and functions"
-_LAYERS_SECTION = "tf.contrib.layers and tf.contrib.framework"
-# TF 1.15's tf.contrib sub-modules we do not provide, with their guide section.
-_MODULE_SECTIONS = {
-    "seq2seq": "tf.contrib.seq2seq",
-    "cudnn_rnn": "tf.contrib.cudnn_rnn",
-    "grid_rnn": _RNN_SECTION,
-    "recurrent": _RNN_SECTION,
-    "learn": "tf.contrib.learn and tf.contrib.estimator",
-    "estimator": "tf.contrib.learn and tf.contrib.estimator",
-    "training": "tf.contrib.training",
-    "data": "tf.contrib.data",
-    "losses": "tf.contrib.losses and tf.contrib.metrics",
-    "metrics": "tf.contrib.losses and tf.contrib.metrics",
-    "opt": "tf.contrib.opt",
-    "crf": "tf.contrib.crf",
-}
-# The rest of TF 1.15's tf.contrib, all answered by one table in the guide.
-_OTHER_MODULES = (
-    "autograph", "batching", "bayesflow", "checkpoint", "cloud", "cluster_resolver",
-    "compiler", "constrained_optimization", "copy_graph", "deprecated", "distribute",
-    "distributions", "eager", "factorization", "feature_column", "ffmpeg", "graph_editor",
-    "image", "input_pipeline", "integrate", "keras", "kernel_methods", "labeled_tensor",
-    "linear_optimizer", "lookup", "memory_stats", "mixed_precision", "model_pruning", "nn",
-    "optimizer_v2", "periodic_resample", "predictor", "proto", "quantization", "quantize",
-    "receptive_field", "reduce_slice_ops", "remote_fused_graph", "resampler", "rpc",
-    "saved_model", "signal", "solvers", "sparsemax", "specs", "staging", "stat_summarizer",
-    "stateless", "structured_model", "summary", "tensor_forest", "tensorboard", "testing",
-    "tfprof", "timeseries", "tpu", "util",
-)
-for _name in _OTHER_MODULES:
-    _MODULE_SECTIONS.setdefault(_name, _OTHER_SECTION)
-
-
-def guide_anchor(title: str) -> str:
-    """The GitHub-style anchor of a Markdown heading: lower case, no punctuation, dashes."""
-    text = re.sub(r"[^\w\- ]", "", title.strip().lower())
-    return text.replace(" ", "-")
+# The tables of missing members and their guide sections live in `_guide` (no TensorFlow there,
+# so `migrate` can use them); their old names here are kept for existing callers.
+GUIDE = _guide.GUIDE
+_OTHER_SECTION = _guide.OTHER_SECTION
+_RNN_SECTION = _guide.RNN_SECTION
+_LAYERS_SECTION = _guide.LAYERS_SECTION
+_MODULE_SECTIONS = _guide.MODULE_SECTIONS
+_OTHER_MODULES = _guide.OTHER_MODULES
+guide_anchor = _guide.guide_anchor
+sections = _guide.sections
 
 
 # TF 1.15's tf.contrib.rnn members beyond the core cells.
@@ -104,12 +71,6 @@ _RNN_NOT_PROVIDED = (
     "AttentionCellWrapper", "CompiledWrapper", "stack_bidirectional_dynamic_rnn",
     "stack_bidirectional_rnn", "transpose_batch_time", "best_effort_input_batch_size",
 )
-
-
-def sections() -> list[str]:
-    """The titles of every migration-guide section an error can point at."""
-    return sorted(set(_MODULE_SECTIONS.values()) | {_RNN_SECTION, _LAYERS_SECTION,
-                                                     _OTHER_SECTION})
 
 
 class ContribNotProvidedError(ImportError):
@@ -142,14 +103,10 @@ def not_provided(member: str) -> ContribNotProvidedError:
     Returns:
       A `ContribNotProvidedError` (not raised) naming the member and the section.
     """
-    parts = member.split(".")
-    module = parts[2] if len(parts) > 2 else ""
-    if module == "rnn":
-        return ContribNotProvidedError(member, _RNN_SECTION)
-    if module in ("layers", "framework"):
-        return ContribNotProvidedError(
-            member, _LAYERS_SECTION, "tf-slim does not have it either.")
-    return ContribNotProvidedError(member, _MODULE_SECTIONS.get(module, _OTHER_SECTION))
+    section = _guide.section_of(member)
+    if section == _LAYERS_SECTION:
+        return ContribNotProvidedError(member, section, "tf-slim does not have it either.")
+    return ContribNotProvidedError(member, section)
 
 
 class _Namespace(types.ModuleType):
@@ -363,10 +320,7 @@ contrib = _Namespace(
     lazy={"slim": _slim, "layers": _layers, "framework": _framework},
 )
 
-# The seq2seq module that TF 0.x code imported from TensorFlow's python/ops package. Spelled
-# in parts: it is a name we serve (TF 2.x has no such module); the package never imports
-# TensorFlow's private tree.
-_TF0_OPS_SEQ2SEQ = ".".join(("tensorflow", "python", "ops", "seq2seq"))
+_TF0_OPS_SEQ2SEQ = _guide.TF0_OPS_SEQ2SEQ
 
 # Import paths that old code used, and the objects they lead to.
 _PATHS: dict[str, Callable[[], Any]] = {

@@ -91,13 +91,26 @@ PROBE = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def found():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+def probe():
+    # A user who set no TF_CPP_MIN_LOG_LEVEL: the facade starts quietly.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
                             env=env, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    line = [x for x in result.stdout.splitlines() if x.startswith("PROBE")][-1]
+    return result
+
+
+@pytest.fixture(scope="module")
+def found(probe):
+    line = [x for x in probe.stdout.splitlines() if x.startswith("PROBE")][-1]
     return json.loads(line[len("PROBE"):])
+
+
+def test_the_facade_starts_without_tensorflow_noise(probe):
+    """No start-up log lines, no warning about the facade's own disable_v2_behavior() call."""
+    noise = ("absl::InitializeLog", "oneDNN", "cuda drivers", "cuInit", "cpu_feature_guard",
+             "disable_resource_variables", "I0000 ", "W0000 ")
+    assert [word for word in noise if word in probe.stderr] == [], probe.stderr[-3000:]
 
 
 def test_tf2_behaviour_is_off(found):
