@@ -31,21 +31,22 @@ changes no TensorFlow behaviour (eager stays on unless you turn it off).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
 import types
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import tensorflow as tf
 
 from legacy_seq2seq_compat import _guide, decoders, legacy_seq2seq, rnn, rnn_cell
 
 __all__ = [
-    "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "not_provided",
-    "sections", "uninstall",
+    "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "installed",
+    "not_provided", "sections", "uninstall",
 ]
 
 # The tables of missing members and their guide sections live in `_guide` (no TensorFlow there,
@@ -415,6 +416,15 @@ def install() -> types.ModuleType:
     and a missing member raises `ContribNotProvidedError`. Calling it again
     does nothing more. TensorFlow's behaviour (eager or graph) is not changed.
 
+    What it changes, all undone by `uninstall()`: one finder at the front of
+    ``sys.meta_path``, the ``tensorflow.contrib`` attribute of the real
+    ``tensorflow`` module, and, as old import paths are used, their entries
+    in ``sys.modules`` (and the attributes the import system sets on their
+    parent packages). For a limited scope, use ``with installed():``.
+
+    Compatibility: TF 1.15 shipped ``tf.contrib`` inside TensorFlow; TF 2.x
+    has none, so this puts back the parts legacy seq2seq code used.
+
     Returns:
       The `contrib` module object.
     """
@@ -429,12 +439,53 @@ def install() -> types.ModuleType:
     return contrib
 
 
+def _ours(name: str) -> bool:
+    """Whether the module name is one that our finder serves."""
+    return (name in _PATHS or name in _PACKAGES or name == "tensorflow.contrib"
+            or name.startswith(("tensorflow.contrib.", "tensorflow.models.")))
+
+
 def uninstall() -> None:
-    """Undoes `install()`: ``tensorflow.contrib`` imports fail again as in TF 2.x."""
+    """Undoes `install()`: ``tensorflow.contrib`` imports fail again as in TF 2.x.
+
+    Removes our finder from ``sys.meta_path``, every ``sys.modules`` entry of
+    an import path we served, the attributes that the import system set for
+    them on parent packages (``tf.contrib``, ``tf.models``, TensorFlow's own
+    ``python.ops`` package's ``seq2seq``), so the process is as before
+    `install()`. Calling it when not installed does nothing.
+
+    Compatibility: no TF 1.15 counterpart (its ``tf.contrib`` could not be
+    removed); the pair lets tests and long-lived processes scope the change.
+    """
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
-    for name in [n for n in sys.modules if n in _PATHS or n in _PACKAGES
-                 or n.startswith("tensorflow.contrib.")]:
+    served = {name: module for name, module in sys.modules.items() if _ours(name)}
+    for name, module in served.items():
+        parent_name, _, child = name.rpartition(".")
+        parent = sys.modules.get(parent_name)
+        # The import system set `child` on a real parent (tf.contrib, tf.models, ...) or an
+        # empty intermediate package on one of ours; our namespaces' own members stay.
+        set_by_import = parent_name not in served or name in _PACKAGES
+        if parent is not None and set_by_import and getattr(parent, child, None) is module:
+            delattr(parent, child)
         del sys.modules[name]
     if getattr(tf, "contrib", None) is contrib:
         del tf.contrib
+
+
+@contextlib.contextmanager
+def installed() -> Iterator[types.ModuleType]:
+    """Context manager: `install()` on entry; on exit, `uninstall()` unless it was installed before.
+
+    Compatibility: no TF 1.15 counterpart; see `install`.
+
+    Yields:
+      The `contrib` module object.
+    """
+    already = _FINDER in sys.meta_path
+    module = install()
+    try:
+        yield module
+    finally:
+        if not already:
+            uninstall()
