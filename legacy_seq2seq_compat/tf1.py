@@ -27,6 +27,13 @@ also calls `legacy_seq2seq_compat.install()`, so ``from tensorflow.contrib
 import legacy_seq2seq, rnn`` lines keep working (`legacy_seq2seq_compat.uninstall()`
 undoes that part; TF1 behaviour stays for the process).
 
+The import swap is one line per file: a file that still imports plain
+``tensorflow`` gets TF 2.x, where ``tf.contrib`` works (`install()` puts it
+there) but ``tf.placeholder``, ``tf.Session``, ... do not exist. While this
+facade is in use, such an uncaught AttributeError gets a note naming the file's
+missing swap (TensorFlow's own module is not patched). ``legacy-seq2seq-compat
+run`` serves the facade to every file, so nothing needs changing.
+
 Quiet start: unless ``TF_CPP_MIN_LOG_LEVEL`` is set in the environment, the
 import hides TensorFlow's start-up log lines (oneDNN notice, ``Could not find
 cuda drivers``, ``failed call to cuInit``) and the deprecation warning that our
@@ -43,7 +50,7 @@ are not undone.
 import sys as _sys
 import types as _types
 
-from legacy_seq2seq_compat import _quiet
+from legacy_seq2seq_compat import _hints, _quiet
 
 # Quiet unless the user set TF_CPP_MIN_LOG_LEVEL (see _quiet): TensorFlow's start-up lines
 # and the deprecation warning of our own disable_v2_behavior() call are not the user's.
@@ -59,6 +66,10 @@ with _quiet.quiet_start(_quiet.wanted()):
     _v1.disable_v2_behavior()
     # `from tensorflow.contrib import rnn` lines elsewhere in the script must work too.
     _install_contrib()
+
+# A file the import swap missed fails with "module 'tensorflow' has no attribute
+# 'placeholder'": an uncaught error of that kind gets a note saying why (see _hints).
+_hints.install_excepthook()
 
 def _dtype_kind(value) -> str:
     dtype = getattr(value, "dtype", None)
