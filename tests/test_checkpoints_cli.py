@@ -1,8 +1,9 @@
 """Tests of ``legacy-seq2seq-compat ckpt inspect|convert`` (cli.main in process, and
 one real ``python -m legacy_seq2seq_compat`` subprocess).
 
-The checkpoints are written by tests/ckpt_fixtures.py from the measured TF 1.15
-listings of tests/data/varnames_tf115.txt, renamed forward to the old eras.
+The checkpoints are written by tests/ckpt_fixtures.py from the TF 1.15
+listings of tests/data/varnames_tf115.txt (see tests/data/README.md), renamed
+forward to the old eras.
 """
 
 import os
