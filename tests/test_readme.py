@@ -61,3 +61,19 @@ def test_a_missing_reference_fails_under_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="tf_keras legacy cells unavailable"):
         missing_reference("tf_keras legacy cells unavailable")
+
+
+def test_xdist_workers_finish_their_garbage_collection_before_shutdown():
+    """See conftest.pytest_sessionfinish: the end of the run shows no unraisable-exception trace."""
+    code = (
+        "import gc, os\n"
+        "os.environ['PYTEST_XDIST_WORKER'] = 'gw0'\n"
+        "import conftest\n"
+        "junk = [[object()] for _ in range(1000)]\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "conftest.pytest_sessionfinish(None, 0)\n"
+        "print(gc.get_freeze_count() > 1000)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=README.parent / "tests", timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (0, "True\n"), result.stderr[-2000:]
