@@ -1093,6 +1093,9 @@ def _semicolons(body: list[cst.BaseSmallStatement]) -> list[cst.BaseSmallStateme
 
 
 _COMPAT_V1_HINT = "migrate with --compat-v1 to use tensorflow.compat.v1"
+# With --compat-v1 only top-level `import tensorflow as X` lines are switched.
+_BY_HAND_HINT = ("--compat-v1 switches only top-level `import tensorflow as X` lines: change "
+                 "this file's import to `import tensorflow.compat.v1 as tf` by hand")
 
 
 class _TF1OnlyFinder(cst.CSTVisitor):
@@ -1100,9 +1103,10 @@ class _TF1OnlyFinder(cst.CSTVisitor):
 
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, hint: str) -> None:
         super().__init__()
         self.path = path
+        self.hint = hint
         self.reports: list[Report] = []
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -1113,19 +1117,20 @@ class _TF1OnlyFinder(cst.CSTVisitor):
                 line = self.get_metadata(PositionProvider, node).start.line
                 self.reports.append(Report(self.path, line, (
                     f"tf.{member} is TF 1.x API that TF 2.x lacks (it has only "
-                    f"tf.compat.v1.{member}); {_COMPAT_V1_HINT}")))
+                    f"tf.compat.v1.{member}); {self.hint}")))
                 return False
         return True
 
 
-def _tf1_only_uses(module: cst.Module, path: str) -> list[Report]:
+def _tf1_only_uses(module: cst.Module, path: str, compat_v1: bool = False) -> list[Report]:
     """The lines of `module` that use TF 1.x-only core API through plain ``tensorflow``."""
-    finder = _TF1OnlyFinder(path)
+    finder = _TF1OnlyFinder(path, _BY_HAND_HINT if compat_v1 else _COMPAT_V1_HINT)
     MetadataWrapper(module).visit(finder)
     return finder.reports
 
 
-def _migrate_module(module: cst.Module, path: str) -> tuple[cst.Module, list[Report]]:
+def _migrate_module(module: cst.Module, path: str, compat_v1: bool = False
+                    ) -> tuple[cst.Module, list[Report]]:
     wrapper = MetadataWrapper(module)
     analyzer = _Analyzer()
     wrapper.visit(analyzer)
@@ -1133,7 +1138,7 @@ def _migrate_module(module: cst.Module, path: str) -> tuple[cst.Module, list[Rep
     new = wrapper.module.visit(_Rewriter(plan))
     # Line numbers of the input, as for every other report (the names in _tf1_only are
     # never converted, so the input's uses are the ones left).
-    reports = plan.reports + _tf1_only_uses(wrapper.module, path)
+    reports = plan.reports + _tf1_only_uses(wrapper.module, path, compat_v1)
     unique = sorted(set(reports), key=lambda r: (r.line, r.reason))
     return new, unique
 
@@ -1233,7 +1238,8 @@ def migrate_source(code: str, path: str = "<string>", *,
         module = cst.parse_module(code)
     except (cst.ParserSyntaxError, SyntaxError, UnicodeError) as error:
         return MigrationResult(code, [_parse_failure(path, error, code)], False, parsed=False)
-    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path)
+    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path,
+                                   compat_v1)
     return MigrationResult(new.code, reports, new.code != code)
 
 
@@ -1243,7 +1249,8 @@ def _migrate_bytes(data: bytes, path: str, compat_v1: bool = False
         module = cst.parse_module(data)
     except (cst.ParserSyntaxError, SyntaxError, UnicodeError) as error:
         return None, None, [_parse_failure(path, error, data)]
-    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path)
+    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path,
+                                   compat_v1)
     return module, new, reports
 
 
@@ -1357,7 +1364,7 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
         old, new, reports = _migrate_bytes(data, path, compat_v1)
         for report in reports:
             print(report, file=err)
-            tf1_only += report.reason.endswith(_COMPAT_V1_HINT)
+            tf1_only += report.reason.endswith((_COMPAT_V1_HINT, _BY_HAND_HINT))
         if reports:
             status = 1
         if old is None or new is None:
@@ -1375,7 +1382,7 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
             print(f"{path}: migrated (original kept in {backup})", file=err)
         else:
             out.write(_diff(path, data.decode(old.encoding), new_bytes.decode(new.encoding)))
-    if tf1_only:
+    if tf1_only and not compat_v1:
         print(f"{tf1_only} use(s) of TF 1.x-only API fail on TF 2.x as they are: rerun with "
               "--compat-v1 (it switches `import tensorflow as tf` to tensorflow.compat.v1), or "
               "run the script unchanged with `legacy-seq2seq-compat run`", file=err)

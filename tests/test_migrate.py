@@ -817,3 +817,13 @@ def test_tf1_only_names_are_missing_from_tf2_and_present_in_compat_v1():
     assert [n for n in sorted(_tf1_only.NAMES) if lookup(tf, n) is not None] == []
     assert [n for n in sorted(_tf1_only.NAMES) if lookup(tf.compat.v1, n) is None] == []
 
+
+
+def test_an_import_compat_v1_cannot_switch_is_reported_with_the_by_hand_fix():
+    code = "import tensorflow\n\nx = tensorflow.Session()\n"
+    result = migrate_source(code, "plain.py", compat_v1=True)
+    assert result.code == code
+    assert [str(r) for r in result.reports] == [
+        "plain.py:3: tf.Session is TF 1.x API that TF 2.x lacks (it has only "
+        "tf.compat.v1.Session); --compat-v1 switches only top-level `import tensorflow as X` "
+        "lines: change this file's import to `import tensorflow.compat.v1 as tf` by hand"]
