@@ -12,10 +12,10 @@ work and stop working again.
 
 Everything here is loaded on first use (PEP 562): ``import legacy_seq2seq_compat``
 alone does not import TensorFlow, so the command line answers ``--help``,
-``--version`` and ``migrate`` at once. ``legacy_seq2seq_compat.rnn_cell``,
-``from legacy_seq2seq_compat import GRUCell``-style imports of the names in
-`__all__`, and ``dir(legacy_seq2seq_compat)`` work as if everything had been
-imported eagerly.
+``--version`` and ``migrate`` at once. Attribute access
+(``legacy_seq2seq_compat.rnn_cell``), ``from legacy_seq2seq_compat import
+embedding_rnn_seq2seq``, star imports and ``dir(legacy_seq2seq_compat)`` work
+as if everything had been imported eagerly.
 
 Old scripts: `import legacy_seq2seq_compat.tf1 as tf` is TF 1.x's `tensorflow`
 (it switches the process to TF1 behaviour, so it is not offered here), and

@@ -20,7 +20,6 @@ still show); see `legacy_seq2seq_compat.tf1`.
 from __future__ import annotations
 
 import ast
-import contextlib
 import os
 import runpy
 import sys
@@ -32,8 +31,6 @@ from typing import Any, Optional
 from legacy_seq2seq_compat import _quiet
 
 __all__ = ["run_script"]
-
-_UNSET = object()
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # The module names that old scripts import TensorFlow by.
@@ -152,7 +149,7 @@ def run_script(script: str, args: Sequence[str] = (), *,
         from legacy_seq2seq_compat import contrib, rnn_cell, tf1
 
         contrib.install()
-    saved_separate = rnn_cell.MultiRNNCell.__dict__.get("separate_repeated_cells", _UNSET)
+    saved_separate = rnn_cell.MultiRNNCell.separate_repeated_cells
     if separate_layer_weights:
         rnn_cell.MultiRNNCell.separate_repeated_cells = True
     saved_modules = {name: sys.modules.get(name) for name in _FACADE_NAMES}
@@ -173,11 +170,7 @@ def run_script(script: str, args: Sequence[str] = (), *,
         _print_traceback(error, path)
         return 1
     finally:
-        if saved_separate is _UNSET:
-            with contextlib.suppress(AttributeError):
-                del rnn_cell.MultiRNNCell.separate_repeated_cells
-        else:
-            rnn_cell.MultiRNNCell.separate_repeated_cells = saved_separate
+        rnn_cell.MultiRNNCell.separate_repeated_cells = saved_separate
         sys.argv = saved_argv
         sys.path[:] = saved_path
         for name, module in saved_modules.items():

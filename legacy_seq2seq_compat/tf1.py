@@ -43,6 +43,7 @@ variable yourself (``0`` shows everything) to keep all of it. TensorFlow reads
 the variable once, when it is first imported: if your program imported
 TensorFlow before this facade, only the Python-level part of the quieting
 applies.
+
 TensorFlow API changes older than 1.0 (``tf.mul``, ``tf.concat(axis, values)``)
 are not undone.
 """
