@@ -463,9 +463,12 @@ def uninstall() -> None:
     for name, module in served.items():
         parent_name, _, child = name.rpartition(".")
         parent = sys.modules.get(parent_name)
-        # The import system set `child` on a real parent (tf.contrib, tf.models, ...) or an
-        # empty intermediate package on one of ours; our namespaces' own members stay.
-        set_by_import = parent_name not in served or name in _PACKAGES
+        # The import system set `child` on a real TensorFlow parent (tf.contrib, tf.models,
+        # ...) or an empty intermediate package on one of ours; our namespaces' own members,
+        # tf_slim's and the facade's (the runner's `tensorflow`) stay.
+        set_by_import = name in _PACKAGES or (
+            parent_name not in served
+            and getattr(parent, "__name__", "").partition(".")[0] == "tensorflow")
         if parent is not None and set_by_import and getattr(parent, child, None) is module:
             delattr(parent, child)
         del sys.modules[name]
