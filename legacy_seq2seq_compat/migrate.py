@@ -110,7 +110,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from legacy_seq2seq_compat import _guide, _tf1_only
+from legacy_seq2seq_compat import _guide, _quiet, _tf1_only
 
 __all__ = ["MigrationResult", "Report", "iter_python_files", "migrate_paths",
            "migrate_source"]
@@ -211,9 +211,11 @@ def _public_names(module: str) -> frozenset[str]:
 @functools.cache
 def _slim_homes() -> dict[str, dict[str, str]]:
     """Where tf-slim keeps each tf.contrib.layers / framework member: name -> 'X' or 'layers.X'."""
-    import tf_slim
+    # The one place migrate needs TensorFlow (tf-slim imports it): start it quietly.
+    with _quiet.quiet_start(_quiet.wanted()):
+        import tf_slim
 
-    from legacy_seq2seq_compat import contrib
+        from legacy_seq2seq_compat import contrib
 
     homes: dict[str, dict[str, str]] = {}
     for kind, namespace in ((_LAYERS, contrib._layers()), (_FRAMEWORK, contrib._framework())):

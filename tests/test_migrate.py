@@ -817,7 +817,7 @@ def test_tf1_only_names_are_missing_from_tf2_and_present_in_compat_v1():
     assert [n for n in sorted(_tf1_only.NAMES) if lookup(tf, n) is not None] == []
     assert [n for n in sorted(_tf1_only.NAMES) if lookup(tf.compat.v1, n) is None] == []
     # Complete for the installed TensorFlow (python -m legacy_seq2seq_compat._tf1_only
-    # rewrites the stored list for another version).
+    # prints the module with the list for another version).
     assert sorted(_tf1_only.NAMES) == _tf1_only._compute()
 
 
