@@ -66,6 +66,7 @@ import re
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, TextIO, Union
 
@@ -497,8 +498,8 @@ def resolve_checkpoint(path: Union[str, os.PathLike]) -> str:
         ``checkpoint`` state file (its latest checkpoint is used). When the
         state file names paths that do not exist (a folder that was moved:
         the file holds absolute paths), the checkpoint of the same base name
-        in the folder is used, or else the newest ``*.index`` there; the
-        command line prints a note saying so.
+        in the folder is used, or else the newest ``*.index`` there, with a
+        `UserWarning` saying so (the command line prints it as a note).
 
     Returns:
       The checkpoint prefix.
@@ -507,7 +508,10 @@ def resolve_checkpoint(path: Union[str, os.PathLike]) -> str:
       TypeError: if `path` is not a string or path.
       FileNotFoundError: if `path` names no checkpoint.
     """
-    return _resolve(path)[0]
+    prefix, note = _resolve(path)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return prefix
 
 
 def _open(path: Union[str, os.PathLike]) -> tuple:
@@ -549,7 +553,7 @@ def _same_path(a: str, b: str) -> bool:
 
 
 def _check_destination(src_prefix: str, dst: Any, force: bool,
-                       option: str = "force=True") -> str:
+                       option: str = "force=True (--force on the command line)") -> str:
     """The absolute OUT prefix; raises for OUT == IN, a directory, or an existing OUT."""
     if not isinstance(dst, (str, os.PathLike)):
         raise TypeError(f"`dst` must be a checkpoint prefix string, got {dst!r}")

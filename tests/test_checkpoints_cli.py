@@ -219,6 +219,10 @@ def test_inspect_a_moved_folder_uses_the_checkpoint_found_in_it(tmp_path, capsys
                           f"file in {str(folder)!r} names {gone + '/' + named!r}, which does "
                           "not exist (was the folder moved?); using ")
     assert err.rstrip().endswith(f"{str(folder / used)!r}") and err.count("\n") == 1
+    from legacy_seq2seq_compat import checkpoints
+
+    with pytest.warns(UserWarning, match=r"was the folder moved\?"):
+        assert checkpoints.resolve_checkpoint(str(folder)) == str(folder / used)
 
 
 def test_convert_speaks_of_flags_and_has_no_dangling_colon(tmp_path, capsys):
@@ -235,5 +239,6 @@ def test_convert_speaks_of_flags_and_has_no_dangling_colon(tmp_path, capsys):
     assert err.rstrip().endswith("; pass --force to overwrite it") and "force=True" not in err
     from legacy_seq2seq_compat import checkpoints
 
-    with pytest.raises(FileExistsError, match=r"pass force=True to overwrite it"):
+    with pytest.raises(FileExistsError, match=r"pass force=True \(--force on the command "
+                                              r"line\) to overwrite it"):
         checkpoints.convert_checkpoint(prefix, out_prefix)
