@@ -66,6 +66,7 @@ import re
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional, TextIO, Union
 
@@ -443,13 +444,73 @@ def convert_names(names_and_shapes: Any) -> NameConversion:
 _DATA_SUFFIX = re.compile(r"\.data-\d{5}-of-\d{5}$")
 
 
+def _moved_folder_prefix(folder: str) -> tuple[Optional[str], str]:
+    """The prefix to use in a folder whose state file names paths that do not exist.
+
+    A folder that was moved or copied keeps a ``checkpoint`` state file with
+    the old absolute paths. The state file's newest entry is looked up by its
+    base name inside `folder`; failing that, the newest ``*.index`` file there
+    (by modification time) gives the prefix.
+
+    Returns:
+      (prefix or None, a one-line note saying what was used and why).
+    """
+    state = tf.train.get_checkpoint_state(folder)
+    named = state.model_checkpoint_path if state is not None else ""
+    if named:
+        local = os.path.join(folder, os.path.basename(named))
+        if os.path.isfile(local + ".index") or os.path.isfile(local):
+            return local, (f"the 'checkpoint' state file in {folder!r} names {named!r}, which "
+                           f"does not exist (was the folder moved?); using {local!r}")
+    indexes = glob.glob(os.path.join(glob.escape(folder), "*.index"))
+    if not indexes:
+        return None, ""
+    newest = max(indexes, key=lambda name: (os.path.getmtime(name), name))[:-len(".index")]
+    return newest, (f"the 'checkpoint' state file in {folder!r} names "
+                    f"{named or 'no checkpoint'!r}, which does not exist (was the folder "
+                    f"moved?); using the newest checkpoint in the folder, {newest!r}")
+
+
+def _resolve(path: Union[str, os.PathLike]) -> tuple[str, str]:
+    """(prefix, note): `resolve_checkpoint`, plus a note when a moved folder's fallback was used."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"checkpoint path must be a string, got {type(path).__name__}: {path!r}")
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        if not os.path.isfile(os.path.join(path, "checkpoint")):
+            raise FileNotFoundError(
+                f"{path!r} is a directory without a 'checkpoint' state file; pass a checkpoint "
+                "prefix such as DIR/model.ckpt-1000 instead")
+        prefix = tf.train.latest_checkpoint(path)
+        if prefix is not None:
+            return prefix, ""
+        prefix, note = _moved_folder_prefix(path)
+        if prefix is None:
+            raise FileNotFoundError(
+                f"the 'checkpoint' state file in {path!r} names no checkpoint that exists, and "
+                "the folder holds no *.index file")
+        return prefix, note
+    for pattern in (_DATA_SUFFIX, re.compile(r"\.index$")):
+        if pattern.search(path) and os.path.isfile(path):
+            path = pattern.sub("", path)
+    if os.path.isfile(path + ".index") or os.path.isfile(path):
+        return path, ""
+    raise FileNotFoundError(
+        f"{path!r} is neither a checkpoint prefix (no {path + '.index'!r} and no V1 checkpoint "
+        "file) nor a directory with a 'checkpoint' state file")
+
+
 def resolve_checkpoint(path: Union[str, os.PathLike]) -> str:
     """Finds the checkpoint prefix that `path` names.
 
     Args:
       path: A checkpoint prefix (V2: ``PATH.index`` exists; V1: ``PATH`` is
         the file), one of the V2 files themselves, or a directory holding a
-        ``checkpoint`` state file (its latest checkpoint is used).
+        ``checkpoint`` state file (its latest checkpoint is used). When the
+        state file names paths that do not exist (a folder that was moved:
+        the file holds absolute paths), the checkpoint of the same base name
+        in the folder is used, or else the newest ``*.index`` there, with a
+        `UserWarning` saying so (the command line prints it as a note).
 
     Returns:
       The checkpoint prefix.
@@ -460,29 +521,13 @@ def resolve_checkpoint(path: Union[str, os.PathLike]) -> str:
 
     Compatibility:
       Accepts what TF 1.15's `tf.train.latest_checkpoint` and Saver accept (a prefix, or a folder
-      with a `checkpoint` state file) plus the V2 files themselves.
+      with a `checkpoint` state file) plus the V2 files themselves and a moved folder (which
+      TF 1.15 could not resolve).
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"checkpoint path must be a string, got {type(path).__name__}: {path!r}")
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        if not os.path.isfile(os.path.join(path, "checkpoint")):
-            raise FileNotFoundError(
-                f"{path!r} is a directory without a 'checkpoint' state file; pass a checkpoint "
-                "prefix such as DIR/model.ckpt-1000 instead")
-        prefix = tf.train.latest_checkpoint(path)
-        if prefix is None:
-            raise FileNotFoundError(
-                f"the 'checkpoint' state file in {path!r} names no checkpoint that exists")
-        return prefix
-    for pattern in (_DATA_SUFFIX, re.compile(r"\.index$")):
-        if pattern.search(path) and os.path.isfile(path):
-            path = pattern.sub("", path)
-    if os.path.isfile(path + ".index") or os.path.isfile(path):
-        return path
-    raise FileNotFoundError(
-        f"{path!r} is neither a checkpoint prefix (no {path + '.index'!r} and no V1 checkpoint "
-        "file) nor a directory with a 'checkpoint' state file")
+    prefix, note = _resolve(path)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return prefix
 
 
 def _open(path: Union[str, os.PathLike]) -> tuple:
@@ -523,7 +568,8 @@ def _same_path(a: str, b: str) -> bool:
     return os.path.realpath(os.path.abspath(a)) == os.path.realpath(os.path.abspath(b))
 
 
-def _check_destination(src_prefix: str, dst: Any, force: bool) -> str:
+def _check_destination(src_prefix: str, dst: Any, force: bool,
+                       option: str = "force=True (--force on the command line)") -> str:
     """The absolute OUT prefix; raises for OUT == IN, a directory, or an existing OUT."""
     if not isinstance(dst, (str, os.PathLike)):
         raise TypeError(f"`dst` must be a checkpoint prefix string, got {dst!r}")
@@ -536,7 +582,7 @@ def _check_destination(src_prefix: str, dst: Any, force: bool) -> str:
     existing = _checkpoint_files(dst)
     if existing and not force:
         raise FileExistsError(f"OUT {dst} already exists ({', '.join(sorted(existing))}); "
-                              "pass --force (force=True) to overwrite it")
+                              f"pass {option} to overwrite it")
     return dst
 
 
@@ -1126,6 +1172,14 @@ def _error(command: str, message: str) -> int:
     return 2
 
 
+def _resolve_noting(path: Any, command: str) -> str:
+    """The checkpoint prefix of `path`; a note on stderr when a moved folder's fallback was used."""
+    prefix, note = _resolve(path)
+    if note:
+        print(f"legacy-seq2seq-compat ckpt {command}: note: {note}", file=sys.stderr)
+    return prefix
+
+
 def _print_table(rows: list, out: TextIO) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
     for row in rows:
@@ -1161,7 +1215,8 @@ def run_inspect(path: str, out: TextIO) -> int:
       No TF 1.15 counterpart; the `ckpt inspect` command of this library.
     """
     try:
-        report = inspect_checkpoint(path)
+        prefix = _resolve_noting(path, "inspect")
+        report = inspect_checkpoint(prefix)
     except (FileNotFoundError, ValueError, TypeError) as err:
         return _error("inspect", str(err))
     print(f"checkpoint: {report.path}", file=out)
@@ -1208,8 +1263,8 @@ def run_convert(src: str, dst: str, *, dry_run: bool, force: bool, out: TextIO) 
       No TF 1.15 counterpart; the `ckpt convert` command of this library.
     """
     try:
-        src_prefix, reader = _open(src)
-        dst_abs = _check_destination(src_prefix, dst, force or dry_run)
+        src_prefix, reader = _open(_resolve_noting(src, "convert"))
+        dst_abs = _check_destination(src_prefix, dst, force or dry_run, option="--force")
     except (FileNotFoundError, FileExistsError, ValueError, TypeError) as err:
         return _error("convert", str(err))
     conversion = convert_names(reader.get_variable_to_shape_map())
@@ -1218,7 +1273,8 @@ def run_convert(src: str, dst: str, *, dry_run: bool, force: bool, out: TextIO) 
     print(f"naming era: {conversion.era} ({conversion.era_details})", file=out)
     renamed = [(olds, new) for new, olds in sorted(conversion.sources.items())
                if olds != (new,)]
-    print(f"renamed {len(renamed)} of {len(conversion.sources)} variable(s):", file=out)
+    colon = ":" if renamed else ""
+    print(f"renamed {len(renamed)} of {len(conversion.sources)} variable(s){colon}", file=out)
     for olds, new in renamed:
         note = "  (concatenated on axis 0)" if len(olds) > 1 else ""
         print(f"  {' + '.join(olds)} -> {new}{note}", file=out)

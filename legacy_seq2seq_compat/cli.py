@@ -1,7 +1,7 @@
 """The `legacy-seq2seq-compat` command line.
 
 Sub-commands:
-  run [--separate-layer-weights] SCRIPT [ARGS...]
+  run [--separate-layer-weights] [--verbose] SCRIPT [ARGS...]
                                 run an unmodified TF 1.x script on TF 2.x
   ckpt inspect PATH             list a TF1 checkpoint's variables, naming era and model
   ckpt convert IN OUT           rename an old (TF 0.12 / 1.0) checkpoint to TF 1.15 names
@@ -10,15 +10,21 @@ Sub-commands:
                                 (prints a diff; --write changes the files, keeping .bak)
 
 The same command line is reachable as `python -m legacy_seq2seq_compat ...`.
-Heavy modules are imported only by the sub-command that needs them, so
-`--help` stays fast.
+This module imports nothing heavy: each sub-command's handler (`_COMMANDS`)
+imports the module that does the work, so `--help`, `--version` and `migrate`
+answer without importing TensorFlow. A new sub-command is a parser in
+`_build_parser` plus a handler in `_COMMANDS` that imports its module inside.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from legacy_seq2seq_compat._version import __version__
+
+__all__ = ["main"]
 
 PROG = "legacy-seq2seq-compat"
 
@@ -28,6 +34,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Run and migrate TensorFlow 1.x legacy_seq2seq code on TensorFlow 2.x.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -44,6 +51,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--separate-layer-weights", action="store_true",
         help="give MultiRNNCell([cell] * n) one set of weights per layer, as TF <= 1.0 did "
              "(TF 1.2+ shares one set)")
+    run.add_argument(
+        "--verbose", action="store_true",
+        help="keep TensorFlow's start-up log lines and warnings (by default they are hidden "
+             "unless TF_CPP_MIN_LOG_LEVEL is set)")
     run.add_argument("script", help="path of the Python script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
 
@@ -99,6 +110,39 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(args: argparse.Namespace) -> int:
+    from legacy_seq2seq_compat import runner
+
+    return runner.run_script(args.script, args.args,
+                             separate_layer_weights=args.separate_layer_weights,
+                             verbose=args.verbose)
+
+
+def _ckpt(args: argparse.Namespace) -> int:
+    from legacy_seq2seq_compat import checkpoints
+
+    if args.ckpt_command == "inspect":
+        return checkpoints.run_inspect(args.path, out=sys.stdout)
+    return checkpoints.run_convert(
+        args.src, args.dst, dry_run=args.dry_run, force=args.force, out=sys.stdout
+    )
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from legacy_seq2seq_compat import migrate
+
+    return migrate.migrate_paths(args.paths, write=args.write, out=sys.stdout,
+                                 err=sys.stderr, compat_v1=args.compat_v1)
+
+
+# Sub-command name -> handler; each handler imports the module it needs.
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": _run,
+    "ckpt": _ckpt,
+    "migrate": _migrate,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line.
 
@@ -113,20 +157,4 @@ def main(argv: Sequence[str] | None = None) -> int:
       library.
     """
     args = _build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
-    if args.command == "run":
-        from legacy_seq2seq_compat import runner
-
-        return runner.run_script(args.script, args.args,
-                                 separate_layer_weights=args.separate_layer_weights)
-    if args.command == "migrate":
-        from legacy_seq2seq_compat import migrate
-
-        return migrate.migrate_paths(args.paths, write=args.write, out=sys.stdout,
-                                     err=sys.stderr, compat_v1=args.compat_v1)
-    from legacy_seq2seq_compat import checkpoints
-
-    if args.ckpt_command == "inspect":
-        return checkpoints.run_inspect(args.path, out=sys.stdout)
-    return checkpoints.run_convert(
-        args.src, args.dst, dry_run=args.dry_run, force=args.force, out=sys.stdout
-    )
+    return _COMMANDS[args.command](args)

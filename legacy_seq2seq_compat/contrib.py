@@ -34,18 +34,19 @@ changes no TensorFlow behaviour (eager stays on unless you turn it off).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import re
 import sys
 import types
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import tensorflow as tf
 
 from legacy_seq2seq_compat import (
+    _guide,
     contrib_rnn,
     decoders,
     fused_rnn_cell,
@@ -55,71 +56,25 @@ from legacy_seq2seq_compat import (
 )
 
 __all__ = [
-    "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "not_provided",
-    "sections", "uninstall",
+    "ContribNotProvidedError", "GUIDE", "contrib", "guide_anchor", "install", "installed",
+    "not_provided", "sections", "uninstall",
 ]
 
-GUIDE = "migration_guide.md"
-
-# Titles of the migration-guide sections that say what to use instead.
-_OTHER_SECTION = "Other tf.contrib modules"
-_RNN_SECTION = "Other tf.contrib.rnn cells and functions"
-_LAYERS_SECTION = "tf.contrib.layers and tf.contrib.framework"
-# TF 1.15's tf.contrib sub-modules we do not provide, with their guide section.
-_MODULE_SECTIONS = {
-    "seq2seq": "tf.contrib.seq2seq",
-    "cudnn_rnn": "tf.contrib.cudnn_rnn",
-    "grid_rnn": _RNN_SECTION,
-    "recurrent": _RNN_SECTION,
-    "learn": "tf.contrib.learn and tf.contrib.estimator",
-    "estimator": "tf.contrib.learn and tf.contrib.estimator",
-    "training": "tf.contrib.training",
-    "data": "tf.contrib.data",
-    "losses": "tf.contrib.losses and tf.contrib.metrics",
-    "metrics": "tf.contrib.losses and tf.contrib.metrics",
-    "opt": "tf.contrib.opt",
-    "crf": "tf.contrib.crf",
-}
-# The rest of TF 1.15's tf.contrib, all answered by one table in the guide.
-_OTHER_MODULES = (
-    "autograph", "batching", "bayesflow", "checkpoint", "cloud", "cluster_resolver",
-    "compiler", "constrained_optimization", "copy_graph", "deprecated", "distribute",
-    "distributions", "eager", "factorization", "feature_column", "ffmpeg", "graph_editor",
-    "image", "input_pipeline", "integrate", "keras", "kernel_methods", "labeled_tensor",
-    "linear_optimizer", "lookup", "memory_stats", "mixed_precision", "model_pruning", "nn",
-    "optimizer_v2", "periodic_resample", "predictor", "proto", "quantization", "quantize",
-    "receptive_field", "reduce_slice_ops", "remote_fused_graph", "resampler", "rpc",
-    "saved_model", "signal", "solvers", "sparsemax", "specs", "staging", "stat_summarizer",
-    "stateless", "structured_model", "summary", "tensor_forest", "tensorboard", "testing",
-    "tfprof", "timeseries", "tpu", "util",
-)
-for _name in _OTHER_MODULES:
-    _MODULE_SECTIONS.setdefault(_name, _OTHER_SECTION)
-
-
-def guide_anchor(title: str) -> str:
-    """The GitHub-style anchor of a Markdown heading: lower case, no punctuation, dashes.
-
-    Compatibility:
-      No TF 1.15 counterpart; a helper for the migration-guide links in `ContribNotProvidedError`.
-    """
-    text = re.sub(r"[^\w\- ]", "", title.strip().lower())
-    return text.replace(" ", "-")
+# The tables of missing members and their guide sections live in `_guide` (no TensorFlow there,
+# so `migrate` can use them); their old names here are kept for existing callers.
+GUIDE = _guide.GUIDE
+_OTHER_SECTION = _guide.OTHER_SECTION
+_RNN_SECTION = _guide.RNN_SECTION
+_LAYERS_SECTION = _guide.LAYERS_SECTION
+_MODULE_SECTIONS = _guide.MODULE_SECTIONS
+_OTHER_MODULES = _guide.OTHER_MODULES
+guide_anchor = _guide.guide_anchor
+sections = _guide.sections
 
 
 # TF 1.15's tf.contrib.rnn members beyond the core cells that we do not provide (the others
 # come from contrib_rnn and fused_rnn_cell, see _contrib_rnn_members).
-_RNN_NOT_PROVIDED: tuple = ()
-
-
-def sections() -> list[str]:
-    """The titles of every migration-guide section an error can point at.
-
-    Compatibility:
-      No TF 1.15 counterpart; a helper for the migration-guide links in `ContribNotProvidedError`.
-    """
-    return sorted(set(_MODULE_SECTIONS.values()) | {_RNN_SECTION, _LAYERS_SECTION,
-                                                     _OTHER_SECTION})
+_RNN_NOT_PROVIDED = ()
 
 
 class ContribNotProvidedError(ImportError):
@@ -161,14 +116,10 @@ def not_provided(member: str) -> ContribNotProvidedError:
       No TF 1.15 counterpart; builds the error for a tf.contrib member that TF 1.15 had and this
       library does not recreate.
     """
-    parts = member.split(".")
-    module = parts[2] if len(parts) > 2 else ""
-    if module == "rnn":
-        return ContribNotProvidedError(member, _RNN_SECTION)
-    if module in ("layers", "framework"):
-        return ContribNotProvidedError(
-            member, _LAYERS_SECTION, "tf-slim does not have it either.")
-    return ContribNotProvidedError(member, _MODULE_SECTIONS.get(module, _OTHER_SECTION))
+    section = _guide.section_of(member)
+    if section == _LAYERS_SECTION:
+        return ContribNotProvidedError(member, section, "tf-slim does not have it either.")
+    return ContribNotProvidedError(member, section)
 
 
 class _Namespace(types.ModuleType):
@@ -409,10 +360,7 @@ contrib = _Namespace(
     lazy={"slim": _slim, "layers": _layers, "framework": _framework},
 )
 
-# The seq2seq module that TF 0.x code imported from TensorFlow's python/ops package. Spelled
-# in parts: it is a name we serve (TF 2.x has no such module); the package never imports
-# TensorFlow's private tree.
-_TF0_OPS_SEQ2SEQ = ".".join(("tensorflow", "python", "ops", "seq2seq"))
+_TF0_OPS_SEQ2SEQ = _guide.TF0_OPS_SEQ2SEQ
 
 # Import paths that old code used, and the objects they lead to.
 _PATHS: dict[str, Callable[[], Any]] = {
@@ -509,6 +457,12 @@ def install() -> types.ModuleType:
     and a missing member raises `ContribNotProvidedError`. Calling it again
     does nothing more. TensorFlow's behaviour (eager or graph) is not changed.
 
+    What it changes, all undone by `uninstall()`: one finder at the front of
+    ``sys.meta_path``, the ``tensorflow.contrib`` attribute of the real
+    ``tensorflow`` module, and, as old import paths are used, their entries
+    in ``sys.modules`` (and the attributes the import system sets on their
+    parent packages). For a limited scope, use ``with installed():``.
+
     Returns:
       The `contrib` module object.
 
@@ -528,17 +482,56 @@ def install() -> types.ModuleType:
     return contrib
 
 
+def _ours(name: str) -> bool:
+    """Whether the module name is one that our finder serves."""
+    return (name in _PATHS or name in _PACKAGES or name == "tensorflow.contrib"
+            or name.startswith(("tensorflow.contrib.", "tensorflow.models.")))
+
+
 def uninstall() -> None:
     """Undoes `install()`: ``tensorflow.contrib`` imports fail again as in TF 2.x.
 
-    Compatibility:
-      Brings back TF 2.x's state, where `tensorflow.contrib` does not exist; TF 1.15 had nothing to
-      undo.
+    Removes our finder from ``sys.meta_path``, every ``sys.modules`` entry of
+    an import path we served, the attributes that the import system set for
+    them on parent packages (``tf.contrib``, ``tf.models``, TensorFlow's own
+    ``python.ops`` package's ``seq2seq``), so the process is as before
+    `install()`. Calling it when not installed does nothing.
+
+    Compatibility: no TF 1.15 counterpart (its ``tf.contrib`` could not be
+    removed); the pair lets tests and long-lived processes scope the change.
     """
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
-    for name in [n for n in sys.modules if n in _PATHS or n in _PACKAGES
-                 or n.startswith("tensorflow.contrib.")]:
+    served = {name: module for name, module in sys.modules.items() if _ours(name)}
+    for name, module in served.items():
+        parent_name, _, child = name.rpartition(".")
+        parent = sys.modules.get(parent_name)
+        # The import system set `child` on a real TensorFlow parent (tf.contrib, tf.models,
+        # ...) or an empty intermediate package on one of ours; our namespaces' own members,
+        # tf_slim's and the facade's (the runner's `tensorflow`) stay.
+        set_by_import = name in _PACKAGES or (
+            parent_name not in served
+            and getattr(parent, "__name__", "").partition(".")[0] == "tensorflow")
+        if parent is not None and set_by_import and getattr(parent, child, None) is module:
+            delattr(parent, child)
         del sys.modules[name]
     if getattr(tf, "contrib", None) is contrib:
         del tf.contrib
+
+
+@contextlib.contextmanager
+def installed() -> Iterator[types.ModuleType]:
+    """Context manager: `install()` on entry; on exit, `uninstall()` unless it was installed before.
+
+    Compatibility: no TF 1.15 counterpart; see `install`.
+
+    Yields:
+      The `contrib` module object.
+    """
+    already = _FINDER in sys.meta_path
+    module = install()
+    try:
+        yield module
+    finally:
+        if not already:
+            uninstall()

@@ -170,7 +170,9 @@ def stack_bidirectional_rnn(cells_fw: list, cells_bw: list, inputs: Sequence[Any
       ValueError: for empty or non-list cells, different depths, or initial
         states that are not one per layer.
 
-    Compatibility: TF 1.15's ``tf.contrib.rnn.stack_bidirectional_rnn``.
+    Compatibility: TF 1.15's ``tf.contrib.rnn.stack_bidirectional_rnn``: same
+    signature, scopes (``stack_bidirectional_rnn/cell_<i>/...``),
+    variable names and numbers.
     """
     _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
     states_fw, states_bw = [], []
@@ -221,7 +223,9 @@ def stack_bidirectional_dynamic_rnn(cells_fw: list, cells_bw: list, inputs: Any,
       ValueError: for empty or non-list cells, different depths, or initial
         states that are not one per layer.
 
-    Compatibility: TF 1.15's ``tf.contrib.rnn.stack_bidirectional_dynamic_rnn``.
+    Compatibility: TF 1.15's ``tf.contrib.rnn.stack_bidirectional_dynamic_rnn``:
+    same signature, scopes, variable names and numbers (it runs TensorFlow's own
+    ``tf.compat.v1.nn.bidirectional_dynamic_rnn`` per layer, as TF 1.15 did).
     """
     _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
     states_fw, states_bw = [], []

@@ -259,7 +259,8 @@ class FusedRNNCell:
     [time, batch, depth] Tensor (outputs then [time, batch, output_size]) or a
     list of [batch, depth] Tensors (outputs then a list too).
 
-    Compatibility: TF 1.15's abstract ``tf.contrib.rnn.FusedRNNCell``.
+    Compatibility: TF 1.15's abstract ``tf.contrib.rnn.FusedRNNCell``, with the
+    same call signature; subclasses decide variables and numbers.
     """
 
     def __call__(self, inputs: Any, initial_state: Any = None, dtype: Any = None,
@@ -310,7 +311,8 @@ class TimeReversedFusedRNN(FusedRNNCell):
     Args:
       cell: A fused RNN (a `FusedRNNCell` or any callable with its signature).
 
-    Compatibility: TF 1.15's ``tf.contrib.rnn.TimeReversedFusedRNN``.
+    Compatibility: TF 1.15's ``tf.contrib.rnn.TimeReversedFusedRNN``: the wrapped
+    fused cell runs on the reversed sequence; same variables and numbers.
     """
 
     def __init__(self, cell: Any) -> None:

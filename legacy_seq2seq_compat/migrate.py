@@ -90,6 +90,7 @@ converted, 1 when something was reported (not convertible, or not parsable),
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import functools
@@ -109,14 +110,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from legacy_seq2seq_compat import (
-    contrib,
-    contrib_rnn,
-    fused_rnn_cell,
-    legacy_seq2seq,
-    rnn,
-    rnn_cell,
-)
+from legacy_seq2seq_compat import _guide, _quiet, _tf1_only
 
 __all__ = ["MigrationResult", "Report", "iter_python_files", "migrate_paths",
            "migrate_source"]
@@ -161,7 +155,7 @@ _MODULES = {
     "tensorflow.models.rnn.rnn_cell": _CELLS,
     "tensorflow.models.rnn.seq2seq": _SEQ2SEQ,
     "tensorflow.models.rnn.rnn": _TF0_RNN,
-    contrib._TF0_OPS_SEQ2SEQ: _SEQ2SEQ,
+    _guide.TF0_OPS_SEQ2SEQ: _SEQ2SEQ,
 }
 # Kinds whose module has exactly one counterpart here: the key of the new module (_TARGETS).
 _ONE_MODULE = {_SEQ2SEQ: "legacy_seq2seq", _CELLS: "rnn_cell", _STATIC: "rnn", _SLIM: "tf_slim"}
@@ -194,9 +188,36 @@ _BACKUP = re.compile(r"\.bak(\.\d+)?$")
 
 
 @functools.cache
+def _literal(module: str, variable: str) -> frozenset[str]:
+    """The names in a module's literal list or tuple `variable`, read without importing it.
+
+    `migrate` must not import TensorFlow (the command line answers in well
+    under a second), and our modules import it, so their name lists are read
+    from their source.
+    """
+    spec = importlib.util.find_spec(f"legacy_seq2seq_compat.{module}")
+    with open(spec.origin, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    for statement in tree.body:
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and getattr(statement.targets[0], "id", None) == variable):
+            return frozenset(ast.literal_eval(statement.value))
+    raise LookupError(f"legacy_seq2seq_compat.{module} has no literal {variable}")
+
+
+def _public_names(module: str) -> frozenset[str]:
+    """`__all__` of one of our modules (legacy_seq2seq, rnn_cell, rnn, contrib_rnn, ...)."""
+    return _literal(module, "__all__")
+
+
+@functools.cache
 def _slim_homes() -> dict[str, dict[str, str]]:
     """Where tf-slim keeps each tf.contrib.layers / framework member: name -> 'X' or 'layers.X'."""
-    import tf_slim
+    # The one place migrate needs TensorFlow (tf-slim imports it): start it quietly.
+    with _quiet.quiet_start(_quiet.wanted()):
+        import tf_slim
+
+        from legacy_seq2seq_compat import contrib
 
     homes: dict[str, dict[str, str]] = {}
     for kind, namespace in ((_LAYERS, contrib._layers()), (_FRAMEWORK, contrib._framework())):
@@ -243,10 +264,10 @@ def _display(name: str) -> str:
 
 
 def _not_provided(member: str) -> str:
-    error = contrib.not_provided(member)
-    extra = " (tf-slim does not have it either)" if error.section == contrib._LAYERS_SECTION else ""
-    return (f"{member} is not provided by legacy_seq2seq_compat{extra}; see {contrib.GUIDE} "
-            f"section '{error.section}'")
+    section = _guide.section_of(member)
+    extra = " (tf-slim does not have it either)" if section == _guide.LAYERS_SECTION else ""
+    return (f"{member} is not provided by legacy_seq2seq_compat{extra}; see {_guide.GUIDE} "
+            f"section '{section}'")
 
 
 def _package_reason(module: str, rest: Sequence[str]) -> str:
@@ -275,7 +296,7 @@ def _member(module: str, name: str) -> _Outcome:
     if kind in (_CONTRIB, _PACKAGE):
         return _Outcome(reason=_package_reason(module, [name]))
     if kind == _SEQ2SEQ:
-        if name in legacy_seq2seq.__all__:
+        if name in _public_names("legacy_seq2seq"):
             return _Outcome("legacy_seq2seq", name)
         if name == "_extract_argmax_and_embed":
             return _Outcome("decoders", "extract_argmax_and_embed")
@@ -283,15 +304,15 @@ def _member(module: str, name: str) -> _Outcome:
         if kind in (_TF0_RNN, _TF0_NN) and name in _TF0_NAMES:
             return _Outcome("rnn", _TF0_NAMES[name])
         if kind != _TF0_NN:
-            if name in rnn_cell.__all__:
+            if name in _public_names("rnn_cell"):
                 return _Outcome("rnn_cell", name)
-            if name in rnn.__all__:
+            if name in _public_names("rnn"):
                 return _Outcome("rnn", name)
         if kind == _CONTRIB_RNN:
-            for key, home in (("contrib_rnn", contrib_rnn), ("fused_rnn_cell", fused_rnn_cell)):
-                if name in home.__all__:
-                    return _Outcome(key, name)
-        if kind == _CONTRIB_RNN and name in contrib._RNN_NOT_PROVIDED:
+            for home in ("contrib_rnn", "fused_rnn_cell"):
+                if name in _public_names(home):
+                    return _Outcome(home, name)
+        if kind == _CONTRIB_RNN and name in _literal("contrib", "_RNN_NOT_PROVIDED"):
             return _Outcome(reason=_not_provided(display))
     elif kind == _SLIM:
         if not name.startswith("_"):
@@ -1085,13 +1106,54 @@ def _semicolons(body: list[cst.BaseSmallStatement]) -> list[cst.BaseSmallStateme
     return out
 
 
-def _migrate_module(module: cst.Module, path: str) -> tuple[cst.Module, list[Report]]:
+_COMPAT_V1_HINT = "migrate with --compat-v1 to use tensorflow.compat.v1"
+# With --compat-v1 only top-level `import tensorflow as X` lines are switched.
+_BY_HAND_HINT = ("--compat-v1 switches only top-level `import tensorflow as X` lines: change "
+                 "this file's import to `import tensorflow.compat.v1 as tf` by hand")
+
+
+class _TF1OnlyFinder(cst.CSTVisitor):
+    """Finds uses of TF 1.x-only core API through a name bound to plain ``tensorflow``."""
+
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def __init__(self, path: str, hint: str) -> None:
+        super().__init__()
+        self.path = path
+        self.hint = hint
+        self.reports: list[Report] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        for qualified in self.get_metadata(QualifiedNameProvider, node, set()):
+            name = qualified.name
+            if name.startswith(_TF + ".") and name[len(_TF) + 1:] in _tf1_only.NAMES:
+                member = name[len(_TF) + 1:]
+                line = self.get_metadata(PositionProvider, node).start.line
+                self.reports.append(Report(self.path, line, (
+                    f"tf.{member} is TF 1.x API that TF 2.x lacks (it has only "
+                    f"tf.compat.v1.{member}); {self.hint}")))
+                return False
+        return True
+
+
+def _tf1_only_uses(module: cst.Module, path: str, compat_v1: bool = False) -> list[Report]:
+    """The lines of `module` that use TF 1.x-only core API through plain ``tensorflow``."""
+    finder = _TF1OnlyFinder(path, _BY_HAND_HINT if compat_v1 else _COMPAT_V1_HINT)
+    MetadataWrapper(module).visit(finder)
+    return finder.reports
+
+
+def _migrate_module(module: cst.Module, path: str, compat_v1: bool = False
+                    ) -> tuple[cst.Module, list[Report]]:
     wrapper = MetadataWrapper(module)
     analyzer = _Analyzer()
     wrapper.visit(analyzer)
     plan = _Plan(analyzer, wrapper, path)
     new = wrapper.module.visit(_Rewriter(plan))
-    unique = sorted(set(plan.reports), key=lambda r: (r.line, r.reason))
+    # Line numbers of the input, as for every other report (the names in _tf1_only are
+    # never converted, so the input's uses are the ones left).
+    reports = plan.reports + _tf1_only_uses(wrapper.module, path, compat_v1)
+    unique = sorted(set(reports), key=lambda r: (r.line, r.reason))
     return new, unique
 
 
@@ -1195,7 +1257,8 @@ def migrate_source(code: str, path: str = "<string>", *,
         module = cst.parse_module(code)
     except (cst.ParserSyntaxError, SyntaxError, UnicodeError) as error:
         return MigrationResult(code, [_parse_failure(path, error, code)], False, parsed=False)
-    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path)
+    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path,
+                                   compat_v1)
     return MigrationResult(new.code, reports, new.code != code)
 
 
@@ -1205,7 +1268,8 @@ def _migrate_bytes(data: bytes, path: str, compat_v1: bool = False
         module = cst.parse_module(data)
     except (cst.ParserSyntaxError, SyntaxError, UnicodeError) as error:
         return None, None, [_parse_failure(path, error, data)]
-    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path)
+    new, reports = _migrate_module(_to_compat_v1(module) if compat_v1 else module, path,
+                                   compat_v1)
     return module, new, reports
 
 
@@ -1317,12 +1381,15 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
                   file=err)
         return 2
     status = 0
+    checked = changed = tf1_only = 0
     for path in iter_python_files(paths):
+        checked += 1
         with open(path, "rb") as handle:
             data = handle.read()
         old, new, reports = _migrate_bytes(data, path, compat_v1)
         for report in reports:
             print(report, file=err)
+            tf1_only += report.reason.endswith((_COMPAT_V1_HINT, _BY_HAND_HINT))
         if reports:
             status = 1
         if old is None or new is None:
@@ -1330,6 +1397,7 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
         new_bytes = new.bytes
         if new_bytes == data:
             continue
+        changed += 1
         if write:
             backup = _backup_path(path)
             with open(backup, "xb") as handle:
@@ -1339,4 +1407,10 @@ def migrate_paths(paths: Sequence[PathLike], write: bool = False,
             print(f"{path}: migrated (original kept in {backup})", file=err)
         else:
             out.write(_diff(path, data.decode(old.encoding), new_bytes.decode(new.encoding)))
+    if tf1_only and not compat_v1:
+        print(f"{tf1_only} use(s) of TF 1.x-only API fail on TF 2.x as they are: rerun with "
+              "--compat-v1 (it switches `import tensorflow as tf` to tensorflow.compat.v1), or "
+              "run the script unchanged with `legacy-seq2seq-compat run`", file=err)
+    if not changed and status == 0:
+        print(f"no changes: {checked} file(s) checked", file=err)
     return status

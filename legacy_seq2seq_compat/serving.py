@@ -165,7 +165,8 @@ def go_inputs(inputs: SourceInputs, decoder_length: int, go_id: int) -> list:
       ValueError: for a non-positive `decoder_length`.
 
     Compatibility:
-      New in this library.
+      New in this library (TF 1.15 had no serving helpers for these models); the GO
+      inputs are what a TF 1.15 decoding script fed by hand.
     """
     _checks.check_positive_int(decoder_length, "decoder_length")
     go = tf.fill(tf.shape(inputs.source)[:1], tf.constant(go_id, tf.int32))

@@ -24,7 +24,26 @@ variables, v1 control flow), plus what TF 2.x no longer has:
 Importing this module calls ``tf.compat.v1.disable_v2_behavior()``, which
 affects the whole process: import it first, before any TF2-style code runs. It
 also calls `legacy_seq2seq_compat.install()`, so ``from tensorflow.contrib
-import legacy_seq2seq, rnn`` lines keep working.
+import legacy_seq2seq, rnn`` lines keep working (`legacy_seq2seq_compat.uninstall()`
+undoes that part; TF1 behaviour stays for the process).
+
+The import swap is one line per file: a file that still imports plain
+``tensorflow`` gets TF 2.x, where ``tf.contrib`` works (`install()` puts it
+there) but ``tf.placeholder``, ``tf.Session``, ... do not exist. While this
+facade is in use, such an uncaught AttributeError gets a note naming the file's
+missing swap (TensorFlow's own module is not patched). ``legacy-seq2seq-compat
+run`` serves the facade to every file, so nothing needs changing.
+
+Quiet start: unless ``TF_CPP_MIN_LOG_LEVEL`` is set in the environment, the
+import hides TensorFlow's start-up log lines (oneDNN notice, ``Could not find
+cuda drivers``, ``failed call to cuInit``) and the deprecation warning that our
+own ``disable_v2_behavior()`` call logs, and sets ``TF_CPP_MIN_LOG_LEVEL=2``
+for the rest of the process (TensorFlow's C++ errors still show). Set the
+variable yourself (``0`` shows everything) to keep all of it. TensorFlow reads
+the variable once, when it is first imported: if your program imported
+TensorFlow before this facade, only the Python-level part of the quieting
+applies.
+
 TensorFlow API changes older than 1.0 (``tf.mul``, ``tf.concat(axis, values)``)
 are not undone.
 """
@@ -32,17 +51,26 @@ are not undone.
 import sys as _sys
 import types as _types
 
-import tensorflow as _tf
+from legacy_seq2seq_compat import _hints, _quiet
 
-from legacy_seq2seq_compat import rnn as _rnn
-from legacy_seq2seq_compat.contrib import contrib
-from legacy_seq2seq_compat.contrib import install as _install_contrib
-from legacy_seq2seq_compat.contrib import rnn_cell_pre_1_0 as _rnn_cell_pre_1_0
+# Quiet unless the user set TF_CPP_MIN_LOG_LEVEL (see _quiet): TensorFlow's start-up lines
+# and the deprecation warning of our own disable_v2_behavior() call are not the user's.
+with _quiet.quiet_start(_quiet.wanted()):
+    import tensorflow as _tf
 
-_v1 = _tf.compat.v1
-_v1.disable_v2_behavior()
-# `from tensorflow.contrib import rnn` lines elsewhere in the script must work too.
-_install_contrib()
+    from legacy_seq2seq_compat import rnn as _rnn
+    from legacy_seq2seq_compat.contrib import contrib
+    from legacy_seq2seq_compat.contrib import install as _install_contrib
+    from legacy_seq2seq_compat.contrib import rnn_cell_pre_1_0 as _rnn_cell_pre_1_0
+
+    _v1 = _tf.compat.v1
+    _v1.disable_v2_behavior()
+    # `from tensorflow.contrib import rnn` lines elsewhere in the script must work too.
+    _install_contrib()
+
+# A file the import swap missed fails with "module 'tensorflow' has no attribute
+# 'placeholder'": an uncaught error of that kind gets a note saying why (see _hints).
+_hints.install_excepthook()
 
 def _dtype_kind(value) -> str:
     dtype = getattr(value, "dtype", None)

@@ -138,7 +138,7 @@ def read_checkpoint(prefix):
 
 
 def measured_listing(label):
-    """{name: shape} of one section of tests/data/varnames_tf115.txt (TF 1.15 measured)."""
+    """{name: shape} of one section of tests/data/varnames_tf115.txt (TF 1.15 source on TF 2.21)."""
     shapes, current = {}, None
     with open(_DATA, encoding="utf-8") as f:
         for line in f:

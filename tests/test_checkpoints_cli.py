@@ -1,8 +1,9 @@
 """Tests of ``legacy-seq2seq-compat ckpt inspect|convert`` (cli.main in process, and
 one real ``python -m legacy_seq2seq_compat`` subprocess).
 
-The checkpoints are written by tests/ckpt_fixtures.py from the measured TF 1.15
-listings of tests/data/varnames_tf115.txt, renamed forward to the old eras.
+The checkpoints are written by tests/ckpt_fixtures.py from the TF 1.15
+listings of tests/data/varnames_tf115.txt (see tests/data/README.md), renamed
+forward to the old eras.
 """
 
 import os
@@ -194,3 +195,50 @@ def test_module_entry_point_in_a_subprocess(old):
     assert ("model: embedding_attention_seq2seq, 2 x GRUCell(16), 2 heads, "
             "OutputProjectionWrapper(12), 10 -> 12 symbols, embedding size 8") in result.stdout
     assert f"\n  {UNMAPPABLE} " in result.stdout
+
+
+@pytest.mark.parametrize("named, used", [
+    ("model.ckpt-9", "model.ckpt-9"),   # the state file's entry, found by its base name
+    ("model.ckpt-77", "model.ckpt-9"),  # an entry gone from the folder: the newest *.index
+])
+def test_inspect_a_moved_folder_uses_the_checkpoint_found_in_it(tmp_path, capsys, named, used):
+    tensors = fx.random_tensors(fx.measured_listing("b"), seed=3)
+    folder = tmp_path / "moved"
+    fx.write_checkpoint(str(folder / "model.ckpt-3"), tensors)
+    prefix = fx.write_checkpoint(str(folder / "model.ckpt-9"), tensors)
+    os.utime(prefix + ".index", (2e9, 2e9))  # the newest, whatever the file system's clock
+    gone = os.path.join(str(tmp_path), "where", "it", "was")
+    (folder / "checkpoint").write_text(
+        f'model_checkpoint_path: "{gone}/{named}"\n'
+        f'all_model_checkpoint_paths: "{gone}/model.ckpt-3"\n'
+        f'all_model_checkpoint_paths: "{gone}/{named}"\n')
+    status, out, err = _run(capsys, "ckpt", "inspect", str(folder))
+    assert status == 0, err
+    assert out.splitlines()[0] == f"checkpoint: {folder / used}"
+    assert err.startswith("legacy-seq2seq-compat ckpt inspect: note: the 'checkpoint' state "
+                          f"file in {str(folder)!r} names {gone + '/' + named!r}, which does "
+                          "not exist (was the folder moved?); using ")
+    assert err.rstrip().endswith(f"{str(folder / used)!r}") and err.count("\n") == 1
+    from legacy_seq2seq_compat import checkpoints
+
+    with pytest.warns(UserWarning, match=r"was the folder moved\?"):
+        assert checkpoints.resolve_checkpoint(str(folder)) == str(folder / used)
+
+
+def test_convert_speaks_of_flags_and_has_no_dangling_colon(tmp_path, capsys):
+    tensors = fx.random_tensors(fx.measured_listing("b"), seed=4)  # already TF 1.15 names
+    prefix = fx.write_checkpoint(str(tmp_path / "in" / "m"), tensors)
+    out_prefix = str(tmp_path / "out" / "m")
+    status, out, err = _run(capsys, "ckpt", "convert", prefix, out_prefix)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[3:5] == [f"renamed 0 of {len(tensors)} variable(s)",
+                          f"unchanged: {len(tensors)}"]
+    status, out, err = _run(capsys, "ckpt", "convert", prefix, out_prefix)
+    assert (status, out) == (2, "")
+    assert err.rstrip().endswith("; pass --force to overwrite it") and "force=True" not in err
+    from legacy_seq2seq_compat import checkpoints
+
+    with pytest.raises(FileExistsError, match=r"pass force=True \(--force on the command "
+                                              r"line\) to overwrite it"):
+        checkpoints.convert_checkpoint(prefix, out_prefix)

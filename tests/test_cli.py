@@ -4,8 +4,10 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 
 import pytest
+from conftest import missing_reference
 
 from legacy_seq2seq_compat import cli
 
@@ -36,8 +38,8 @@ def test_usage_errors_exit_2_with_a_message(capsys, argv, fragment):
 def test_run_passes_every_later_argument_to_the_script(monkeypatch):
     seen = {}
 
-    def fake_run_script(script, args, separate_layer_weights):
-        seen.update(script=script, args=args, separate=separate_layer_weights)
+    def fake_run_script(script, args, separate_layer_weights, verbose):
+        seen.update(script=script, args=args, separate=separate_layer_weights, verbose=verbose)
         return 5
 
     from legacy_seq2seq_compat import runner
@@ -46,9 +48,20 @@ def test_run_passes_every_later_argument_to_the_script(monkeypatch):
     status = cli.main(["run", "train.py", "--help", "--size=3", "-x", "pos"])
     assert status == 5
     assert seen == {"script": "train.py", "args": ["--help", "--size=3", "-x", "pos"],
-                    "separate": False}
-    cli.main(["run", "--separate-layer-weights", "train.py", "--separate-layer-weights"])
-    assert seen == {"script": "train.py", "args": ["--separate-layer-weights"], "separate": True}
+                    "separate": False, "verbose": False}
+    cli.main(["run", "--separate-layer-weights", "--verbose", "train.py",
+              "--separate-layer-weights"])
+    assert seen == {"script": "train.py", "args": ["--separate-layer-weights"], "separate": True,
+                    "verbose": True}
+
+
+def test_version_prints_the_package_version(capsys):
+    from legacy_seq2seq_compat._version import __version__
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"legacy-seq2seq-compat {__version__}\n"
 
 
 def test_console_script_and_module_entry_point_agree():
@@ -61,8 +74,50 @@ def test_console_script_and_module_entry_point_agree():
                            path=os.path.dirname(sys.executable) + os.pathsep
                            + os.environ.get("PATH", ""))
     if console is None:
-        pytest.skip("the console script is not installed (pip install -e . installs it)")
+        missing_reference("the console script is not installed (pip install -e . installs it)")
     installed = subprocess.run([console, "--help"], capture_output=True, text=True, env=env,
                                timeout=300, check=False)
     assert installed.returncode == 0
     assert installed.stdout == module.stdout
+
+
+def test_help_version_and_migrate_do_not_import_tensorflow(tmp_path):
+    """`--help`, `--version`, `migrate` and the package import answer without TensorFlow.
+
+    One fresh interpreter checks all of them (TensorFlow in sys.modules would
+    mean seconds of start-up and its log lines).
+    """
+    path = tmp_path / "old.py"
+    path.write_text("import tensorflow as tf\nx = tf.placeholder(tf.float32)\n"
+                    "cell = tf.contrib.rnn.GRUCell(3)\n")
+    code = textwrap.dedent(f"""
+        import io, sys, time, contextlib
+        start = time.perf_counter()
+        import legacy_seq2seq_compat as lsc
+        names = set(dir(lsc))
+        assert set(lsc.__all__) <= names and "uninstall" in lsc.__all__, names
+        from legacy_seq2seq_compat import cli
+        from legacy_seq2seq_compat._version import __version__
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            for argv in (["--help"], ["--version"]):
+                try:
+                    cli.main(argv)
+                except SystemExit as stop:
+                    assert stop.code == 0, (argv, stop.code)
+            status = cli.main(["migrate", {str(path)!r}])
+        elapsed = time.perf_counter() - start
+        heavy = sorted(m for m in ("tensorflow", "tf_slim", "numpy") if m in sys.modules)
+        print(status, repr(heavy), out.getvalue().count("usage:"), __version__ in out.getvalue(),
+              "placeholder" in err.getvalue(), round(elapsed, 2))
+    """)
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    status, heavy, usages, version_shown, reported, elapsed = proc.stdout.split()
+    assert (status, heavy, usages, version_shown, reported) == ("1", "[]", "1", "True", "True")
+    # No TensorFlow import is the point; the time bound is generous for a loaded machine.
+    assert float(elapsed) < 5, elapsed
+    assert "oneDNN" not in proc.stderr and "absl" not in proc.stderr

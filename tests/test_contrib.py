@@ -234,3 +234,60 @@ def test_every_missing_module_is_listed_in_its_guide_section(module):
 def test_guide_anchor_follows_github_rules():
     assert contrib_module.guide_anchor("tf.contrib.cudnn_rnn") == "tfcontribcudnn_rnn"
     assert contrib_module.guide_anchor("Other tf.contrib modules") == "other-tfcontrib-modules"
+
+
+def _process_state():
+    """Everything install() and the old import paths can change in this process."""
+    import tensorflow.python.ops as tf_ops
+
+    return {
+        "meta_path": list(sys.meta_path),
+        "modules": {name: id(module) for name, module in sys.modules.items()},
+        "tf": sorted(vars(tf)),
+        "tf_ops": sorted(vars(tf_ops)),
+        "namespaces": [sorted(vars(space)) for space in (contrib, contrib.rnn,
+                                                         contrib.legacy_seq2seq)],
+    }
+
+
+_EVERY_PATH = [
+    "tensorflow.contrib.rnn", "tensorflow.contrib.legacy_seq2seq.python.ops.seq2seq",
+    "tensorflow.contrib.rnn.python.ops.core_rnn_cell_impl", "tensorflow.contrib.slim.nets",
+    "tensorflow.models.rnn.rnn_cell", "tensorflow.python.ops.seq2seq",
+]
+
+
+def test_uninstall_puts_the_process_back_as_it_was():
+    import tensorflow.python.ops  # noqa: F401 - imported before the snapshot on purpose
+
+    before = _process_state()
+    contrib_module.install()
+    for path in _EVERY_PATH:
+        importlib.import_module(path)
+    assert tf.contrib is contrib and hasattr(tf, "models")
+    contrib_module.uninstall()
+    assert _process_state() == before
+    contrib_module.uninstall()  # a second call does nothing
+    assert _process_state() == before
+
+
+def test_installed_context_manager_scopes_the_change():
+    before = _process_state()
+    with contrib_module.installed() as module:
+        assert module is contrib and tf.contrib is contrib
+        importlib.import_module("tensorflow.models.rnn.seq2seq")
+        with contrib_module.installed():  # nested: the outer one stays in force
+            pass
+        assert importlib.import_module("tensorflow.contrib.rnn") is contrib.rnn
+    assert _process_state() == before
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("tensorflow.contrib.rnn")
+    # Already installed before the block: still installed after it.
+    contrib_module.install()
+    try:
+        with contrib_module.installed():
+            pass
+        assert tf.contrib is contrib
+    finally:
+        contrib_module.uninstall()
+    assert _process_state() == before

@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import import_reference
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO_PATH = ROOT / "examples" / "demo.py"
@@ -164,7 +165,7 @@ def test_no_plot_skips_heatmap(tmp_path, capsys):
 
 
 def test_save_heatmap_writes_png(tmp_path):
-    pytest.importorskip("matplotlib")
+    import_reference("matplotlib")
     path = str(tmp_path / "a.png")
     matrix = np.random.default_rng(0).dirichlet(np.ones(4), size=3)
     assert demo.save_heatmap(matrix, ["1", "2", "EOS"], ["PAD", "2", "1", "0"], path) == path
@@ -209,7 +210,7 @@ def test_progress_text_bar_on_terminal_without_tqdm():
 
 
 def test_progress_uses_tqdm_on_terminal():
-    pytest.importorskip("tqdm")
+    import_reference("tqdm")
     stream = _Stream(tty=True)
     progress = demo.Progress(20, stream=stream)
     assert progress.tqdm is not None

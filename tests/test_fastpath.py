@@ -153,8 +153,10 @@ def test_attention_decoder_with_dynamic_attention_length_matches(cell_kind,
         assert [o.get_shape().as_list() for o in outputs] == [[BATCH, 4]] * 4
         return [tf.stack(outputs)] + flat(state)
 
-    results, _ = run_twice(build, lambda graph: {holders["attention"]: states})
+    results, graphs = run_twice(build, lambda graph: {holders["attention"]: states})
     assert_same_numbers(results)
+    # The fast path was taken (its steps are calls of a traced step function), and only there.
+    assert call_ops(graphs[0]) and not call_ops(graphs[1])
 
 
 @pytest.mark.parametrize("cell_kind, embedded", [
@@ -174,7 +176,7 @@ def test_static_rnn_matches_step_by_step(cell_kind, embedded):
 
     results, graphs = run_twice(build, lambda graph: {})
     assert_same_numbers(results)
-    assert call_ops(graphs[0])
+    assert call_ops(graphs[0]) and not call_ops(graphs[1])
 
 
 def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
@@ -576,6 +578,18 @@ def test_stepwise_switch_restores_the_setting_and_checks_its_argument():
             assert not fastpath.is_stepwise()
         assert fastpath.is_stepwise()
     assert fastpath.is_stepwise() == before
+    # Every switch is a context manager that puts the previous value back, even on an error.
+    for switch in (fastpath.stepwise, fastpath.batch_loss_functions,
+                   fastpath.trace_loss_functions):
+        before = dict(fastpath._settings)
+        with pytest.raises(RuntimeError):
+            with switch(True):
+                assert fastpath._settings != before or before[switch.__name__]
+                raise RuntimeError("inside")
+        assert fastpath._settings == before
+        with switch(not before[switch.__name__]):
+            pass
+        assert fastpath._settings == before
     with pytest.raises(TypeError, match=r"`enabled` must be a Python bool, got 1"):
         with fastpath.stepwise(1):
             pass

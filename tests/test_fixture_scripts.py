@@ -28,6 +28,7 @@ import sys
 
 import pytest
 import tensorflow as tf
+from conftest import missing_reference
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 TRANSLATE = FIXTURES / "translate" / "translate.py"
@@ -416,7 +417,7 @@ def test_chatbot_answers_from_restored_graph(chatbot_run):
 def test_translate_self_test_through_console_script(tmp_path):
     script = _console_script()
     if script is None:
-        pytest.skip(f"the {CONSOLE_SCRIPT} console script is not installed")
+        missing_reference(f"the {CONSOLE_SCRIPT} console script is not installed")
     proc = _run(TRANSLATE, ["--self_test"], tmp_path, command=[script])
     losses = _floats(r"^self-test step \d bucket [01] loss ([\d.]+)$", proc.stdout)
     assert len(losses) == 6, proc.stdout

@@ -16,11 +16,12 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import import_reference
 
 import legacy_seq2seq_compat
 from legacy_seq2seq_compat import keras_weights, legacy_seq2seq, rnn, rnn_cell
 
-keras = pytest.importorskip("keras")
+keras = import_reference("keras")
 
 v1 = tf.compat.v1
 

@@ -517,7 +517,7 @@ def test_cli_write_keeps_an_exact_backup_and_a_second_run_changes_nothing(tmp_pa
     assert f"{pkg / 'b.py'}: migrated (original kept in {pkg / 'b.py.bak'})" in err
     listing = sorted(str(p) for p in pkg.rglob("*"))
     status, out, err = _run(["migrate", "--write", str(pkg)])
-    assert (status, out, err) == (0, "", "")
+    assert (status, out, err) == (0, "", "no changes: 3 file(s) checked\n")
     assert sorted(str(p) for p in pkg.rglob("*")) == listing
 
 
@@ -757,3 +757,96 @@ def test_contrib_rnn_extras_move_to_their_modules():
         out = contrib_rnn.stack_bidirectional_dynamic_rnn(a, b, x)
         """)
     assert result.reports == []
+
+
+# -- TF 1.x-only core API left in a file that imports plain tensorflow ----------------------
+
+TF1_CORE = _src("""
+    import tensorflow as tf
+    from tensorflow.contrib import rnn
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    cell = rnn.GRUCell(3)
+    with tf.Session() as sess:
+        step = tf.train.AdamOptimizer(0.1)
+        tf.app.flags.DEFINE_integer("n", 1, "n")
+        y = tf.nn.relu(x) + tf.compat.v1.placeholder(tf.float32)
+""")
+_HINT = "migrate with --compat-v1 to use tensorflow.compat.v1"
+
+
+def test_tf1_only_core_api_left_behind_is_reported_with_the_compat_v1_hint(tmp_path):
+    path = tmp_path / "core.py"
+    path.write_text(TF1_CORE)
+    status, out, err = _run(["migrate", str(path)])
+    assert status == 1
+    assert "+from legacy_seq2seq_compat import rnn_cell\n" in out  # still converted
+    lines = err.splitlines()
+    assert lines[:4] == [
+        f"{path}:4: tf.placeholder is TF 1.x API that TF 2.x lacks (it has only "
+        f"tf.compat.v1.placeholder); {_HINT}",
+        f"{path}:6: tf.Session is TF 1.x API that TF 2.x lacks (it has only "
+        f"tf.compat.v1.Session); {_HINT}",
+        f"{path}:7: tf.train.AdamOptimizer is TF 1.x API that TF 2.x lacks (it has only "
+        f"tf.compat.v1.train.AdamOptimizer); {_HINT}",
+        f"{path}:8: tf.app is TF 1.x API that TF 2.x lacks (it has only "
+        f"tf.compat.v1.app); {_HINT}",
+    ]
+    assert lines[4].startswith("4 use(s) of TF 1.x-only API fail on TF 2.x as they are: "
+                               "rerun with --compat-v1")
+    assert len(lines) == 5  # tf.nn.relu and tf.compat.v1.placeholder are fine on TF 2.x
+    # With --compat-v1 the same file is switched and nothing is left to report.
+    status, out, err = _run(["migrate", "--compat-v1", str(path)])
+    assert (status, err) == (0, "")
+    assert "+import tensorflow.compat.v1 as tf\n" in out
+
+
+def test_migrate_source_reports_tf1_only_uses_by_line():
+    result = migrate_source(TF1_CORE, "core.py")
+    assert [(r.line, r.reason.split(" ")[0]) for r in result.reports] == [
+        (4, "tf.placeholder"), (6, "tf.Session"), (7, "tf.train.AdamOptimizer"), (8, "tf.app")]
+    assert migrate_source(TF1_CORE, "core.py", compat_v1=True).reports == []
+
+
+def test_nothing_to_change_prints_a_one_line_summary(tmp_path):
+    (tmp_path / "a.py").write_text("import tensorflow as tf\nprint(tf.constant(1))\n")
+    (tmp_path / "b.py").write_text("x = 1\n")
+    assert _run(["migrate", str(tmp_path)]) == (0, "", "no changes: 2 file(s) checked\n")
+
+
+def test_the_stored_name_lists_match_the_modules():
+    """migrate reads them without importing TensorFlow; they must agree with the imports."""
+    from legacy_seq2seq_compat import legacy_seq2seq, rnn, rnn_cell
+
+    assert migrate._public_names("legacy_seq2seq") == set(legacy_seq2seq.__all__)
+    assert migrate._public_names("rnn_cell") == set(rnn_cell.__all__)
+    assert migrate._public_names("rnn") == set(rnn.__all__)
+    assert migrate._literal("contrib", "_RNN_NOT_PROVIDED") == set(contrib._RNN_NOT_PROVIDED)
+
+
+def test_tf1_only_names_are_missing_from_tf2_and_present_in_compat_v1():
+    import tensorflow as tf
+
+    from legacy_seq2seq_compat import _tf1_only
+
+    def lookup(root, dotted):
+        for part in dotted.split("."):
+            root = getattr(root, part, None)
+        return root
+
+    assert {"placeholder", "Session", "app", "train.Saver", "nn.dynamic_rnn"} <= _tf1_only.NAMES
+    assert [n for n in sorted(_tf1_only.NAMES) if lookup(tf, n) is not None] == []
+    assert [n for n in sorted(_tf1_only.NAMES) if lookup(tf.compat.v1, n) is None] == []
+    # Complete for the installed TensorFlow (python -m legacy_seq2seq_compat._tf1_only
+    # prints the module with the list for another version).
+    assert sorted(_tf1_only.NAMES) == _tf1_only._compute()
+
+
+def test_an_import_compat_v1_cannot_switch_is_reported_with_the_by_hand_fix():
+    code = "import tensorflow\n\nx = tensorflow.Session()\n"
+    result = migrate_source(code, "plain.py", compat_v1=True)
+    assert result.code == code
+    assert [str(r) for r in result.reports] == [
+        "plain.py:3: tf.Session is TF 1.x API that TF 2.x lacks (it has only "
+        "tf.compat.v1.Session); --compat-v1 switches only top-level `import tensorflow as X` "
+        "lines: change this file's import to `import tensorflow.compat.v1 as tf` by hand"]

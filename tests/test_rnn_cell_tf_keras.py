@@ -19,6 +19,7 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import missing_reference
 
 from legacy_seq2seq_compat import rnn_cell
 
@@ -49,7 +50,7 @@ def reference(tmp_path_factory):
         [sys.executable, os.path.join(_REF_DIR, "make_reference.py"), str(out_dir)],
         env=env, capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode == _UNAVAILABLE:
-        pytest.skip(f"tf_keras legacy cells unavailable: {proc.stdout.strip()}")
+        missing_reference(f"tf_keras legacy cells unavailable: {proc.stdout.strip()}")
     if proc.returncode != 0:
         pytest.fail(f"tf_keras reference run failed (exit {proc.returncode}):\n"
                     f"{proc.stderr[-4000:]}")

@@ -59,11 +59,23 @@ CALL_LINE = SCRIPT.splitlines().index("        fail()") + 1
 CONTRIB_LINE = SCRIPT.splitlines().index("        return tf.contrib.seq2seq.BasicDecoder") + 1
 
 
-def _run(tmp_path, *args, script_text=SCRIPT, name="old_script.py", runner_flags=()):
+# What TensorFlow prints at start-up, and the warning of the facade's own disable_v2_behavior().
+NOISE = ("absl::InitializeLog", "oneDNN", "cuda drivers", "cuInit", "cpu_feature_guard",
+         "disable_resource_variables", "I0000 ", "W0000 ")
+
+
+def _clean_env(**extra):
+    """The environment of a user who set no TF_CPP_MIN_LOG_LEVEL, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env.update(extra)
+    return env
+
+
+def _run(tmp_path, *args, script_text=SCRIPT, name="old_script.py", runner_flags=(), env=None):
     script = tmp_path / "scripts" / name
     script.parent.mkdir(exist_ok=True)
     script.write_text(script_text)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env = _clean_env() if env is None else env
     result = subprocess.run(
         [sys.executable, "-m", "legacy_seq2seq_compat", "run", *runner_flags, str(script), *args],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
@@ -90,6 +102,9 @@ def test_script_runs_as_main_with_its_own_argv_and_flags(tmp_path):
         "embedding_rnn_seq2seq/rnn/embedding_wrapper/embedding:0",
         "embedding_rnn_seq2seq/rnn/embedding_wrapper/gru_cell/gates/kernel:0"]
     assert report["outputs"] == 2
+    # A user with no TF_CPP_MIN_LOG_LEVEL of their own sees no start-up noise at all.
+    assert [word for word in NOISE if word in result.stderr] == [], result.stderr[-2000:]
+    assert result.stderr == ""
 
 
 @pytest.mark.parametrize("mode, status", [("return3", 3), ("exit_message", 1),
@@ -135,8 +150,11 @@ def test_compat_v1_import_style_gets_the_cells_too(tmp_path):
         outputs, state = tf.nn.static_rnn(cell, x, dtype=tf.float32)
         print([v.name for v in tf.global_variables()], v1 is tf, type(cell).__module__)
     """)
-    _, result = _run(tmp_path, script_text=text, name="compat_style.py")
+    # The user's own TF_CPP_MIN_LOG_LEVEL: nothing is hidden, not even our own call's warning.
+    _, result = _run(tmp_path, script_text=text, name="compat_style.py",
+                     env=_clean_env(TF_CPP_MIN_LOG_LEVEL="1"))
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "disable_resource_variables" in result.stderr
     assert ("['rnn/lstm_cell/kernel:0', 'rnn/lstm_cell/bias:0', "
             "'rnn/lstm_cell/projection/kernel:0'] True legacy_seq2seq_compat.rnn_cell"
             in result.stdout)
@@ -145,7 +163,11 @@ def test_compat_v1_import_style_gets_the_cells_too(tmp_path):
 @pytest.mark.parametrize("flag, layers", [((), ["cell_0"]),
                                          (("--separate-layer-weights",), ["cell_0", "cell_1"])])
 def test_repeated_cell_layers_share_weights_unless_asked_as_tf_1_0(tmp_path, flag, layers):
+    # The script sets its own log level at the top: the runner applies it before TensorFlow
+    # starts, so nothing is hidden (not even the facade's own deprecation warning).
     text = textwrap.dedent("""\
+        import os
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
         import tensorflow as tf
         cell = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.GRUCell(4)] * 2)
         outputs, _ = tf.nn.rnn(cell, [tf.placeholder(tf.float32, [None, 4])], dtype=tf.float32)
@@ -155,6 +177,7 @@ def test_repeated_cell_layers_share_weights_unless_asked_as_tf_1_0(tmp_path, fla
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"LAYERS {layers}" in result.stdout
     assert ("will share weights" in result.stderr) == (not flag)
+    assert "disable_resource_variables" in result.stderr
 
 
 def test_missing_script_is_a_usage_error(tmp_path):
@@ -164,3 +187,36 @@ def test_missing_script_is_a_usage_error(tmp_path):
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
     assert result.returncode == 2
     assert "script not found: 'no_such_script.py'" in result.stderr
+
+
+def test_verbose_keeps_the_noise_and_the_layer_switch_is_restored(tmp_path):
+    """One process: `run --verbose` semantics via run_script, and the class flag after the run."""
+    script = tmp_path / "layers.py"
+    script.write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        print("DURING", tf.nn.rnn_cell.MultiRNNCell.separate_repeated_cells)
+    """))
+    code = textwrap.dedent(f"""
+        from legacy_seq2seq_compat import runner
+        status = runner.run_script({str(script)!r}, [], separate_layer_weights=True,
+                                   verbose=True)
+        from legacy_seq2seq_compat import rnn_cell
+        print("AFTER", status, rnn_cell.MultiRNNCell.separate_repeated_cells)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=_clean_env(), cwd=tmp_path, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "DURING True" in result.stdout and "AFTER 0 False" in result.stdout
+    assert "disable_resource_variables" in result.stderr  # --verbose hides nothing
+
+
+def test_a_level_the_script_sets_itself_applies_before_tensorflow_starts(tmp_path):
+    from legacy_seq2seq_compat import runner
+
+    script = tmp_path / "own_level.py"
+    script.write_text('import os\nos.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"\nimport tensorflow\n')
+    assert runner._scripts_log_level(str(script)) == ("0", True)
+    script.write_text('from os import environ\nenviron.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")\n')
+    assert runner._scripts_log_level(str(script)) == ("3", False)
+    script.write_text("import tensorflow as tf\n")
+    assert runner._scripts_log_level(str(script)) is None

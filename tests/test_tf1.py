@@ -86,18 +86,44 @@ PROBE = textwrap.dedent("""
         sess.run(tf.global_variables_initializer())
         feed = {p: [1, 2] for p in enc + dec}
         found["output_shape"] = list(sess.run(outputs[-1], feed).shape)
+
+    # A file left out of the import swap: real TF 2.x's errors get a hint when uncaught.
+    import sys
+    from legacy_seq2seq_compat import _hints
+    found["excepthook"] = sys.excepthook is _hints._excepthook
+    found["swap_hints"] = []
+    for use in (lambda: real_tf.placeholder, lambda: real_tf.train.Saver,
+                lambda: real_tf.no_such_thing):
+        try:
+            use()
+        except AttributeError as error:
+            found["swap_hints"].append(_hints.hint_for(error))
+    found["real_contrib"] = real_tf.contrib is tf.contrib
     print("PROBE" + json.dumps(found))
 """)
 
 
 @pytest.fixture(scope="module")
-def found():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+def probe():
+    # A user who set no TF_CPP_MIN_LOG_LEVEL: the facade starts quietly.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
                             env=env, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    line = [x for x in result.stdout.splitlines() if x.startswith("PROBE")][-1]
+    return result
+
+
+@pytest.fixture(scope="module")
+def found(probe):
+    line = [x for x in probe.stdout.splitlines() if x.startswith("PROBE")][-1]
     return json.loads(line[len("PROBE"):])
+
+
+def test_the_facade_starts_without_tensorflow_noise(probe):
+    """No start-up log lines, no warning about the facade's own disable_v2_behavior() call."""
+    noise = ("absl::InitializeLog", "oneDNN", "cuda drivers", "cuInit", "cpu_feature_guard",
+             "disable_resource_variables", "I0000 ", "W0000 ")
+    assert [word for word in noise if word in probe.stderr] == [], probe.stderr[-3000:]
 
 
 def test_tf2_behaviour_is_off(found):
@@ -147,3 +173,37 @@ def test_a_tf1_model_builds_and_runs_with_tf115_names(found):
         "embedding_attention_seq2seq/embedding_attention_decoder/attention_decoder/"
         "AttnOutputProjection/kernel:0", [6 + 4, 6]]
     assert found["output_shape"] == [2, 6]
+
+
+def test_a_file_left_out_of_the_swap_gets_a_hint(found):
+    assert found["excepthook"] is True
+    placeholder, saver, unknown = found["swap_hints"]
+    assert placeholder.startswith("hint: tf.placeholder is TF 1.x API and this file imports "
+                                  "TensorFlow 2.x's own module.")
+    assert "`import legacy_seq2seq_compat.tf1 as tf` in this file too" in placeholder
+    assert "legacy-seq2seq-compat run SCRIPT.py" in placeholder
+    assert saver.startswith("hint: tf.train.Saver is TF 1.x API")
+    assert unknown is None  # not a TF 1.x name: Python's message alone
+    assert found["real_contrib"] is True  # tf.contrib works even in an unswapped file
+
+
+def test_the_hint_is_added_to_the_uncaught_error_report(capsys):
+    import sys
+
+    from legacy_seq2seq_compat import _hints
+
+    error = AttributeError("module 'tensorflow' has no attribute 'Session'")
+    _hints._excepthook(AttributeError, error, None)
+    err = capsys.readouterr().err
+    assert "AttributeError: module 'tensorflow' has no attribute 'Session'" in err
+    assert "hint: tf.Session is TF 1.x API" in err
+    assert _hints.hint_for(ValueError("module 'tensorflow' has no attribute 'Session'")) is None
+    assert _hints.hint_for(AttributeError("module 'numpy' has no attribute 'Session'")) is None
+    # Another program's own hook is left in place.
+    saved = sys.excepthook
+    try:
+        sys.excepthook = print
+        _hints.install_excepthook()
+        assert sys.excepthook is print
+    finally:
+        sys.excepthook = saved

@@ -16,6 +16,7 @@ import ckpt_fixtures
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import import_reference
 
 from legacy_seq2seq_compat import checkpoints, legacy_seq2seq, rnn, rnn_cell, tf2
 
@@ -566,7 +567,7 @@ print(json.dumps({"names": list(module.variables_by_name),
 
 
 def test_tf_keras_legacy_cells_run_in_a_module_like_ours():
-    pytest.importorskip("tf_keras")
+    import_reference("tf_keras")
     rng = np.random.RandomState(3)
     enc, dec = _ids(rng, 10, 4), _ids(rng, 10, 3)
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="2")

@@ -2,9 +2,11 @@
 
 Two sources of truth:
 
-* tests/data/varnames_tf115.txt: names and shapes measured by building each
-  model with the original TF 1.15 legacy_seq2seq code. Every section of it
-  must have a builder here (a new section cannot be skipped silently).
+* tests/data/varnames_tf115.txt: names and shapes printed by building each
+  model with the original TF 1.15 legacy_seq2seq source, run on TF 2.21 with
+  tf_keras's legacy cells (not on TF 1.15 itself; see tests/data/README.md).
+  Every section of it must have a builder here (a new section cannot be
+  skipped silently).
 * The derived listings of the reference write-up (§2.3 templates and §2.4
   (A)-(H)) for the configurations the measured file does not cover, written
   out below with concrete sizes.
