@@ -1,0 +1,199 @@
+"""TensorFlow's own distributed runtime running the library's graphs, on loopback clusters.
+
+Every cluster here is real: one process per task, started by
+`legacy_seq2seq_compat.cluster` (``legacy-seq2seq-compat cluster``) or by
+the test itself, running an unmodified TF 1.x script from
+tests/fixtures/distributed/ through ``legacy-seq2seq-compat run``, on free
+localhost ports. Every process is stopped and reaped in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from legacy_seq2seq_compat import cluster, legacy_seq2seq, rnn_cell
+
+_v1 = tf.compat.v1
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures", "distributed")
+TRANSLATE = os.path.join(FIXTURES, "dist_translate.py")
+ECHO = os.path.join(FIXTURES, "echo_task.py")
+
+# The fixture's model sizes (dist_translate.py).
+VOCAB, SIZE, BUCKETS = 12, 8, [(3, 5), (5, 7)]
+
+
+def _env(**extra: str) -> dict:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM (the launcher then stops its tasks), SIGKILL if needed; reaps the process."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_cli(args: list, timeout: float, **env: str) -> tuple:
+    """Runs ``python -m legacy_seq2seq_compat ARGS``; returns (status, output)."""
+    process = subprocess.Popen([sys.executable, "-m", "legacy_seq2seq_compat", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=_env(**env), cwd=ROOT)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+        return process.returncode, output.decode("utf-8", "replace")
+    finally:
+        _stop(process)
+
+
+def task_lines(output: str, task: str) -> list:
+    prefix = f"[{task}] "
+    return [line[len(prefix):] for line in output.splitlines() if line.startswith(prefix)]
+
+
+def losses_of(lines: list) -> list:
+    return [(int(m.group(1)), float(m.group(2)))
+            for m in (re.match(r"step (\d+) loss ([-\d.e]+)$", line) for line in lines) if m]
+
+
+# --- the launcher --------------------------------------------------------------------------
+
+
+def test_cluster_spec_and_task_command():
+    spec = cluster.cluster_spec(2, 1, ports=[1001, 1002, 1003])
+    assert spec == {"ps": ["localhost:1001", "localhost:1002"], "worker": ["localhost:1003"]}
+    argv, env = cluster.task_command("s.py", ["--x=1"], spec, "worker", 0)
+    assert argv[1:] == ["-m", "legacy_seq2seq_compat", "run", "s.py", "--x=1",
+                        "--ps_hosts=localhost:1001,localhost:1002",
+                        "--worker_hosts=localhost:1003", "--job_name=worker", "--task_index=0"]
+    assert "TF_CONFIG" not in env or env["TF_CONFIG"] == os.environ.get("TF_CONFIG")
+    argv, env = cluster.task_command("s.py", [], spec, "ps", 1, tf_config=True)
+    assert argv[-1] == "s.py"
+    assert json.loads(env["TF_CONFIG"]) == {"cluster": spec, "task": {"type": "ps", "index": 1}}
+    ports = cluster.free_ports(3)
+    assert len(set(ports)) == 3
+    with pytest.raises(ValueError, match="`num_workers` must be an int >= 1, got 0"):
+        cluster.cluster_spec(1, 0)
+    with pytest.raises(ValueError, match="must hold num_ps \\+ num_workers = 2 ports, got 1"):
+        cluster.cluster_spec(1, 1, ports=[5])
+
+
+def test_launcher_prefixes_output_gives_tf_config_and_stops_everything_on_a_failure():
+    status, output = run_cli(
+        ["cluster", "--ps", "1", "--workers", "2", "--tf-config", "--all-at-once",
+         "--timeout", "150", "--", ECHO, "--sleep=1", "--fail_index=1", "--exit_status=5"],
+        timeout=180)
+    assert status == 5, output
+    assert "[worker:1] failing on purpose" in output
+    assert "[cluster] worker:1 failed with status 5; stopping the cluster" in output
+    configs = {}
+    for task in ("ps:0", "worker:0", "worker:1"):
+        line = next(x for x in task_lines(output, task) if x.startswith("tf_config "))
+        configs[task] = json.loads(line[len("tf_config "):])
+        assert "flags    0" in task_lines(output, task)  # no cluster flags in TF_CONFIG mode
+    spec = configs["ps:0"]["cluster"]
+    assert len(spec["ps"]) == 1 and len(spec["worker"]) == 2
+    assert [configs[t]["task"] for t in ("ps:0", "worker:0", "worker:1")] == [
+        {"type": "ps", "index": 0}, {"type": "worker", "index": 0},
+        {"type": "worker", "index": 1}]
+    # The ps task (which never ends by itself) was stopped, and the launcher returned.
+    pids = [int(x.split()[1]) for x in task_lines(output, "ps:0") if x.startswith("pid ")]
+    assert len(pids) == 1
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)
+
+
+def test_launcher_rejects_a_missing_script_and_bad_counts():
+    assert cluster.launch(os.path.join(FIXTURES, "missing.py")) == 2
+    assert cluster.launch(ECHO, num_ps=0) == 2
+
+
+# --- between-graph replication -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def async_run(tmp_path_factory):
+    """One ps and two workers training asynchronously, started by the launcher."""
+    train_dir = str(tmp_path_factory.mktemp("async"))
+    status, output = run_cli(
+        ["cluster", "--ps", "1", "--workers", "2", "--timeout", "240", "--", TRANSLATE,
+         f"--train_dir={train_dir}", "--train_steps=40", "--save_steps=20", "--step_delay=0.2",
+         "--fixed_batches"],
+        timeout=280)
+    assert status == 0, output
+    return train_dir, output
+
+
+def test_every_variable_lives_on_the_ps_job(async_run):
+    _, output = async_run
+    for worker in ("worker:0", "worker:1"):
+        devices = dict(line.split()[1:3] for line in task_lines(output, worker)
+                       if line.startswith("variable "))
+        assert "global_step" in devices and "proj_w" in devices
+        assert any("embedding_wrapper/embedding" in name for name in devices)
+        assert len(devices) > 10
+        assert all(device.startswith("/job:ps/task:0") for device in devices.values()), devices
+
+
+def test_the_loss_falls_and_both_workers_train(async_run):
+    _, output = async_run
+    chief = [loss for _, loss in losses_of(task_lines(output, "worker:0"))]
+    assert len(chief) >= 10
+    assert np.mean(chief[-5:]) < np.mean(chief[:5]) - 0.1, chief
+    assert "done" in task_lines(output, "worker:1")
+    assert "done" in task_lines(output, "worker:0")
+
+
+def decoding_graph(batch: int):
+    """The fixture's model as a single-process decoder: feed_previous=True, built here."""
+    proj_w_t = _v1.get_variable("proj_w", [VOCAB, SIZE])
+    proj_b = _v1.get_variable("proj_b", [VOCAB])
+    projection = (tf.transpose(proj_w_t), proj_b)
+    cell = rnn_cell.GRUCell(SIZE)
+    encoder = [_v1.placeholder(tf.int32, [batch]) for _ in range(BUCKETS[-1][0])]
+    decoder = [_v1.placeholder(tf.int32, [batch]) for _ in range(BUCKETS[-1][1] + 1)]
+    weights = [_v1.placeholder(tf.float32, [batch]) for _ in range(BUCKETS[-1][1])]
+    outputs, _ = legacy_seq2seq.model_with_buckets(
+        encoder, decoder, decoder[1:], weights, BUCKETS,
+        lambda x, y: legacy_seq2seq.embedding_attention_seq2seq(
+            x, y, cell, VOCAB, VOCAB, SIZE, output_projection=projection, feed_previous=True))
+    logits = [tf.matmul(o, projection[0]) + projection[1] for o in outputs[0]]
+    return encoder, decoder, logits
+
+
+def test_the_chief_checkpoint_restores_into_a_decoding_graph(async_run):
+    train_dir, _ = async_run
+    path = tf.train.latest_checkpoint(train_dir)
+    assert path is not None and path.endswith("model.ckpt-40")
+    reader = tf.train.load_checkpoint(path)
+    with tf.Graph().as_default():
+        encoder, decoder, logits = decoding_graph(batch=2)
+        saver = _v1.train.Saver()
+        with _v1.Session() as session:
+            saver.restore(session, path)
+            for variable in _v1.global_variables():
+                np.testing.assert_array_equal(session.run(variable),
+                                              reader.get_tensor(variable.op.name))
+            feed = {e: np.array([5, 7], np.int32) for e in encoder[:BUCKETS[0][0]]}
+            # GO first; feed_previous=True feeds back its own outputs after that.
+            feed.update({d: np.array([1, 1], np.int32) for d in decoder[:BUCKETS[0][1]]})
+            values = session.run(logits, feed)
+    assert len(values) == BUCKETS[0][1]
+    assert all(v.shape == (2, VOCAB) and np.all(np.isfinite(v)) for v in values)
