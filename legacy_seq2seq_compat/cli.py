@@ -66,6 +66,9 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="describe the cluster in TF_CONFIG instead of the four flags")
     cluster.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                          help="stop every task and exit 124 after this long")
+    cluster.add_argument("--ps-wait", type=float, default=120.0, metavar="SECONDS",
+                         help="fail when a ps task does not accept connections by then "
+                              "(default 120)")
     cluster.add_argument("--all-at-once", action="store_true",
                          help="start every worker at once, not the chief first")
     cluster.add_argument("script", help="path of the TF 1.x script (after `--`)")
@@ -143,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cluster.launch(args.script, args.args, num_ps=args.ps, num_workers=args.workers,
                               tf_config=args.tf_config, timeout=args.timeout,
-                              chief_first=not args.all_at_once)
+                              chief_first=not args.all_at_once, ps_wait=args.ps_wait)
     if args.command == "migrate":
         from legacy_seq2seq_compat import migrate
 

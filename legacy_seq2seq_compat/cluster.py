@@ -19,7 +19,7 @@ prefix, e.g. ``[worker:1] step 10 loss 3.2``. The cluster stops when every
 worker has finished, or as soon as any task fails; the exit status is then
 0, or the first failure's status.
 
-Three traps of TF1's runtime, and what happens here:
+Four traps of TF1's runtime, and what happens here:
 
 * A ps task never returns: its script ends in ``server.join()``. The
   launcher terminates the ps tasks once every worker has exited with 0.
@@ -36,6 +36,11 @@ Three traps of TF1's runtime, and what happens here:
   workers start once the chief has logged TF's "Done running
   local_init_op" (its variables are ready), or after 30 seconds if it never
   does; ``--all-at-once`` starts every task at once instead.
+* A worker whose ps cannot be reached waits for it for ever in session
+  creation (TF 2.21 too; ``operation_timeout_in_ms`` does not bound it). The
+  launcher checks that every ps task accepts connections on its port within
+  ``--ps-wait`` seconds (default 120) of its start, and otherwise stops the
+  cluster with an error naming the ps task and its address (status 1).
 
 Compatibility: TF 1.x shipped no launcher; its distributed scripts were
 started by hand or by a cluster manager, one process per task, with the same
@@ -195,6 +200,16 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise _Terminated()
 
 
+def _accepts(host_port: str) -> bool:
+    """Whether something listens at ``host:port``."""
+    host, port = host_port.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def _status(returncode: int) -> int:
     """A process's return code as a shell exit status (128 + N when killed by signal N)."""
     return 128 - returncode if returncode < 0 else returncode
@@ -202,7 +217,8 @@ def _status(returncode: int) -> int:
 
 def launch(script: str, args: Sequence[str] = (), *, num_ps: int = 1, num_workers: int = 2,
            tf_config: bool = False, timeout: Optional[float] = None,
-           chief_first: bool = True, out: Optional[IO] = None) -> int:
+           chief_first: bool = True, ps_wait: float = 120.0,
+           out: Optional[IO] = None) -> int:
     """Runs `script` as a local cluster and waits for it.
 
     Args:
@@ -217,12 +233,15 @@ def launch(script: str, args: Sequence[str] = (), *, num_ps: int = 1, num_worker
       chief_first: start the workers other than worker 0 once worker 0 has
         logged that its session is ready (or after 30 s); False starts every
         task at once.
+      ps_wait: seconds within which every ps task must accept connections
+        on its port; otherwise the cluster is stopped and 1 returned.
       out: where the prefixed task output goes (default `sys.stdout`).
 
     Returns:
       0 when every worker exited with 0 (the ps tasks are then terminated);
-      otherwise the exit status of the first task that failed (128 + N for
-      a task killed by signal N), after every other task was stopped; 2 when
+      1 when a ps task was not reachable within `ps_wait` seconds;
+      otherwise the exit status of the first task that failed (128 + N for a
+      task killed by signal N), after every other task was stopped; 2 when
       `script` is not a file or a task count is below 1, 124 on timeout, 130
       on Ctrl-C, 143 on SIGTERM (every task is stopped in each case).
 
@@ -261,7 +280,14 @@ def launch(script: str, args: Sequence[str] = (), *, num_ps: int = 1, num_worker
             argv, env = task_command(script, args, spec, job, index, tf_config)
             tasks.append(_Task(job, index, argv, env, out, lock))
         chief = tasks[num_ps]
+        unreached = list(spec["ps"])
         while True:
+            unreached = [address for address in unreached if not _accepts(address)]
+            if unreached and time.monotonic() - started > ps_wait:
+                with lock:
+                    out.write(f"[cluster] error: ps task(s) at {', '.join(unreached)} not "
+                              f"reachable after {ps_wait:g} s; stopping the cluster\n")
+                return 1
             if later and (chief.ready.is_set() or chief.process.poll() is not None
                           or time.monotonic() - started > _CHIEF_WAIT):
                 for job, index in later:

@@ -15,6 +15,8 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 
 import numpy as np
 import pytest
@@ -73,6 +75,13 @@ def losses_of(lines: list) -> list:
             for m in (re.match(r"step (\d+) loss ([-\d.e]+)$", line) for line in lines) if m]
 
 
+@pytest.fixture(scope="module")
+def workdir():
+    """A private directory (pytest's shared tmp roots may be pruned by other sessions)."""
+    with tempfile.TemporaryDirectory(prefix="lsc_cluster_") as path:
+        yield path
+
+
 # --- the launcher --------------------------------------------------------------------------
 
 
@@ -129,9 +138,9 @@ def test_launcher_rejects_a_missing_script_and_bad_counts():
 
 
 @pytest.fixture(scope="module")
-def async_run(tmp_path_factory):
+def async_run(workdir):
     """One ps and two workers training asynchronously, started by the launcher."""
-    train_dir = str(tmp_path_factory.mktemp("async"))
+    train_dir = os.path.join(workdir, "async")
     status, output = run_cli(
         ["cluster", "--ps", "1", "--workers", "2", "--timeout", "240", "--", TRANSLATE,
          f"--train_dir={train_dir}", "--train_steps=40", "--save_steps=20", "--step_delay=0.2",
@@ -197,3 +206,118 @@ def test_the_chief_checkpoint_restores_into_a_decoding_graph(async_run):
             values = session.run(logits, feed)
     assert len(values) == BUCKETS[0][1]
     assert all(v.shape == (2, VOCAB) and np.all(np.isfinite(v)) for v in values)
+
+
+# --- synchronous replication is exact ------------------------------------------------------
+
+SYNC_STEPS, LEARNING_RATE, BATCH = 3, 0.5, 4
+SYNC_FLAGS = ["--sync_replicas", "--num_samples=0", "--fixed_batches", "--save_steps=1000",
+              f"--train_steps={SYNC_STEPS}", f"--learning_rate={LEARNING_RATE}",
+              f"--batch_size={BATCH}"]
+
+
+def _toy_data():
+    sys.path.insert(0, FIXTURES)
+    try:
+        import toy_data
+    finally:
+        sys.path.remove(FIXTURES)
+    return toy_data
+
+
+def training_graph():
+    """The fixture's model with the full softmax, built here: (placeholders, params, grads).
+
+    The gradients are those one worker sends: of the last bucket's loss, clipped
+    to a global norm of 5 (None for the unused output projection).
+    """
+    _v1.get_variable("proj_w", [VOCAB, SIZE])
+    _v1.get_variable("proj_b", [VOCAB])
+    cell = rnn_cell.GRUCell(SIZE)
+    encoder = [_v1.placeholder(tf.int32, [None]) for _ in range(BUCKETS[-1][0])]
+    decoder = [_v1.placeholder(tf.int32, [None]) for _ in range(BUCKETS[-1][1] + 1)]
+    weights = [_v1.placeholder(tf.float32, [None]) for _ in range(BUCKETS[-1][1])]
+    _, losses = legacy_seq2seq.model_with_buckets(
+        encoder, decoder, decoder[1:], weights, BUCKETS,
+        lambda x, y: legacy_seq2seq.embedding_attention_seq2seq(x, y, cell, VOCAB, VOCAB, SIZE))
+    params = _v1.trainable_variables()
+    clipped, _ = tf.clip_by_global_norm(_v1.gradients(losses[-1], params), 5.0)
+    return (encoder, decoder, weights), params, clipped
+
+
+def reference_sync_run(initial: dict, stepwise: bool) -> dict:
+    """SYNC_STEPS SGD steps in one process, each applying the mean of the workers' gradients."""
+    import random
+
+    from legacy_seq2seq_compat import fastpath
+
+    toy_data = _toy_data()
+    bucket = len(BUCKETS) - 1
+    batches = [toy_data.worker_batch(bucket, BATCH, random.Random(100 + task)) for task in (0, 1)]
+    values = {name: value.copy() for name, value in initial.items()}
+    with tf.Graph().as_default(), fastpath.stepwise(stepwise):
+        (encoder, decoder, weights), params, grads = training_graph()
+        pairs = [(p, tf.convert_to_tensor(g)) for p, g in zip(params, grads) if g is not None]
+        with _v1.Session() as session:
+            for _ in range(SYNC_STEPS):
+                for param, _ in pairs:
+                    param.load(values[param.op.name], session)
+                per_worker = []
+                for enc, dec, wts in batches:
+                    feed = {p: v for p, v in zip(encoder, enc)}
+                    feed.update({p: v for p, v in zip(decoder, dec)})
+                    feed.update({p: v for p, v in zip(weights, wts)})
+                    feed[decoder[len(dec)]] = np.zeros_like(dec[0])
+                    per_worker.append(session.run([g for _, g in pairs], feed))
+                for k, (param, _) in enumerate(pairs):
+                    mean = (per_worker[0][k] + per_worker[1][k]) / 2
+                    values[param.op.name] = values[param.op.name] - LEARNING_RATE * mean
+    return values
+
+
+def test_sync_replicas_apply_the_mean_of_the_workers_gradients(workdir):
+    """Two clusters at once: the fast paths on, and every task under the stepwise switch."""
+    modes = {"fast-paths": False, "stepwise": True}
+    results = {}
+
+    def train(mode):
+        train_dir = os.path.join(workdir, mode)
+        env = {"LEGACY_SEQ2SEQ_COMPAT_STEPWISE": "1" if modes[mode] else "0"}
+        results[mode] = train_dir, run_cli(
+            ["cluster", "--ps", "1", "--workers", "2", "--timeout", "300", "--", TRANSLATE,
+             f"--train_dir={train_dir}", *SYNC_FLAGS], timeout=330, **env)
+
+    threads = [threading.Thread(target=train, args=(mode,)) for mode in modes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for mode, stepwise in modes.items():
+        train_dir, (status, output) = results[mode]
+        assert status == 0, output
+        for worker in ("worker:0", "worker:1"):
+            # Each worker sent one gradient per step.
+            assert [s for s, _ in losses_of(task_lines(output, worker))] == [0, 1, 2], output
+        initial = tf.train.load_checkpoint(os.path.join(train_dir, "model.ckpt-0"))
+        final = tf.train.load_checkpoint(os.path.join(train_dir, f"model.ckpt-{SYNC_STEPS}"))
+        assert final.get_tensor("global_step") == SYNC_STEPS
+        names = [n for n in initial.get_variable_to_shape_map()
+                 if n.startswith(("embedding_", "proj"))]
+        expected = reference_sync_run({n: initial.get_tensor(n) for n in names}, stepwise)
+        moved = 0
+        for name in names:
+            np.testing.assert_allclose(final.get_tensor(name), expected[name], rtol=0,
+                                       atol=1e-5, err_msg=f"{mode}: {name}")
+            moved += not np.allclose(final.get_tensor(name), initial.get_tensor(name))
+        # Everything but the unused output projection (full softmax) was trained.
+        assert moved == len([n for n in names if not n.startswith("proj")])
+
+
+def test_an_unreachable_ps_fails_with_a_clear_error_after_a_bounded_wait():
+    status, output = run_cli(
+        ["cluster", "--ps", "1", "--workers", "1", "--ps-wait", "5", "--timeout", "150",
+         "--", ECHO, "--ps_unreachable", "--sleep=600"], timeout=180)
+    assert status == 1, output
+    assert re.search(r"\[cluster\] error: ps task\(s\) at localhost:\d+ not reachable after 5 s; "
+                     r"stopping the cluster", output), output
+    assert "[worker:0] finished" not in output
