@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -321,3 +322,102 @@ def test_an_unreachable_ps_fails_with_a_clear_error_after_a_bounded_wait():
     assert re.search(r"\[cluster\] error: ps task\(s\) at localhost:\d+ not reachable after 5 s; "
                      r"stopping the cluster", output), output
     assert "[worker:0] finished" not in output
+
+
+# --- faults --------------------------------------------------------------------------------
+
+
+class Task:
+    """One task process started by the test, its output collected line by line."""
+
+    def __init__(self, argv: list, env: dict) -> None:
+        self.lines: list = []
+        self.process = subprocess.Popen(argv, env=_env(**{k: env[k] for k in ("TF_CONFIG",)
+                                                          if k in env}),
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        cwd=ROOT)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for raw in iter(self.process.stdout.readline, b""):
+            self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def wait_for(self, predicate, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self.lines):
+            assert self.process.poll() is None or predicate(self.lines), "\n".join(self.lines)
+            assert time.monotonic() < deadline, "timed out:\n" + "\n".join(self.lines[-30:])
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._reader.join(10)
+
+    def start_step(self) -> int:
+        return next(int(line.split()[-1]) for line in self.lines
+                    if line.startswith("start global_step "))
+
+
+def _steps(lines: list) -> list:
+    return [step for step, _ in losses_of(lines)]
+
+
+def test_killed_workers_rejoin_and_a_killed_chief_resumes_from_its_checkpoint(workdir):
+    train_dir = os.path.join(workdir, "faults")
+    spec = cluster.cluster_spec(1, 2)
+    common = [f"--train_dir={train_dir}", "--train_steps=300", "--save_steps=5",
+              "--fixed_batches"]
+
+    def start(job, index, delay):
+        argv, env = cluster.task_command(TRANSLATE, [*common, f"--step_delay={delay}"],
+                                         spec, job, index)
+        return Task(argv, env)
+
+    tasks = []
+    try:
+        tasks.append(start("ps", 0, 0))
+        chief = start("worker", 0, 0.5)
+        tasks.append(chief)
+        chief.wait_for(lambda lines: len(_steps(lines)) >= 2, 150)
+        worker = start("worker", 1, 0.5)
+        tasks.append(worker)
+        worker.wait_for(lambda lines: len(_steps(lines)) >= 2, 150)
+
+        # A non-chief worker dies mid-training and comes back: it rejoins.
+        worker.kill()
+        worker = start("worker", 1, 0.5)
+        tasks.append(worker)
+        worker.wait_for(lambda lines: len(_steps(lines)) >= 2, 150)
+        assert worker.start_step() > 0
+
+        # The chief dies after a checkpoint; restarted, it resumes from that checkpoint.
+        chief.wait_for(lambda lines: any("Saving checkpoints for" in x for x in lines), 60)
+        chief.kill()
+        saved = int(tf.train.latest_checkpoint(train_dir).rsplit("-", 1)[1])
+        assert saved > 0
+        chief = start("worker", 0, 0)
+        tasks.append(chief)
+        chief.wait_for(lambda lines: any(x.startswith("start global_step") for x in lines), 150)
+        assert chief.start_step() >= saved
+        for task in (chief, worker):
+            task.process.wait(240)
+            task.wait_for(lambda lines: "done" in lines, 10)
+            assert task.process.returncode == 0, "\n".join(task.lines[-30:])
+        # The restarted chief never saw the global step below the restored checkpoint.
+        assert min(_steps(chief.lines)) >= saved
+    finally:
+        for task in tasks:
+            task.kill()
+    # Every checkpoint the state file lists is complete; no temporary file is left.
+    state = tf.train.get_checkpoint_state(train_dir)
+    # (asynchronous workers may both pass the last step: 300 or a little more)
+    assert int(state.model_checkpoint_path.rsplit("-", 1)[1]) in range(300, 303)
+    for path in state.all_model_checkpoint_paths:
+        reader = tf.train.load_checkpoint(path)
+        for name in reader.get_variable_to_shape_map():
+            reader.get_tensor(name)
+    leftovers = [f for f in os.listdir(train_dir) if "tmp" in f or "temp" in f]
+    assert leftovers == []
