@@ -421,3 +421,121 @@ def test_killed_workers_rejoin_and_a_killed_chief_resumes_from_its_checkpoint(wo
             reader.get_tensor(name)
     leftovers = [f for f in os.listdir(train_dir) if "tmp" in f or "temp" in f]
     assert leftovers == []
+
+
+# --- in-graph replication ------------------------------------------------------------------
+
+TOWER_SIZE, TOWER_ENC, TOWER_DEC, TOWER_BATCH, TOWER_LR = 6, 3, 4, 4, 0.5
+TWO_CPUS = _v1.ConfigProto(device_count={"CPU": 2})
+
+
+def _tower_data():
+    rng = np.random.RandomState(0)
+    return (rng.randint(3, VOCAB, size=(TOWER_ENC, TOWER_BATCH)).astype(np.int32),
+            rng.randint(3, VOCAB, size=(TOWER_DEC + 1, TOWER_BATCH)).astype(np.int32),
+            rng.uniform(0.5, 1.0, size=(TOWER_DEC, TOWER_BATCH)).astype(np.float32))
+
+
+def tower_loss(rows: slice):
+    """The bucketed attention model's loss on the given batch rows (constants)."""
+    enc, dec, wts = _tower_data()
+    encoder = [tf.constant(step[rows]) for step in enc]
+    decoder = [tf.constant(step[rows]) for step in dec]
+    weights = [tf.constant(step[rows]) for step in wts]
+    cell = rnn_cell.GRUCell(TOWER_SIZE)
+    _, losses = legacy_seq2seq.model_with_buckets(
+        encoder, decoder, decoder[1:], weights, [(TOWER_ENC, TOWER_DEC)],
+        lambda x, y: legacy_seq2seq.embedding_attention_seq2seq(
+            x, y, cell, VOCAB, VOCAB, TOWER_SIZE))
+    return losses[0]
+
+
+def _one_step(session, loss, train, initial: dict) -> tuple:
+    """Sets every variable to `initial`, runs one update; (loss, variables after)."""
+    variables = _v1.global_variables()
+    for variable in variables:
+        session.run(variable.assign(initial[variable.op.name]))
+    value, _ = session.run([loss, train])
+    return value, {v.op.name: session.run(v) for v in variables}
+
+
+@pytest.fixture(scope="module")
+def one_device_step():
+    """One SGD step on the combined batch, one device: (initial values, loss, values after)."""
+    with tf.Graph().as_default():
+        _v1.set_random_seed(3)
+        loss = tower_loss(slice(0, TOWER_BATCH))
+        train = _v1.train.GradientDescentOptimizer(TOWER_LR).minimize(loss)
+        with _v1.Session() as session:
+            session.run(_v1.global_variables_initializer())
+            initial = {v.op.name: session.run(v) for v in _v1.global_variables()}
+            value, after = _one_step(session, loss, train, initial)
+    return initial, value, after
+
+
+def _assert_same_step(one_device_step, loss, after):
+    initial, expected_loss, expected = one_device_step
+    np.testing.assert_allclose(loss, expected_loss, rtol=0, atol=1e-5)
+    assert sorted(after) == sorted(expected)
+    for name in expected:
+        np.testing.assert_allclose(after[name], expected[name], rtol=0, atol=1e-5, err_msg=name)
+        assert not np.allclose(after[name], initial[name]), name
+
+
+def test_towers_on_two_cpu_devices_equal_one_device_on_the_combined_batch(one_device_step):
+    half = TOWER_BATCH // 2
+    with tf.Graph().as_default() as graph:
+        optimizer = _v1.train.GradientDescentOptimizer(TOWER_LR)
+        losses, tower_grads = [], []
+        for tower, rows in enumerate([slice(0, half), slice(half, TOWER_BATCH)]):
+            with tf.device(f"/cpu:{tower}"), _v1.variable_scope(
+                    _v1.get_variable_scope(), reuse=tower > 0):
+                losses.append(tower_loss(rows))
+                tower_grads.append(optimizer.compute_gradients(losses[-1]))
+        averaged = []
+        for pairs in zip(*tower_grads):
+            grads = [tf.convert_to_tensor(g) for g, _ in pairs]
+            averaged.append((tf.add_n(grads) / len(grads), pairs[0][1]))
+        train = optimizer.apply_gradients(averaged)
+        loss = tf.add_n(losses) / 2
+        devices = {node.device for node in graph.as_graph_def().node}
+        assert {"/device:CPU:0", "/device:CPU:1"} <= devices
+        with _v1.Session(config=TWO_CPUS) as session:
+            assert len([d for d in session.list_devices() if d.device_type == "CPU"]) == 2
+            value, after = _one_step(session, loss, train, one_device_step[0])
+    _assert_same_step(one_device_step, value, after)
+
+
+def test_mirrored_strategy_on_two_cpu_devices_equals_one_device(one_device_step):
+    half = TOWER_BATCH // 2
+    with tf.Graph().as_default():
+        # Made inside the graph: in graph mode its devices are not checked
+        # against the (one-CPU) eager context.
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        with strategy.scope():
+            @tf.autograph.experimental.do_not_convert
+            def step_fn():
+                replica = int(tf.get_static_value(
+                    tf.distribute.get_replica_context().replica_id_in_sync_group))
+                loss = tower_loss(slice(replica * half, (replica + 1) * half))
+                # The replicas' gradients are summed: scale each replica's loss
+                # by 1 / replicas for the mean gradient (as TF's guide says).
+                optimizer = _v1.train.GradientDescentOptimizer(TOWER_LR)
+                return loss, optimizer.minimize(loss / strategy.num_replicas_in_sync)
+
+            per_replica, updates = strategy.extended.call_for_each_replica(step_fn)
+            loss = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
+            train = strategy.group(updates)
+        with _v1.Session(config=TWO_CPUS) as session:
+            session.run(_v1.global_variables_initializer())
+            initial = one_device_step[0]
+            for variable in _v1.global_variables():
+                session.run(variable.assign(initial[variable.op.name]))
+            value, _ = session.run([loss, train])
+            after = {v.op.name: session.run(v) for v in _v1.global_variables()}
+            mirrored = _v1.global_variables()[0]
+            copies = strategy.experimental_local_results(mirrored)
+            assert [c.device.rsplit("/", 1)[1] for c in copies] == ["device:CPU:0",
+                                                                    "device:CPU:1"]
+            np.testing.assert_array_equal(*session.run(list(copies)))
+    _assert_same_step(one_device_step, value, after)
