@@ -130,6 +130,27 @@ def test_launcher_prefixes_output_gives_tf_config_and_stops_everything_on_a_fail
         os.kill(pids[0], 0)
 
 
+def test_cluster_sub_command_passes_its_options_and_the_script_line(monkeypatch):
+    from legacy_seq2seq_compat import cli
+
+    seen = {}
+
+    def fake_launch(script, args, **options):
+        seen.update(script=script, args=list(args), **options)
+        return 7
+
+    monkeypatch.setattr(cluster, "launch", fake_launch)
+    status = cli.main(["cluster", "--ps", "2", "--workers", "3", "--tf-config", "--timeout", "9",
+                       "--ps-wait", "4", "--", "train.py", "--help", "--size=3"])
+    assert status == 7
+    assert seen == {"script": "train.py", "args": ["--help", "--size=3"], "num_ps": 2,
+                    "num_workers": 3, "tf_config": True, "timeout": 9.0, "chief_first": True,
+                    "ps_wait": 4.0}
+    cli.main(["cluster", "--all-at-once", "s.py"])
+    assert seen["num_ps"] == 1 and seen["num_workers"] == 2 and seen["chief_first"] is False
+    assert seen["tf_config"] is False and seen["args"] == []
+
+
 def test_launcher_rejects_a_missing_script_and_bad_counts():
     assert cluster.launch(os.path.join(FIXTURES, "missing.py")) == 2
     assert cluster.launch(ECHO, num_ps=0) == 2
