@@ -45,7 +45,7 @@ _FUNCTIONS = (
     "sequence_loss", "sequence_loss_by_example", "tied_rnn_seq2seq",
 )
 # Modules reachable as attributes too, though not part of the star-import API.
-_MORE_MODULES = ("contrib", "migrate")
+_MORE_MODULES = ("cluster", "contrib", "migrate")
 # Other names and the module that holds each.
 _ELSEWHERE = {"install": "contrib", "uninstall": "contrib"}
 

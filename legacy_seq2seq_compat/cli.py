@@ -3,6 +3,8 @@
 Sub-commands:
   run [--separate-layer-weights] [--verbose] SCRIPT [ARGS...]
                                 run an unmodified TF 1.x script on TF 2.x
+  cluster [--ps N] [--workers M] [--tf-config] [--timeout S] -- SCRIPT [ARGS...]
+                                run a TF 1.x distributed script as a local cluster
   ckpt inspect PATH             list a TF1 checkpoint's variables, naming era and model
   ckpt convert IN OUT           rename an old (TF 0.12 / 1.0) checkpoint to TF 1.15 names
   migrate [--write] [--compat-v1] PATH...
@@ -57,6 +59,31 @@ def _build_parser() -> argparse.ArgumentParser:
              "unless TF_CPP_MIN_LOG_LEVEL is set)")
     run.add_argument("script", help="path of the Python script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+
+    cluster = commands.add_parser(
+        "cluster", help="run a TF 1.x distributed script as a local ps/worker cluster",
+        description=(
+            "Start NUM_PS ps and NUM_WORKERS worker tasks of SCRIPT on free localhost ports, "
+            "each through `run`, adding --ps_hosts --worker_hosts --job_name --task_index "
+            "(or TF_CONFIG). Task output is prefixed with [job:index]. The ps tasks are "
+            "stopped when every worker has finished; any failure stops every task and "
+            "becomes the exit status."),
+    )
+    cluster.add_argument("--ps", type=int, default=1, metavar="NUM_PS",
+                         help="number of parameter-server tasks (default 1)")
+    cluster.add_argument("--workers", type=int, default=2, metavar="NUM_WORKERS",
+                         help="number of worker tasks (default 2)")
+    cluster.add_argument("--tf-config", action="store_true",
+                         help="describe the cluster in TF_CONFIG instead of the four flags")
+    cluster.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                         help="stop every task and exit 124 after this long")
+    cluster.add_argument("--ps-wait", type=float, default=120.0, metavar="SECONDS",
+                         help="fail when a ps task does not accept connections by then "
+                              "(default 120)")
+    cluster.add_argument("--all-at-once", action="store_true",
+                         help="start every worker at once, not the chief first")
+    cluster.add_argument("script", help="path of the TF 1.x script (after `--`)")
+    cluster.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
 
     ckpt = commands.add_parser("ckpt", help="inspect or convert TF1 checkpoints")
     ckpt_commands = ckpt.add_subparsers(dest="ckpt_command", metavar="ACTION")
@@ -128,6 +155,14 @@ def _ckpt(args: argparse.Namespace) -> int:
     )
 
 
+def _cluster(args: argparse.Namespace) -> int:
+    from legacy_seq2seq_compat import cluster
+
+    return cluster.launch(args.script, args.args, num_ps=args.ps, num_workers=args.workers,
+                          tf_config=args.tf_config, timeout=args.timeout,
+                          chief_first=not args.all_at_once, ps_wait=args.ps_wait)
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from legacy_seq2seq_compat import migrate
 
@@ -138,6 +173,7 @@ def _migrate(args: argparse.Namespace) -> int:
 # Sub-command name -> handler; each handler imports the module it needs.
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run,
+    "cluster": _cluster,
     "ckpt": _ckpt,
     "migrate": _migrate,
 }
@@ -153,8 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
       The process exit status.
 
     Compatibility:
-      No TF 1.15 counterpart: the `legacy-seq2seq-compat` command (run, ckpt, migrate) of this
-      library.
+      No TF 1.15 counterpart: the `legacy-seq2seq-compat` command (run, cluster, ckpt,
+      migrate) of this library.
     """
     args = _build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     return _COMMANDS[args.command](args)
