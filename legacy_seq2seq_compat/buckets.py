@@ -84,7 +84,11 @@ def model_with_buckets(
         it was (its `reuse` flag included). Element 0 of whatever `seq2seq`
         returns is taken as the outputs. The checks of `buckets`, `seq2seq`
         and `softmax_loss_function` are additions, made before anything is
-        built.
+        built. The `softmax_loss_function` is traced by default: it sees
+        placeholders, one call per distinct step shape (buckets of the same
+        batch size share one trace), not one call per step and bucket as in
+        TF 1.15 (see `losses.sequence_loss_by_example`; `fastpath.stepwise()`
+        gives TF 1.15's per-step calls).
     """
     _checks.ensure_graph_mode("model_with_buckets")
     encoder_inputs = _checks.check_list_of_tensors(encoder_inputs, "encoder_inputs", True)

@@ -23,9 +23,15 @@ over after the first step:
   that every decoder step reads (see `_read_tap`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
-in one op. A user `softmax_loss_function` is called once per step, as in TF
-1.15, unless `batch_loss_functions()` asks for one call for all steps or
-`trace_loss_functions()` for one trace called at every step.
+in one op. A user `softmax_loss_function` is traced once (per graph,
+variable scope and step shapes) into a graph function that every step calls
+with its own tensors; the Python function runs once and sees placeholders.
+One that creates variables, adds to a graph collection or fails to trace,
+and every one while the graph has a seed, is called once per step as in TF
+1.15; `batch_loss_functions()` asks for one call for all steps instead. The
+traced graph is named `TRACED_LOSS_NAME`, so that a tensor kept from inside
+the trace (say, in an outer Python list) names the fix in TensorFlow's
+"must be from the same graph" error: `stepwise()`.
 
 The numbers are those of the step-by-step graph up to float rounding (within
 1e-5; tests/test_baseline_numbers.py pins them against the baseline
@@ -37,11 +43,13 @@ argmax feedback of the embedding decoders), a user or other cell,
 step-by-step path.
 
 `stepwise()` (or the environment variable ``LEGACY_SEQ2SEQ_COMPAT_STEPWISE=1``)
-turns the fast paths off, e.g. to compare graphs op by op with TF 1.15;
-``LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1`` and
-``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS=1`` turn `batch_loss_functions`
-and `trace_loss_functions` on for a whole process (e.g. an unmodified script
-run by ``legacy-seq2seq-compat run``).
+turns the fast paths and the loss tracing off, giving TF 1.15's graph and
+its per-step loss calls, e.g. to compare graphs op by op with TF 1.15;
+``LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1`` turns `batch_loss_functions`
+on for a whole process (e.g. an unmodified script run by
+``legacy-seq2seq-compat run``). `trace_loss_functions()` and
+``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS`` are kept, with no effect:
+tracing is the default.
 """
 
 from __future__ import annotations
@@ -65,6 +73,10 @@ STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
 
 TRACE_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS"
+
+# The name of every traced loss graph (and of the name scope inside it), so
+# that TensorFlow's errors about its tensors say how to get per-step calls.
+TRACED_LOSS_NAME = "legacy_seq2seq_traced_loss__use_fastpath_stepwise_for_per_step_calls"
 
 _settings = {
     "stepwise": os.environ.get(STEPWISE_ENV, "") not in ("", "0"),
@@ -130,30 +142,35 @@ def batch_loss_functions(enabled: bool = True) -> contextlib.AbstractContextMana
 
 
 def trace_loss_functions(enabled: bool = True) -> contextlib.AbstractContextManager:
-    """Context manager: build a user `softmax_loss_function` once, call it per step.
+    """Context manager kept for old code: user loss functions are traced by default.
 
-    By default `sequence_loss_by_example` calls a user loss function once per
-    step, in the graph itself, as TF 1.15 did; for a sampled softmax that is
-    most of a bucketed model's graph and of its build time. Inside this
-    context the function is traced once (per graph, variable scope and step
-    shapes) into a graph function, which every step then calls with its own
-    `[batch_size]` targets and logits; its gradient is built once too. The
-    numbers are those of the per-step calls, and a sampled softmax still
-    draws fresh samples at every step. What differs: the Python function runs
-    once instead of once per step, and it receives placeholders of the
-    step's shapes rather than the step's own tensors. A function that creates
-    variables, adds to a graph collection, fails to trace or does not return
-    one Tensor, and every function while the graph has a seed, is called step
-    by step as before. `batch_loss_functions` takes precedence.
+    `sequence_loss_by_example` traces a user `softmax_loss_function` once
+    (per graph, variable scope and step shapes) into a graph function, which
+    every step then calls with its own `[batch_size]` targets and logits; its
+    gradient is built once too. The numbers are those of per-step calls, and
+    a sampled softmax still draws fresh samples at every step. The Python
+    function runs once per distinct step shape and receives placeholders of
+    the step's shapes rather than the step's own tensors. A function that
+    creates variables, adds to a graph collection, fails to trace or does not
+    return one Tensor, and every function while the graph has a seed, is
+    called step by step. `stepwise()` gives TF 1.15's per-step calls
+    everywhere; `batch_loss_functions()` takes precedence over tracing.
+
+    This switch used to turn the tracing on; it now has no effect either way
+    (the argument is still checked). ``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS``
+    likewise has none.
 
     Args:
-      enabled: True to trace user loss functions, False for direct calls.
+      enabled: A Python bool, checked and otherwise ignored.
 
     Returns:
       A context manager; the previous setting is restored on exit.
 
     Raises:
       TypeError: if `enabled` is not a bool.
+
+    Compatibility:
+      Not in TF 1.15, whose per-step calls `stepwise()` gives.
     """
     return _setting("trace_loss_functions", enabled)
 
@@ -1148,8 +1165,12 @@ def _trace_step_loss(call_loss: Callable, specs: tuple) -> Any:
     before = _collection_sizes(outer)
 
     def step_loss(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
-        with tf.variable_creator_scope(_refuse_variables):
+        with tf.variable_creator_scope(_refuse_variables), tf.name_scope(TRACED_LOSS_NAME):
             return tf.convert_to_tensor(call_loss(labels, logits))
+
+    # The FuncGraph takes the function's name: TensorFlow's "must be from the
+    # same graph as ... FuncGraph(name=...)" error then states the fix.
+    step_loss.__name__ = TRACED_LOSS_NAME
 
     try:
         traced = tf.function(step_loss, autograph=False).get_concrete_function(*specs)
@@ -1165,8 +1186,12 @@ def _trace_step_loss(call_loss: Callable, specs: tuple) -> Any:
 
 def _loss_trace(loss_function: Callable, call_loss: Callable, target: Any,
                 logit: Any) -> Any:
-    """The cached trace of one step's loss (see `trace_loss_functions`), or None."""
-    if not _settings["trace_loss_functions"] or is_stepwise() or tf.executing_eagerly() or \
+    """The cached trace of one step's loss, or None for a direct call.
+
+    See `trace_loss_functions` for what the user's function sees and when it
+    is called directly instead.
+    """
+    if is_stepwise() or tf.executing_eagerly() or \
             not (isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor)):
         return None
     graph = _v1.get_default_graph()
@@ -1184,7 +1209,7 @@ def _loss_trace(loss_function: Callable, call_loss: Callable, target: Any,
 
 
 def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: Any) -> Any:
-    """One step's ``call_loss(target, logit)``: traced (see `trace_loss_functions`) or direct.
+    """One step's ``call_loss(target, logit)``: traced (the default) or direct.
 
     Args:
       loss_function: The user's `softmax_loss_function` (the trace cache key).

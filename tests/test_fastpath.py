@@ -317,11 +317,14 @@ def _bucketed_sampled_softmax(calls):
 
 
 def test_traced_sampled_softmax_in_buckets_is_built_once():
-    """The sampled loss: one trace for every step of both buckets, far fewer ops."""
+    """The sampled loss: one trace for every step of both buckets, far fewer ops.
+
+    Traced is the default; `stepwise()` gives TF 1.15's call per step and bucket.
+    """
     op_counts = {}
     for traced in (False, True):
         calls = []
-        with tf.Graph().as_default(), fastpath.trace_loss_functions(traced):
+        with tf.Graph().as_default(), fastpath.stepwise(not traced):
             op_counts[traced], values = _bucketed_sampled_softmax(calls)
         assert all(np.isfinite(v) and v > 0 for v in values)
         assert calls == ([[None]] if traced else [[None]] * (4 + 6))
@@ -398,7 +401,7 @@ def test_user_loop_function_numbers_equal_a_numpy_unrolling():
         x = np.tanh(h)
 
 
-def test_sequence_loss_calls_a_loss_function_per_step_unless_batching_is_asked():
+def test_sequence_loss_traces_a_loss_function_or_calls_it_per_step_or_once_for_all():
     rng = np.random.RandomState(19)
     logits = [rng.uniform(-1, 1, (BATCH, VOCAB)).astype(np.float32) for _ in range(4)]
     targets = [rng.randint(0, VOCAB, BATCH).astype(np.int32) for _ in range(4)]
@@ -412,15 +415,19 @@ def test_sequence_loss_calls_a_loss_function_per_step_unless_batching_is_asked()
     with tf.Graph().as_default():
         args = ([tf.constant(x) for x in logits], [tf.constant(t) for t in targets],
                 [tf.constant(w) for w in weights])
-        # By default a user function is called step by step, as in TF 1.15.
-        stepped = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
+        # Inside stepwise() a user function is called step by step, as in TF 1.15.
+        with fastpath.stepwise():
+            stepped = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
         assert calls == [([BATCH], [BATCH, VOCAB])] * 4
+        # By default it is traced: one call for the four steps of one shape.
+        traced = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
+        assert calls[4:] == [([BATCH], [BATCH, VOCAB])]
         with fastpath.batch_loss_functions():
             batched = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
-        assert calls[4:] == [([4 * BATCH], [4 * BATCH, VOCAB])]
+        assert calls[5:] == [([4 * BATCH], [4 * BATCH, VOCAB])]
         assert batched.get_shape().as_list() == [BATCH]
         default = losses.sequence_loss_by_example(*args)
-        got, want, plain = v1.Session().run([batched, stepped, default])
+        got, want, plain, via_trace = v1.Session().run([batched, stepped, default, traced])
 
     def crossent(x, t):
         shifted = x - x.max(1, keepdims=True)
@@ -430,6 +437,7 @@ def test_sequence_loss_calls_a_loss_function_per_step_unless_batching_is_asked()
     np.testing.assert_allclose(got, total / (sum(weights) + 1e-12), atol=ATOL)
     np.testing.assert_allclose(want, got, atol=ATOL)
     np.testing.assert_allclose(plain, got, atol=ATOL)
+    np.testing.assert_allclose(via_trace, got, atol=ATOL)
 
 
 def test_sequence_loss_falls_back_to_steps_when_the_loss_is_not_per_row():
@@ -447,8 +455,8 @@ def test_sequence_loss_falls_back_to_steps_when_the_loss_is_not_per_row():
         loss = losses.sequence_loss_by_example(logits, targets, weights,
                                                softmax_loss_function=mean_loss)
         value = v1.Session().run(loss)
-    # Once for all steps (a scalar came back), then once per step.
-    assert calls == [[3 * BATCH], [BATCH], [BATCH], [BATCH]]
+    # Once for all steps (a scalar came back), then traced once for the steps.
+    assert calls == [[3 * BATCH], [BATCH]]
     np.testing.assert_allclose(value, np.full(BATCH, np.log(VOCAB)), rtol=1e-6)
 
 
@@ -490,7 +498,7 @@ def test_traced_loss_function_runs_once_and_gives_the_per_step_numbers(static_ba
     results = {}
     for traced in (False, True):
         calls.clear()
-        with tf.Graph().as_default() as graph, fastpath.trace_loss_functions(traced):
+        with tf.Graph().as_default() as graph, fastpath.stepwise(not traced):
             (logits, targets, weights), feed, values = _loss_inputs(23, static_batch=static_batch)
             loss = losses.sequence_loss_by_example(logits, targets, weights,
                                                    softmax_loss_function=loss_fn)
@@ -515,7 +523,7 @@ def test_traced_loss_function_draws_fresh_random_numbers_at_every_step():
     def noisy(labels, logits):
         return tf.random.uniform(tf.shape(labels)) + 0.0 * tf.reduce_sum(logits, 1)
 
-    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions():
+    with tf.Graph().as_default() as graph:
         (logits, targets, weights), feed, _ = _loss_inputs(5, steps=3)
         per_step = [losses.sequence_loss_by_example([x], [t], [w], softmax_loss_function=noisy)
                     for x, t, w in zip(logits, targets, weights)]
@@ -543,7 +551,7 @@ def test_traced_loss_function_falls_back_to_direct_calls(case):
             return _smoothed(labels, logits), tf.constant(1.0)
         return _smoothed(tf.broadcast_to(labels, [BATCH]), logits)
 
-    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions():
+    with tf.Graph().as_default() as graph:
         if case == "graph_seed":
             v1.set_random_seed(3)
         (logits, targets, weights), feed, _ = _loss_inputs(7, steps=3)
@@ -566,6 +574,50 @@ def test_traced_loss_function_falls_back_to_direct_calls(case):
             assert [v.op.name for v in v1.global_variables()] == ["loss/loss_scale"]
         if case == "adds_to_collection":
             assert v1.get_collection("my_losses") == logits
+
+
+@pytest.mark.parametrize("switch", [True, False])
+def test_trace_loss_functions_switch_has_no_effect(switch):
+    calls = []
+
+    def loss_fn(labels, logits):
+        calls.append(labels)
+        return _smoothed(labels, logits)
+
+    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions(switch):
+        (logits, targets, weights), _, _ = _loss_inputs(3, steps=3)
+        losses.sequence_loss_by_example(logits, targets, weights, softmax_loss_function=loss_fn)
+        # Traced either way: one Python call, one graph-function call per step.
+        assert len(calls) == 1 and calls[0].op.type == "Placeholder"
+        assert len(call_ops(graph)) == 3
+
+
+def test_kept_tensor_of_a_traced_loss_names_the_stepwise_fix():
+    """A loss that keeps its per-step tensors for later gets an error naming `stepwise()`."""
+    for stepwise in (False, True):
+        kept = []
+
+        def loss_fn(labels, logits, kept=kept):
+            loss = _smoothed(labels, logits)
+            kept.append(loss)
+            return loss
+
+        with tf.Graph().as_default(), fastpath.stepwise(stepwise):
+            (logits, targets, weights), feed, _ = _loss_inputs(3, steps=3)
+            losses.sequence_loss_by_example(logits, targets, weights,
+                                            softmax_loss_function=loss_fn)
+            if not stepwise:
+                assert len(kept) == 1
+                with pytest.raises(ValueError, match=r"must be from the same graph") as error:
+                    tf.reduce_mean(kept[0])
+                assert "FuncGraph(name=" + fastpath.TRACED_LOSS_NAME in str(error.value)
+                assert "use_fastpath_stepwise_for_per_step_calls" in str(error.value)
+                continue
+            # TF 1.15's per-step calls: the kept tensors are the steps' own.
+            assert len(kept) == 3
+            summary = tf.add_n([tf.reduce_mean(k) for k in kept])
+            value = v1.Session().run(summary, feed)
+        assert np.isfinite(value)
 
 
 def test_stepwise_switch_restores_the_setting_and_checks_its_argument():
