@@ -3,7 +3,9 @@
 TF 1.15 builds one copy of the cell per time step, per bucket, and the
 gradients of each copy; that is what makes bucketed legacy models slow to
 build. When the cells are this library's own GRUCell or BasicLSTMCell (tanh
-activation, float32) or a MultiRNNCell of them, optionally inside an
+activation, float32) or a MultiRNNCell of them (one cell object repeated in
+it included: its layers then read the same weights, whose gradients are
+summed over the layers, as in TF 1.15), optionally inside an
 EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder), and no user
 code has to run at every step, `static_rnn` and `attention_decoder` take
 over after the first step:
@@ -562,10 +564,11 @@ class _Stack:
             projection = cell._linear
             cell = cell._cell
         if type(cell) is rnn_cell.MultiRNNCell:
-            cells = cell._cells
-            if not cell._state_is_tuple or len({id(c) for c in cells}) < len(cells):
+            # A cell object repeated in the list is one set of weights that
+            # several layers read (as in TF 1.15); see `from_cell`.
+            if not cell._state_is_tuple:
                 return None
-            return projection, cells, True
+            return projection, cell._cells, True
         return projection, [cell], False
 
     @classmethod
@@ -576,11 +579,21 @@ class _Stack:
 
     @classmethod
     def from_cell(cls, cell: Any) -> _Stack:
-        """The stack of a cell that `supports` accepts (reads its variables)."""
+        """The stack of a cell that `supports` accepts (reads its variables).
+
+        A cell object repeated in a MultiRNNCell gives one `_Layer` used at
+        each of its positions: those layers compute with the same weight
+        tensors, so their gradients (one per layer, from the taps and the
+        input products) are summed by TensorFlow into the shared variables'.
+        """
         projection, cells, multi = cls._unwrap(cell)
         if projection is not None:
             projection = [_read(projection.kernel), _read(projection.bias)]
-        return cls([_Layer(c) for c in cells], multi, projection)
+        layers: dict = {}
+        for c in cells:
+            if id(c) not in layers:
+                layers[id(c)] = _Layer(c)
+        return cls([layers[id(c)] for c in cells], multi, projection)
 
     def to_parts(self, state: Any) -> list:
         states = state if self.multi else (state,)

@@ -177,6 +177,55 @@ def test_static_rnn_matches_step_by_step(cell_kind, embedded):
     assert call_ops(graphs[0])
 
 
+def repeated_cell(kind, layers=3):
+    """``MultiRNNCell([cell] * layers)``: one cell object, one set of weights for all layers."""
+    cell = rnn_cell.GRUCell(UNITS) if kind == "gru" else \
+        rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
+    return rnn_cell.MultiRNNCell([cell] * layers)
+
+
+@pytest.mark.parametrize("kind, feed_previous, projected", [
+    ("gru", False, True), ("lstm", True, False)])
+def test_repeated_cell_takes_the_fast_paths_with_the_step_by_step_numbers(
+        kind, feed_previous, projected):
+    def build():
+        rng = np.random.RandomState(29)
+        enc, _ = ids(rng, 4)
+        dec, _ = ids(rng, 5)
+        projection = None
+        if projected:
+            projection = (v1.get_variable("proj_w", [UNITS, VOCAB]),
+                          v1.get_variable("proj_b", [VOCAB]))
+        # The embedding size is the cell size: every layer's input has its depth.
+        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, repeated_cell(kind), VOCAB, VOCAB, UNITS, num_heads=2,
+            output_projection=projection, feed_previous=feed_previous)
+        return [tf.stack(outputs)] + flat(state) + v1.get_collection(
+            decoders.ATTENTION_WEIGHTS_COLLECTION)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    # One cell's variables for the encoder and one for the decoder, not one per layer.
+    per_cell = 4 if kind == "gru" else 2
+    cell_vars = [name for name, _ in results[0][0] if "/multi_rnn_cell/" in name]
+    assert len(cell_vars) == 2 * per_cell, cell_vars
+    # The encoder and the decoder both ran as traced steps.
+    called = {op.get_attr("f").name for op in call_ops(graphs[0])}
+    assert len(called) >= 2 and not call_ops(graphs[1]), called
+
+
+def test_repeated_cell_in_static_rnn_matches_step_by_step():
+    def build():
+        rng = np.random.RandomState(31)
+        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, UNITS)), tf.float32) for _ in range(5)]
+        outputs, state = rnn.static_rnn(repeated_cell("lstm", 2), inputs, dtype=tf.float32)
+        return [tf.stack(outputs)] + flat(state)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert call_ops(graphs[0])
+
+
 def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
     buckets = [(3, 4), (5, 6)]
 
