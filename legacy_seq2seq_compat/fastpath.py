@@ -42,7 +42,14 @@ revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
 attention distributions keep theirs. A user `loop_function` (other than the
 argmax feedback of the embedding decoders), a user or other cell,
 `sequence_length`, nested inputs or a dtype other than float32 keep the
-step-by-step path.
+step-by-step path, and `rnn_decoder` (the decoder of the non-attention
+models) has none yet.
+
+Every such choice is recorded per graph: `report(graph)` lists them as
+`Decision` tuples and `used(graph)` says whether all of them were fast. A
+step-by-step choice not asked for with `stepwise()` is logged (logger
+``legacy_seq2seq_compat.fastpath``, level WARNING) once per reason and
+process.
 
 `stepwise()` (or the environment variable ``LEGACY_SEQ2SEQ_COMPAT_STEPWISE=1``)
 turns the fast paths and the loss tracing off, giving TF 1.15's graph and
@@ -58,9 +65,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import os
 import weakref
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 import tensorflow as tf
 
@@ -68,7 +76,8 @@ from legacy_seq2seq_compat import rnn_cell
 
 _v1 = tf.compat.v1
 
-__all__ = ["stepwise", "is_stepwise", "batch_loss_functions", "trace_loss_functions"]
+__all__ = ["stepwise", "is_stepwise", "batch_loss_functions", "trace_loss_functions",
+           "used", "report", "Decision"]
 
 STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 
@@ -175,6 +184,102 @@ def trace_loss_functions(enabled: bool = True) -> contextlib.AbstractContextMana
       Not in TF 1.15, whose per-step calls `stepwise()` gives.
     """
     return _setting("trace_loss_functions", enabled)
+
+
+class Decision(NamedTuple):
+    """One path choice made while a graph was built, as `report` lists it.
+
+    Attributes:
+      function: What chose: ``"static_rnn"``, ``"attention_decoder"``,
+        ``"rnn_decoder"`` (always step by step) or ``"softmax_loss_function"``
+        (the user's loss in `sequence_loss_by_example`).
+      fast: True when it took the fast path (for the loss: was traced).
+      reason: Why it took the step-by-step path (empty when `fast`).
+
+    Compatibility:
+      Not in TF 1.15, which always built step by step.
+    """
+
+    function: str
+    fast: bool
+    reason: str
+
+
+STEPWISE_REASON = "fastpath.stepwise() is on"
+
+LOSS_FUNCTION = "softmax_loss_function"
+
+_log = logging.getLogger(__name__)
+
+# Per graph, the distinct decisions in the order first made.
+_decisions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# (function, reason) pairs already logged by this process.
+_logged: set = set()
+
+
+def _decide(function: str, reason: Optional[str] = None, quiet: bool = False) -> None:
+    """Records one call's path choice for the default graph.
+
+    A step-by-step choice is logged once per function and reason per process,
+    unless `quiet` (it was asked for, or costs little) or it is `stepwise()`'s.
+    """
+    if tf.executing_eagerly():
+        return
+    decision = Decision(function, reason is None, reason or "")
+    decisions = _decisions.setdefault(_v1.get_default_graph(), [])
+    if decision not in decisions:
+        decisions.append(decision)
+    if reason is None or quiet or reason == STEPWISE_REASON or (function, reason) in _logged:
+        return
+    _logged.add((function, reason))
+    _log.warning(
+        "legacy_seq2seq_compat: %s takes the step-by-step path, which builds far more ops: "
+        "%s. (Logged once per reason; fastpath.report(graph) lists every choice.)",
+        function, reason)
+
+
+def record_stepwise(function: str, reason: str) -> None:
+    """For callers: `function` took the step-by-step path for `reason` (logged once)."""
+    _decide(function, STEPWISE_REASON if is_stepwise() else reason)
+
+
+def report(graph: Optional[tf.Graph] = None) -> list:
+    """The path choices made while `graph` was built, each listed once.
+
+    Args:
+      graph: A `tf.Graph`; defaults to the default graph.
+
+    Returns:
+      A list of `Decision` (function, fast, reason), distinct, in the order
+      first made: e.g. ``Decision("static_rnn", True, "")`` or
+      ``Decision("attention_decoder", False, "a user loop_function")``.
+
+    Compatibility:
+      Not in TF 1.15, which always built step by step.
+    """
+    graph = _v1.get_default_graph() if graph is None else graph
+    return list(_decisions.get(graph, []))
+
+
+def used(graph: Optional[tf.Graph] = None) -> bool:
+    """Whether `graph` was built on the fast paths only.
+
+    True when at least one call took a fast path (a traced step of
+    `static_rnn` or `attention_decoder`, or a traced loss function) and none
+    took the step-by-step path; `report` says which calls did what, and why.
+
+    Args:
+      graph: A `tf.Graph`; defaults to the default graph.
+
+    Returns:
+      A Python bool.
+
+    Compatibility:
+      Not in TF 1.15, which always built step by step.
+    """
+    decisions = report(graph)
+    return bool(decisions) and all(d.fast for d in decisions)
 
 
 _TANH = (tf.tanh, tf.math.tanh, tf.nn.tanh)
@@ -483,9 +588,16 @@ class _Layer:
         return ("lstm", self.units, float(self.forget_bias), self.state_is_tuple)
 
     @staticmethod
-    def supports(cell: Any) -> bool:
-        return type(cell) in (rnn_cell.GRUCell, rnn_cell.BasicLSTMCell) and cell.built and \
-            cell._activation in _TANH
+    def decline_reason(cell: Any) -> Optional[str]:
+        """Why `cell` cannot be a fast layer, or None when it can."""
+        name = type(cell).__name__
+        if type(cell) not in (rnn_cell.GRUCell, rnn_cell.BasicLSTMCell):
+            return f"cell type {name} (fast steps exist for GRUCell and BasicLSTMCell)"
+        if not cell.built:
+            return f"cell type {name}, not built"
+        if cell._activation not in _TANH:
+            return f"cell type {name} with an activation other than tanh"
+        return None
 
     def project(self, inputs: tf.Tensor) -> tf.Tensor:
         return tf.nn.bias_add(tf.matmul(inputs, self.input_kernel), self.input_bias)
@@ -572,10 +684,24 @@ class _Stack:
         return projection, [cell], False
 
     @classmethod
-    def supports(cls, cell: Any) -> bool:
-        """Whether `cell` is a built GRU / BasicLSTM cell or MultiRNNCell of them."""
-        unwrapped = cls._unwrap(cell)
-        return unwrapped is not None and all(_Layer.supports(c) for c in unwrapped[1])
+    def decline_reason(cls, cell: Any) -> Optional[str]:
+        """None for a built GRU / BasicLSTM cell or MultiRNNCell of them, else why not."""
+        if type(cell) is rnn_cell.OutputProjectionWrapper:
+            if cell._activation is not None:
+                return "an OutputProjectionWrapper with an activation"
+            if getattr(cell, "_linear", None) is None:
+                return "an OutputProjectionWrapper that is not built"
+            cell = cell._cell
+        cells = [cell]
+        if type(cell) is rnn_cell.MultiRNNCell:
+            if not cell._state_is_tuple:
+                return "a MultiRNNCell with state_is_tuple=False"
+            cells = cell._cells
+        for layer in cells:
+            reason = _Layer.decline_reason(layer)
+            if reason is not None:
+                return reason
+        return None
 
     @classmethod
     def from_cell(cls, cell: Any) -> _Stack:
@@ -793,25 +919,15 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
       ``(outputs, final state)`` with `outputs` the list for `inputs`, or None
       when the cell or inputs need the step-by-step path.
     """
-    if is_stepwise() or not isinstance(first_output, tf.Tensor) or \
-            first_output.dtype != tf.float32:
+    reason = _static_rnn_decline(cell, inputs, first_output)
+    _decide("static_rnn", reason)
+    if reason is not None:
         return None
     embedding = None
     core = cell
     if type(cell) is rnn_cell.EmbeddingWrapper:
-        embedding = getattr(cell, "_embedding", None)
-        core = cell._cell
-        if embedding is None or not stackable(inputs) or \
-                not tf.as_dtype(inputs[0].dtype).is_integer:
-            return None
-    elif not stackable(inputs, rank=2):
-        return None
-    if not _Stack.supports(core):
-        return None
+        embedding, core = cell._embedding, cell._cell
     stack = _Stack.from_cell(core)
-    if embedding is None and (inputs[0].dtype != stack.layers[0].input_kernel.dtype
-                              or _dim(inputs[0], 1) != stack.layers[0].depth):
-        return None
     num_steps = len(inputs)
     batch = _static_batch(first_output)
     if embedding is not None:
@@ -828,6 +944,32 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
     for output in steps:
         output.set_shape(first_output.get_shape())
     return steps, stack.from_parts(final_parts)
+
+
+def _static_rnn_decline(cell: Any, inputs: list, first_output: Any) -> Optional[str]:
+    """Why `static_rnn_tail` must leave the steps to the cell, or None."""
+    if is_stepwise():
+        return STEPWISE_REASON
+    if not isinstance(first_output, tf.Tensor) or first_output.dtype != tf.float32:
+        return "the outputs are not float32 Tensors"
+    core = cell
+    if type(cell) is rnn_cell.EmbeddingWrapper:
+        core = cell._cell
+        if getattr(cell, "_embedding", None) is None:
+            return "an EmbeddingWrapper that is not built"
+        if not stackable(inputs) or not tf.as_dtype(inputs[0].dtype).is_integer:
+            return "the EmbeddingWrapper's inputs are not integer Tensors of one shape"
+    elif not stackable(inputs, rank=2):
+        return "the inputs are not 2-D Tensors of one shape and dtype"
+    reason = _Stack.decline_reason(core)
+    if reason is not None or type(cell) is rnn_cell.EmbeddingWrapper:
+        return reason
+    first = _Stack._unwrap(core)[1][0]
+    kernel = first._gate_kernel if type(first) is rnn_cell.GRUCell else first._kernel
+    if inputs[0].dtype != kernel.dtype.base_dtype or \
+            _dim(inputs[0], 1) != kernel.get_shape().as_list()[0] - first._num_units:
+        return "the inputs' dtype or depth differ from the first step's"
+    return None
 
 
 class AttentionParts:
@@ -967,21 +1109,12 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     Returns:
       ``(outputs, final state)``, or None when the step-by-step path is needed.
     """
-    if is_stepwise():
+    feedback = None if loop_function is None else argmax_feedback(loop_function)
+    reason = _attention_decline(cell, inputs, state, attns, first_output, parts, loop_function)
+    _decide("attention_decoder", reason)
+    if reason is not None:
         return None
-    feedback = None
-    if loop_function is not None:
-        feedback = argmax_feedback(loop_function)
-        if feedback is None:
-            return None
     dtype = first_output.dtype
-    # The hand-written gradients assume float32 (the softmax runs in float32).
-    if dtype != tf.float32 or not _Stack.supports(cell) or not stackable(inputs, rank=2) or \
-            inputs[0].dtype != dtype:
-        return None
-    leaves = tf.nest.flatten(state) + list(attns) + [parts.states]
-    if any(leaf.dtype != dtype for leaf in leaves):
-        return None
     stack = _Stack.from_cell(cell)
     input_size = _dim(inputs[0], 1)
     part_sizes = [layer.units for layer in stack.layers for _ in range(1 if layer.is_gru else 2)]
@@ -1113,6 +1246,29 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     return steps, stack.from_parts([list(p) for p in final[0]])
 
 
+def _attention_decline(cell: Any, inputs: list, state: Any, attns: list,
+                       first_output: tf.Tensor, parts: AttentionParts,
+                       loop_function: Any) -> Optional[str]:
+    """Why `attention_decoder_tail` must leave the steps to the cell, or None."""
+    if is_stepwise():
+        return STEPWISE_REASON
+    if loop_function is not None and argmax_feedback(loop_function) is None:
+        return "a user loop_function (its Python code must run at every step)"
+    dtype = first_output.dtype
+    # The hand-written gradients assume float32 (the softmax runs in float32).
+    if dtype != tf.float32:
+        return "the dtype is not float32"
+    reason = _Stack.decline_reason(cell)
+    if reason is not None:
+        return reason
+    if not stackable(inputs, rank=2) or inputs[0].dtype != dtype:
+        return "the decoder inputs are not 2-D float32 Tensors of one shape"
+    leaves = tf.nest.flatten(state) + list(attns) + [parts.states]
+    if any(leaf.dtype != dtype for leaf in leaves):
+        return "the state or attention states are not float32"
+    return None
+
+
 def batched_sequence_loss(logits: list, targets: list, weights: list,
                           call_loss: Optional[Callable], average: bool) -> Optional[tf.Tensor]:
     """``sum_t weights[t] * loss(targets[t], logits[t])`` with one loss call for all steps.
@@ -1172,8 +1328,8 @@ def _collection_sizes(graph: tf.Graph) -> dict:
     return {key: len(graph.get_collection(key)) for key in graph.get_all_collection_keys()}
 
 
-def _trace_step_loss(call_loss: Callable, specs: tuple) -> Any:
-    """One step's loss as a graph function of the (target, logit) `specs`, or None."""
+def _trace_step_loss(call_loss: Callable, specs: tuple) -> tuple:
+    """``(graph function of the (target, logit) `specs`, None)`` or ``(None, why not)``."""
     outer = _v1.get_default_graph()
     before = _collection_sizes(outer)
 
@@ -1187,14 +1343,16 @@ def _trace_step_loss(call_loss: Callable, specs: tuple) -> Any:
 
     try:
         traced = tf.function(step_loss, autograph=False).get_concrete_function(*specs)
-    except Exception:  # noqa: BLE001 - any failure: the direct call shows the real error
-        return None
+    except _CreatesVariables:
+        return None, "it creates a variable"
+    except Exception as error:  # noqa: BLE001 - any failure: the direct call shows the real error
+        return None, f"it fails to trace ({type(error).__name__})"
     # A loss that adds to a collection (tf.compat.v1.losses, summaries, update
     # ops) must do so in the user's graph, once per step, as in TF 1.15.
     for graph in (outer, traced.graph):
         if any(size > before.get(key, 0) for key, size in _collection_sizes(graph).items()):
-            return None
-    return traced
+            return None, "it adds to a graph collection"
+    return traced, None
 
 
 def _loss_trace(loss_function: Callable, call_loss: Callable, target: Any,
@@ -1204,21 +1362,31 @@ def _loss_trace(loss_function: Callable, call_loss: Callable, target: Any,
     See `trace_loss_functions` for what the user's function sees and when it
     is called directly instead.
     """
-    if is_stepwise() or tf.executing_eagerly() or \
-            not (isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor)):
+    if tf.executing_eagerly():
+        return None
+    if is_stepwise():
+        _decide(LOSS_FUNCTION, STEPWISE_REASON)
+        return None
+    if not (isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor)):
+        # A Python target (such as the int closing a shifted list): one cheap call.
+        _decide(LOSS_FUNCTION, "a step's target or logit is not a Tensor", quiet=True)
         return None
     graph = _v1.get_default_graph()
     # With a graph seed TF 1.15 gives every step's random ops their own seeds;
     # one traced function would give them all the same.
     if graph.seed is not None:
+        _decide(LOSS_FUNCTION, "the graph has a seed (tf.compat.v1.set_random_seed), and "
+                "each step's random ops need seeds of their own")
         return None
     specs = tuple(tf.TensorSpec(v.get_shape(), v.dtype) for v in (target, logit))
     key = ("loss", id(loss_function), _v1.get_variable_scope().name, specs)
     cache = _traces.setdefault(graph, {})
     if key not in cache:
         # The function is kept with its trace, so that its id is not reused.
-        cache[key] = (loss_function, _trace_step_loss(call_loss, specs))
-    return cache[key][1]
+        cache[key] = (loss_function, *_trace_step_loss(call_loss, specs))
+    _, traced, reason = cache[key]
+    _decide(LOSS_FUNCTION, reason)
+    return traced
 
 
 def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: Any) -> Any:

@@ -400,22 +400,76 @@ class UserCell:
         return new, new
 
 
-@pytest.mark.parametrize("case", ["user_loop_function", "user_cell", "sequence_length"])
-def test_user_code_keeps_the_step_by_step_path(case):
+STEPWISE_CASES = {
+    "user_loop_function": ("attention_decoder", "a user loop_function (its Python code must "
+                           "run at every step)"),
+    "user_cell": ("attention_decoder", "cell type UserCell (fast steps exist for GRUCell and "
+                  "BasicLSTMCell)"),
+    "sequence_length": ("static_rnn", "sequence_length is given"),
+}
+
+
+def fastpath_log(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "legacy_seq2seq_compat.fastpath"]
+
+
+@pytest.mark.parametrize("case", list(STEPWISE_CASES))
+def test_user_code_keeps_the_step_by_step_path_and_says_why_once(case, caplog, monkeypatch):
+    monkeypatch.setattr(fastpath, "_logged", set())
+    function, reason = STEPWISE_CASES[case]
     rng = np.random.RandomState(13)
-    with tf.Graph().as_default():
-        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32) for _ in range(4)]
-        if case == "sequence_length":
-            outputs, _ = rnn.static_rnn(make_cell("gru"), inputs, dtype=tf.float32,
-                                        sequence_length=tf.constant([1, 4, 2]))
-        else:
-            cell = UserCell() if case == "user_cell" else make_cell("gru")
-            loop = user_loop_function if case == "user_loop_function" else None
-            outputs, _ = decoders.attention_decoder(
-                inputs, tf.zeros([BATCH, UNITS]), tf.zeros([BATCH, 3, UNITS]), cell,
-                output_size=UNITS, loop_function=loop)
-        assert len(outputs) == 4
-        assert not call_ops(v1.get_default_graph())
+    for _ in range(2):
+        with tf.Graph().as_default() as graph:
+            inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
+                      for _ in range(4)]
+            if case == "sequence_length":
+                outputs, _ = rnn.static_rnn(make_cell("gru"), inputs, dtype=tf.float32,
+                                            sequence_length=tf.constant([1, 4, 2]))
+            else:
+                cell = UserCell() if case == "user_cell" else make_cell("gru")
+                loop = user_loop_function if case == "user_loop_function" else None
+                outputs, _ = decoders.attention_decoder(
+                    inputs, tf.zeros([BATCH, UNITS]), tf.zeros([BATCH, 3, UNITS]), cell,
+                    output_size=UNITS, loop_function=loop)
+            assert len(outputs) == 4
+            assert not call_ops(graph)
+            assert fastpath.report() == [fastpath.Decision(function, False, reason)]
+            assert not fastpath.used()
+    # Said once per process, though two graphs took that path for that reason.
+    logged = fastpath_log(caplog)
+    assert len(logged) == 1, logged
+    assert f"{function} takes the step-by-step path" in logged[0] and reason in logged[0]
+
+
+def test_report_and_used_tell_which_calls_took_the_fast_paths(caplog, monkeypatch):
+    monkeypatch.setattr(fastpath, "_logged", set())
+    rng = np.random.RandomState(37)
+    inputs = [rng.uniform(-1, 1, (BATCH, EMB)).astype(np.float32) for _ in range(3)]
+    for stepwise in (False, True):
+        with tf.Graph().as_default() as graph, fastpath.stepwise(stepwise):
+            assert fastpath.report() == [] and not fastpath.used()
+            outputs, _ = rnn.static_rnn(make_cell("gru"), [tf.constant(x) for x in inputs],
+                                        dtype=tf.float32)
+            (logits, targets, weights), _, _ = _loss_inputs(37, steps=3)
+            losses.sequence_loss(logits, targets, weights, softmax_loss_function=_smoothed)
+        reason = fastpath.STEPWISE_REASON if stepwise else ""
+        assert fastpath.report(graph) == [
+            fastpath.Decision("static_rnn", not stepwise, reason),
+            fastpath.Decision("softmax_loss_function", not stepwise, reason)]
+        assert fastpath.used(graph) is (not stepwise)
+    # A Python int target is called directly (quietly); a graph seed per step (said once).
+    with tf.Graph().as_default() as graph:
+        v1.set_random_seed(1)
+        (logits, targets, weights), _, _ = _loss_inputs(37, steps=3)
+        losses.sequence_loss(logits, targets[:2] + [0], weights,
+                             softmax_loss_function=lambda labels, logits: _smoothed(
+                                 tf.broadcast_to(labels, [BATCH]), logits))
+        decisions = fastpath.report(graph)
+    assert [(d.function, d.fast) for d in decisions] == [("softmax_loss_function", False)] * 2
+    assert "the graph has a seed" in decisions[0].reason
+    assert decisions[1].reason == "a step's target or logit is not a Tensor"
+    logged = fastpath_log(caplog)
+    assert len(logged) == 1 and "the graph has a seed" in logged[0], logged
 
 
 def test_user_loop_function_numbers_equal_a_numpy_unrolling():
