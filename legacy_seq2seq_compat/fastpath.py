@@ -6,7 +6,8 @@ build. When the cells are this library's own GRUCell or BasicLSTMCell (tanh
 activation, float32) or a MultiRNNCell of them (one cell object repeated in
 it included: its layers then read the same weights, whose gradients are
 summed over the layers, as in TF 1.15), optionally inside an
-EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder), and no user
+EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder) and
+DropoutWrappers whose keep probabilities are all the constant 1.0, and no user
 code has to run at every step, `static_rnn` and `attention_decoder` take
 over after the first step:
 
@@ -40,8 +41,8 @@ The numbers are those of the step-by-step graph up to float rounding (within
 revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
 ``[x, h] @ W``. Op names inside the steps differ from TF 1.15's; the
 attention distributions keep theirs. A user `loop_function` (other than the
-argmax feedback of the embedding decoders), a user or other cell,
-`sequence_length`, nested inputs or a dtype other than float32 keep the
+argmax feedback of the embedding decoders), a user or other cell, a
+DropoutWrapper that drops, `sequence_length`, nested inputs or a dtype other than float32 keep the
 step-by-step path, and `rnn_decoder` (the decoder of the non-attention
 models) has none yet.
 
@@ -641,6 +642,19 @@ class _Layer:
         return tf.concat(list(parts), 1)
 
 
+def _without_idle_dropout(cell: Any) -> Any:
+    """`cell` inside any DropoutWrappers whose keep probabilities are all the constant 1.0.
+
+    Such a wrapper adds no op to a step (nor a variable scope), so the fast
+    paths can run the cell it wraps.
+    """
+    while type(cell) is rnn_cell.DropoutWrapper and all(
+            isinstance(p, float) and p == 1.0
+            for p in (cell._input_keep_prob, cell._state_keep_prob, cell._output_keep_prob)):
+        cell = cell.cell
+    return cell
+
+
 class _Stack:
     """A cell the fast paths can run: layers, and an optional output projection."""
 
@@ -668,36 +682,44 @@ class _Stack:
 
     @staticmethod
     def _unwrap(cell: Any) -> tuple:
-        """``(projection Linear or None, list of layer cells, multi)``, or None."""
+        """``(projection Linear or None, list of layer cells, multi)``, or None.
+
+        DropoutWrappers that drop nothing are left out (see `_without_idle_dropout`).
+        """
         projection = None
+        cell = _without_idle_dropout(cell)
         if type(cell) is rnn_cell.OutputProjectionWrapper:
             if cell._activation is not None or getattr(cell, "_linear", None) is None:
                 return None
             projection = cell._linear
-            cell = cell._cell
+            cell = _without_idle_dropout(cell._cell)
         if type(cell) is rnn_cell.MultiRNNCell:
             # A cell object repeated in the list is one set of weights that
             # several layers read (as in TF 1.15); see `from_cell`.
             if not cell._state_is_tuple:
                 return None
-            return projection, cell._cells, True
+            return projection, [_without_idle_dropout(c) for c in cell._cells], True
         return projection, [cell], False
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
         """None for a built GRU / BasicLSTM cell or MultiRNNCell of them, else why not."""
+        cell = _without_idle_dropout(cell)
         if type(cell) is rnn_cell.OutputProjectionWrapper:
             if cell._activation is not None:
                 return "an OutputProjectionWrapper with an activation"
             if getattr(cell, "_linear", None) is None:
                 return "an OutputProjectionWrapper that is not built"
-            cell = cell._cell
+            cell = _without_idle_dropout(cell._cell)
         cells = [cell]
         if type(cell) is rnn_cell.MultiRNNCell:
             if not cell._state_is_tuple:
                 return "a MultiRNNCell with state_is_tuple=False"
-            cells = cell._cells
+            cells = [_without_idle_dropout(c) for c in cell._cells]
         for layer in cells:
+            if type(layer) is rnn_cell.DropoutWrapper:
+                return ("a DropoutWrapper whose keep probabilities are not all the constant "
+                        "1.0 (dropout runs step by step)")
             reason = _Layer.decline_reason(layer)
             if reason is not None:
                 return reason

@@ -226,6 +226,43 @@ def test_repeated_cell_in_static_rnn_matches_step_by_step():
     assert call_ops(graphs[0])
 
 
+def dropout_cell(keep):
+    """Two GRU layers, each in a DropoutWrapper, and one around the stack."""
+    layers = [rnn_cell.DropoutWrapper(rnn_cell.GRUCell(UNITS), input_keep_prob=keep,
+                                      output_keep_prob=1.0, state_keep_prob=1.0)
+              for _ in range(2)]
+    return rnn_cell.DropoutWrapper(rnn_cell.MultiRNNCell(layers), output_keep_prob=1.0)
+
+
+def test_dropout_wrapper_keeping_everything_takes_the_fast_paths():
+    def build():
+        rng = np.random.RandomState(41)
+        enc, _ = ids(rng, 4)
+        dec, _ = ids(rng, 5)
+        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, dropout_cell(1.0), VOCAB, VOCAB, EMB, num_heads=2)
+        return [tf.stack(outputs)] + flat(state)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert fastpath.used(graphs[0])
+    assert [d.function for d in fastpath.report(graphs[0])] == ["static_rnn",
+                                                                "attention_decoder"]
+
+
+@pytest.mark.parametrize("keep", [0.5, "placeholder"])
+def test_dropout_wrapper_that_drops_keeps_the_step_by_step_path(keep):
+    with tf.Graph().as_default() as graph:
+        if keep == "placeholder":
+            keep = v1.placeholder_with_default(1.0, [])
+        inputs = [tf.ones([BATCH, EMB]) for _ in range(3)]
+        rnn.static_rnn(dropout_cell(keep), inputs, dtype=tf.float32)
+        assert not call_ops(graph)
+    assert fastpath.report(graph) == [fastpath.Decision(
+        "static_rnn", False, "a DropoutWrapper whose keep probabilities are not all the "
+        "constant 1.0 (dropout runs step by step)")]
+
+
 def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
     buckets = [(3, 4), (5, 6)]
 
