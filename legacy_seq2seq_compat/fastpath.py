@@ -228,7 +228,12 @@ def _decide(function: str, reason: Optional[str] = None, quiet: bool = False) ->
     if tf.executing_eagerly():
         return
     decision = Decision(function, reason is None, reason or "")
-    decisions = _decisions.setdefault(_v1.get_default_graph(), [])
+    graph = _v1.get_default_graph()
+    # Inside a branch of a v2 tf.cond (a Tensor `feed_previous`) the default
+    # graph is the branch's: the decision belongs to the graph the user built.
+    while getattr(graph, "outer_graph", None) is not None:
+        graph = graph.outer_graph
+    decisions = _decisions.setdefault(graph, [])
     if decision not in decisions:
         decisions.append(decision)
     if reason is None or quiet or reason == STEPWISE_REASON or (function, reason) in _logged:

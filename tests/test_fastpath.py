@@ -226,6 +226,20 @@ def test_repeated_cell_in_static_rnn_matches_step_by_step():
     assert call_ops(graphs[0])
 
 
+def test_report_of_a_tensor_feed_previous_lists_the_decoders_built_in_the_cond():
+    """Both decoders are built inside tf.cond branches; their choices are the graph's."""
+    with tf.Graph().as_default() as graph:
+        rng = np.random.RandomState(43)
+        enc, _ = ids(rng, 3)
+        dec, _ = ids(rng, 4)
+        flag = v1.placeholder_with_default(False, [])
+        legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, make_cell("multi_lstm"), VOCAB, VOCAB, EMB, feed_previous=flag)
+    assert fastpath.report(graph) == [fastpath.Decision("static_rnn", True, ""),
+                                      fastpath.Decision("attention_decoder", True, "")]
+    assert fastpath.used(graph)
+
+
 def dropout_cell(keep):
     """Two GRU layers, each in a DropoutWrapper, and one around the stack."""
     layers = [rnn_cell.DropoutWrapper(rnn_cell.GRUCell(UNITS), input_keep_prob=keep,
