@@ -42,9 +42,9 @@ revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
 ``[x, h] @ W``. Op names inside the steps differ from TF 1.15's; the
 attention distributions keep theirs. A user `loop_function` (other than the
 argmax feedback of the embedding decoders), a user or other cell, a
-DropoutWrapper that drops, `sequence_length`, nested inputs or a dtype other than float32 keep the
-step-by-step path, and `rnn_decoder` (the decoder of the non-attention
-models) has none yet.
+DropoutWrapper that drops, `sequence_length`, nested inputs or a dtype other
+than float32 keep the step-by-step path, and `rnn_decoder` (the decoder of
+the non-attention models) has none yet.
 
 Every such choice is recorded per graph: `report(graph)` lists them as
 `Decision` tuples and `used(graph)` says whether all of them were fast. A
@@ -259,7 +259,7 @@ def report(graph: Optional[tf.Graph] = None) -> list:
     Returns:
       A list of `Decision` (function, fast, reason), distinct, in the order
       first made: e.g. ``Decision("static_rnn", True, "")`` or
-      ``Decision("attention_decoder", False, "a user loop_function")``.
+      ``Decision("static_rnn", False, "sequence_length is given")``.
 
     Compatibility:
       Not in TF 1.15, which always built step by step.
@@ -732,7 +732,7 @@ class _Stack:
 
     @classmethod
     def from_cell(cls, cell: Any) -> _Stack:
-        """The stack of a cell that `supports` accepts (reads its variables).
+        """The stack of a cell `decline_reason` accepts (reads its variables).
 
         A cell object repeated in a MultiRNNCell gives one `_Layer` used at
         each of its positions: those layers compute with the same weight
