@@ -87,7 +87,11 @@ def model_with_buckets(
         built, and so are these, over all steps (also those past the last
         bucket): the steps of `encoder_inputs`, `decoder_inputs` and `weights`
         must share one shape and dtype, those of `targets` one dtype (int32 and
-        int64 may mix).
+        int64 may mix). The `softmax_loss_function` is traced by default: it sees
+        placeholders, one call per distinct step shape (buckets of the same
+        batch size share one trace), not one call per step and bucket as in
+        TF 1.15 (see `losses.sequence_loss_by_example`; `fastpath.stepwise()`
+        gives TF 1.15's per-step calls).
     """
     _checks.ensure_graph_mode("model_with_buckets")
     encoder_inputs = _checks.check_list_of_tensors(encoder_inputs, "encoder_inputs", True)

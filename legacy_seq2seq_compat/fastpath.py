@@ -3,8 +3,11 @@
 TF 1.15 builds one copy of the cell per time step, per bucket, and the
 gradients of each copy; that is what makes bucketed legacy models slow to
 build. When the cells are this library's own GRUCell or BasicLSTMCell (tanh
-activation, float32) or a MultiRNNCell of them, optionally inside an
-EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder), and no user
+activation, float32) or a MultiRNNCell of them (one cell object repeated in
+it included: its layers then read the same weights, whose gradients are
+summed over the layers, as in TF 1.15), optionally inside an
+EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder) and
+DropoutWrappers whose keep probabilities are all the constant 1.0, and no user
 code has to run at every step, `static_rnn` and `attention_decoder` take
 over after the first step:
 
@@ -23,34 +26,50 @@ over after the first step:
   that every decoder step reads (see `_read_tap`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
-in one op. A user `softmax_loss_function` is called once per step, as in TF
-1.15, unless `batch_loss_functions()` asks for one call for all steps or
-`trace_loss_functions()` for one trace called at every step.
+in one op. A user `softmax_loss_function` is traced once (per graph,
+variable scope and step shapes) into a graph function that every step calls
+with its own tensors; the Python function runs once and sees placeholders.
+One that creates variables, adds to a graph collection or fails to trace,
+and every one while the graph has a seed, is called once per step as in TF
+1.15; `batch_loss_functions()` asks for one call for all steps instead. The
+traced graph is named `TRACED_LOSS_NAME`, so that a tensor kept from inside
+the trace (say, in an outer Python list) names the fix in TensorFlow's
+"must be from the same graph" error: `stepwise()`.
 
 The numbers are those of the step-by-step graph up to float rounding (within
 1e-5; tests/test_baseline_numbers.py pins them against the baseline
 revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
 ``[x, h] @ W``. Op names inside the steps differ from TF 1.15's; the
 attention distributions keep theirs. A user `loop_function` (other than the
-argmax feedback of the embedding decoders), a user or other cell,
-`sequence_length`, nested inputs or a dtype other than float32 keep the
-step-by-step path.
+argmax feedback of the embedding decoders), a user or other cell, a
+DropoutWrapper that drops, `sequence_length`, nested inputs or a dtype other
+than float32 keep the step-by-step path, and `rnn_decoder` (the decoder of
+the non-attention models) has none yet.
+
+Every such choice is recorded per graph: `report(graph)` lists them as
+`Decision` tuples and `used(graph)` says whether all of them were fast. A
+step-by-step choice not asked for with `stepwise()` is logged (logger
+``legacy_seq2seq_compat.fastpath``, level WARNING) once per reason and
+process.
 
 `stepwise()` (or the environment variable ``LEGACY_SEQ2SEQ_COMPAT_STEPWISE=1``)
-turns the fast paths off, e.g. to compare graphs op by op with TF 1.15;
-``LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1`` and
-``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS=1`` turn `batch_loss_functions`
-and `trace_loss_functions` on for a whole process (e.g. an unmodified script
-run by ``legacy-seq2seq-compat run``).
+turns the fast paths and the loss tracing off, giving TF 1.15's graph and
+its per-step loss calls, e.g. to compare graphs op by op with TF 1.15;
+``LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS=1`` turns `batch_loss_functions`
+on for a whole process (e.g. an unmodified script run by
+``legacy-seq2seq-compat run``). `trace_loss_functions()` and
+``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS`` are kept, with no effect:
+tracing is the default.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import os
 import weakref
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 import tensorflow as tf
 
@@ -58,13 +77,18 @@ from legacy_seq2seq_compat import rnn_cell
 
 _v1 = tf.compat.v1
 
-__all__ = ["stepwise", "is_stepwise", "batch_loss_functions", "trace_loss_functions"]
+__all__ = ["stepwise", "is_stepwise", "batch_loss_functions", "trace_loss_functions",
+           "used", "report", "Decision"]
 
 STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 
 BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
 
 TRACE_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS"
+
+# The name of every traced loss graph (and of the name scope inside it), so
+# that TensorFlow's errors about its tensors say how to get per-step calls.
+TRACED_LOSS_NAME = "legacy_seq2seq_traced_loss__use_fastpath_stepwise_for_per_step_calls"
 
 _settings = {
     "stepwise": os.environ.get(STEPWISE_ENV, "") not in ("", "0"),
@@ -144,24 +168,26 @@ def batch_loss_functions(enabled: bool = True) -> contextlib.AbstractContextMana
 
 
 def trace_loss_functions(enabled: bool = True) -> contextlib.AbstractContextManager:
-    """Context manager: build a user `softmax_loss_function` once, call it per step.
+    """Context manager kept for old code: user loss functions are traced by default.
 
-    By default `sequence_loss_by_example` calls a user loss function once per
-    step, in the graph itself, as TF 1.15 did; for a sampled softmax that is
-    most of a bucketed model's graph and of its build time. Inside this
-    context the function is traced once (per graph, variable scope and step
-    shapes) into a graph function, which every step then calls with its own
-    `[batch_size]` targets and logits; its gradient is built once too. The
-    numbers are those of the per-step calls, and a sampled softmax still
-    draws fresh samples at every step. What differs: the Python function runs
-    once instead of once per step, and it receives placeholders of the
-    step's shapes rather than the step's own tensors. A function that creates
-    variables, adds to a graph collection, fails to trace or does not return
-    one Tensor, and every function while the graph has a seed, is called step
-    by step as before. `batch_loss_functions` takes precedence.
+    `sequence_loss_by_example` traces a user `softmax_loss_function` once
+    (per graph, variable scope and step shapes) into a graph function, which
+    every step then calls with its own `[batch_size]` targets and logits; its
+    gradient is built once too. The numbers are those of per-step calls, and
+    a sampled softmax still draws fresh samples at every step. The Python
+    function runs once per distinct step shape and receives placeholders of
+    the step's shapes rather than the step's own tensors. A function that
+    creates variables, adds to a graph collection, fails to trace or does not
+    return one Tensor, and every function while the graph has a seed, is
+    called step by step. `stepwise()` gives TF 1.15's per-step calls
+    everywhere; `batch_loss_functions()` takes precedence over tracing.
+
+    This switch used to turn the tracing on; it now has no effect either way
+    (the argument is still checked). ``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS``
+    likewise has none.
 
     Args:
-      enabled: True to trace user loss functions, False for direct calls.
+      enabled: A Python bool, checked and otherwise ignored.
 
     Returns:
       A context manager; the previous setting is restored on exit.
@@ -170,11 +196,111 @@ def trace_loss_functions(enabled: bool = True) -> contextlib.AbstractContextMana
       TypeError: if `enabled` is not a bool.
 
     Compatibility:
-      Off by default: the loss function is called once per step, as in TF 1.15. On, the numbers are
-      those of the per-step calls, but the Python function runs once and receives placeholders
-      instead of the step's tensors.
+      Not in TF 1.15. Tracing is now the default, so this switch changes nothing; TF 1.15's
+      per-step calls come from `stepwise()`.
     """
     return _setting("trace_loss_functions", enabled)
+
+
+class Decision(NamedTuple):
+    """One path choice made while a graph was built, as `report` lists it.
+
+    Attributes:
+      function: What chose: ``"static_rnn"``, ``"attention_decoder"``,
+        ``"rnn_decoder"`` (always step by step) or ``"softmax_loss_function"``
+        (the user's loss in `sequence_loss_by_example`).
+      fast: True when it took the fast path (for the loss: was traced).
+      reason: Why it took the step-by-step path (empty when `fast`).
+
+    Compatibility:
+      Not in TF 1.15, which always built step by step.
+    """
+
+    function: str
+    fast: bool
+    reason: str
+
+
+STEPWISE_REASON = "fastpath.stepwise() is on"
+
+LOSS_FUNCTION = "softmax_loss_function"
+
+_log = logging.getLogger(__name__)
+
+# Per graph, the distinct decisions in the order first made.
+_decisions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# (function, reason) pairs already logged by this process.
+_logged: set = set()
+
+
+def _decide(function: str, reason: Optional[str] = None, quiet: bool = False) -> None:
+    """Records one call's path choice for the default graph.
+
+    A step-by-step choice is logged once per function and reason per process,
+    unless `quiet` (it was asked for, or costs little) or it is `stepwise()`'s.
+    """
+    if tf.executing_eagerly():
+        return
+    decision = Decision(function, reason is None, reason or "")
+    graph = _v1.get_default_graph()
+    # Inside a branch of a v2 tf.cond (a Tensor `feed_previous`) the default
+    # graph is the branch's: the decision belongs to the graph the user built.
+    while getattr(graph, "outer_graph", None) is not None:
+        graph = graph.outer_graph
+    decisions = _decisions.setdefault(graph, [])
+    if decision not in decisions:
+        decisions.append(decision)
+    if reason is None or quiet or reason == STEPWISE_REASON or (function, reason) in _logged:
+        return
+    _logged.add((function, reason))
+    _log.warning(
+        "legacy_seq2seq_compat: %s takes the step-by-step path, which builds far more ops: "
+        "%s. (Logged once per reason; fastpath.report(graph) lists every choice.)",
+        function, reason)
+
+
+def record_stepwise(function: str, reason: str) -> None:
+    """For callers: `function` took the step-by-step path for `reason` (logged once)."""
+    _decide(function, STEPWISE_REASON if is_stepwise() else reason)
+
+
+def report(graph: Optional[tf.Graph] = None) -> list:
+    """The path choices made while `graph` was built, each listed once.
+
+    Args:
+      graph: A `tf.Graph`; defaults to the default graph.
+
+    Returns:
+      A list of `Decision` (function, fast, reason), distinct, in the order
+      first made: e.g. ``Decision("static_rnn", True, "")`` or
+      ``Decision("static_rnn", False, "sequence_length is given")``.
+
+    Compatibility:
+      Not in TF 1.15, which always built step by step.
+    """
+    graph = _v1.get_default_graph() if graph is None else graph
+    return list(_decisions.get(graph, []))
+
+
+def used(graph: Optional[tf.Graph] = None) -> bool:
+    """Whether `graph` was built on the fast paths only.
+
+    True when at least one call took a fast path (a traced step of
+    `static_rnn` or `attention_decoder`, or a traced loss function) and none
+    took the step-by-step path; `report` says which calls did what, and why.
+
+    Args:
+      graph: A `tf.Graph`; defaults to the default graph.
+
+    Returns:
+      A Python bool.
+
+    Compatibility:
+      Not in TF 1.15, which always built step by step.
+    """
+    decisions = report(graph)
+    return bool(decisions) and all(d.fast for d in decisions)
 
 
 _TANH = (tf.tanh, tf.math.tanh, tf.nn.tanh)
@@ -483,9 +609,16 @@ class _Layer:
         return ("lstm", self.units, float(self.forget_bias), self.state_is_tuple)
 
     @staticmethod
-    def supports(cell: Any) -> bool:
-        return type(cell) in (rnn_cell.GRUCell, rnn_cell.BasicLSTMCell) and cell.built and \
-            cell._activation in _TANH
+    def decline_reason(cell: Any) -> Optional[str]:
+        """Why `cell` cannot be a fast layer, or None when it can."""
+        name = type(cell).__name__
+        if type(cell) not in (rnn_cell.GRUCell, rnn_cell.BasicLSTMCell):
+            return f"cell type {name} (fast steps exist for GRUCell and BasicLSTMCell)"
+        if not cell.built:
+            return f"cell type {name}, not built"
+        if cell._activation not in _TANH:
+            return f"cell type {name} with an activation other than tanh"
+        return None
 
     def project(self, inputs: tf.Tensor) -> tf.Tensor:
         return tf.nn.bias_add(tf.matmul(inputs, self.input_kernel), self.input_bias)
@@ -529,6 +662,19 @@ class _Layer:
         return tf.concat(list(parts), 1)
 
 
+def _without_idle_dropout(cell: Any) -> Any:
+    """`cell` inside any DropoutWrappers whose keep probabilities are all the constant 1.0.
+
+    Such a wrapper adds no op to a step (nor a variable scope), so the fast
+    paths can run the cell it wraps.
+    """
+    while type(cell) is rnn_cell.DropoutWrapper and all(
+            isinstance(p, float) and p == 1.0
+            for p in (cell._input_keep_prob, cell._state_keep_prob, cell._output_keep_prob)):
+        cell = cell.cell
+    return cell
+
+
 class _Stack:
     """A cell the fast paths can run: layers, and an optional output projection."""
 
@@ -556,33 +702,66 @@ class _Stack:
 
     @staticmethod
     def _unwrap(cell: Any) -> tuple:
-        """``(projection Linear or None, list of layer cells, multi)``, or None."""
+        """``(projection Linear or None, list of layer cells, multi)``, or None.
+
+        DropoutWrappers that drop nothing are left out (see `_without_idle_dropout`).
+        """
         projection = None
+        cell = _without_idle_dropout(cell)
         if type(cell) is rnn_cell.OutputProjectionWrapper:
             if cell._activation is not None or getattr(cell, "_linear", None) is None:
                 return None
             projection = cell._linear
-            cell = cell._cell
+            cell = _without_idle_dropout(cell._cell)
         if type(cell) is rnn_cell.MultiRNNCell:
-            cells = cell._cells
-            if not cell._state_is_tuple or len({id(c) for c in cells}) < len(cells):
+            # A cell object repeated in the list is one set of weights that
+            # several layers read (as in TF 1.15); see `from_cell`.
+            if not cell._state_is_tuple:
                 return None
-            return projection, cells, True
+            return projection, [_without_idle_dropout(c) for c in cell._cells], True
         return projection, [cell], False
 
     @classmethod
-    def supports(cls, cell: Any) -> bool:
-        """Whether `cell` is a built GRU / BasicLSTM cell or MultiRNNCell of them."""
-        unwrapped = cls._unwrap(cell)
-        return unwrapped is not None and all(_Layer.supports(c) for c in unwrapped[1])
+    def decline_reason(cls, cell: Any) -> Optional[str]:
+        """None for a built GRU / BasicLSTM cell or MultiRNNCell of them, else why not."""
+        cell = _without_idle_dropout(cell)
+        if type(cell) is rnn_cell.OutputProjectionWrapper:
+            if cell._activation is not None:
+                return "an OutputProjectionWrapper with an activation"
+            if getattr(cell, "_linear", None) is None:
+                return "an OutputProjectionWrapper that is not built"
+            cell = _without_idle_dropout(cell._cell)
+        cells = [cell]
+        if type(cell) is rnn_cell.MultiRNNCell:
+            if not cell._state_is_tuple:
+                return "a MultiRNNCell with state_is_tuple=False"
+            cells = [_without_idle_dropout(c) for c in cell._cells]
+        for layer in cells:
+            if type(layer) is rnn_cell.DropoutWrapper:
+                return ("a DropoutWrapper whose keep probabilities are not all the constant "
+                        "1.0 (dropout runs step by step)")
+            reason = _Layer.decline_reason(layer)
+            if reason is not None:
+                return reason
+        return None
 
     @classmethod
     def from_cell(cls, cell: Any) -> _Stack:
-        """The stack of a cell that `supports` accepts (reads its variables)."""
+        """The stack of a cell `decline_reason` accepts (reads its variables).
+
+        A cell object repeated in a MultiRNNCell gives one `_Layer` used at
+        each of its positions: those layers compute with the same weight
+        tensors, so their gradients (one per layer, from the taps and the
+        input products) are summed by TensorFlow into the shared variables'.
+        """
         projection, cells, multi = cls._unwrap(cell)
         if projection is not None:
             projection = [_read(projection.kernel), _read(projection.bias)]
-        return cls([_Layer(c) for c in cells], multi, projection)
+        layers: dict = {}
+        for c in cells:
+            if id(c) not in layers:
+                layers[id(c)] = _Layer(c)
+        return cls([layers[id(c)] for c in cells], multi, projection)
 
     def to_parts(self, state: Any) -> list:
         states = state if self.multi else (state,)
@@ -782,25 +961,15 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
       ``(outputs, final state)`` with `outputs` the list for `inputs`, or None
       when the cell or inputs need the step-by-step path.
     """
-    if is_stepwise() or not isinstance(first_output, tf.Tensor) or \
-            first_output.dtype != tf.float32:
+    reason = _static_rnn_decline(cell, inputs, first_output)
+    _decide("static_rnn", reason)
+    if reason is not None:
         return None
     embedding = None
     core = cell
     if type(cell) is rnn_cell.EmbeddingWrapper:
-        embedding = getattr(cell, "_embedding", None)
-        core = cell._cell
-        if embedding is None or not stackable(inputs) or \
-                not tf.as_dtype(inputs[0].dtype).is_integer:
-            return None
-    elif not stackable(inputs, rank=2):
-        return None
-    if not _Stack.supports(core):
-        return None
+        embedding, core = cell._embedding, cell._cell
     stack = _Stack.from_cell(core)
-    if embedding is None and (inputs[0].dtype != stack.layers[0].input_kernel.dtype
-                              or _dim(inputs[0], 1) != stack.layers[0].depth):
-        return None
     num_steps = len(inputs)
     batch = _static_batch(first_output)
     if embedding is not None:
@@ -817,6 +986,32 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
     for output in steps:
         output.set_shape(first_output.get_shape())
     return steps, stack.from_parts(final_parts)
+
+
+def _static_rnn_decline(cell: Any, inputs: list, first_output: Any) -> Optional[str]:
+    """Why `static_rnn_tail` must leave the steps to the cell, or None."""
+    if is_stepwise():
+        return STEPWISE_REASON
+    if not isinstance(first_output, tf.Tensor) or first_output.dtype != tf.float32:
+        return "the outputs are not float32 Tensors"
+    core = cell
+    if type(cell) is rnn_cell.EmbeddingWrapper:
+        core = cell._cell
+        if getattr(cell, "_embedding", None) is None:
+            return "an EmbeddingWrapper that is not built"
+        if not stackable(inputs) or not tf.as_dtype(inputs[0].dtype).is_integer:
+            return "the EmbeddingWrapper's inputs are not integer Tensors of one shape"
+    elif not stackable(inputs, rank=2):
+        return "the inputs are not 2-D Tensors of one shape and dtype"
+    reason = _Stack.decline_reason(core)
+    if reason is not None or type(cell) is rnn_cell.EmbeddingWrapper:
+        return reason
+    first = _Stack._unwrap(core)[1][0]
+    kernel = first._gate_kernel if type(first) is rnn_cell.GRUCell else first._kernel
+    if inputs[0].dtype != kernel.dtype.base_dtype or \
+            _dim(inputs[0], 1) != kernel.get_shape().as_list()[0] - first._num_units:
+        return "the inputs' dtype or depth differ from the first step's"
+    return None
 
 
 class AttentionParts:
@@ -956,21 +1151,12 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     Returns:
       ``(outputs, final state)``, or None when the step-by-step path is needed.
     """
-    if is_stepwise():
+    feedback = None if loop_function is None else argmax_feedback(loop_function)
+    reason = _attention_decline(cell, inputs, state, attns, first_output, parts, loop_function)
+    _decide("attention_decoder", reason)
+    if reason is not None:
         return None
-    feedback = None
-    if loop_function is not None:
-        feedback = argmax_feedback(loop_function)
-        if feedback is None:
-            return None
     dtype = first_output.dtype
-    # The hand-written gradients assume float32 (the softmax runs in float32).
-    if dtype != tf.float32 or not _Stack.supports(cell) or not stackable(inputs, rank=2) or \
-            inputs[0].dtype != dtype:
-        return None
-    leaves = tf.nest.flatten(state) + list(attns) + [parts.states]
-    if any(leaf.dtype != dtype for leaf in leaves):
-        return None
     stack = _Stack.from_cell(cell)
     input_size = _dim(inputs[0], 1)
     part_sizes = [layer.units for layer in stack.layers for _ in range(1 if layer.is_gru else 2)]
@@ -1102,6 +1288,29 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     return steps, stack.from_parts([list(p) for p in final[0]])
 
 
+def _attention_decline(cell: Any, inputs: list, state: Any, attns: list,
+                       first_output: tf.Tensor, parts: AttentionParts,
+                       loop_function: Any) -> Optional[str]:
+    """Why `attention_decoder_tail` must leave the steps to the cell, or None."""
+    if is_stepwise():
+        return STEPWISE_REASON
+    if loop_function is not None and argmax_feedback(loop_function) is None:
+        return "a user loop_function (its Python code must run at every step)"
+    dtype = first_output.dtype
+    # The hand-written gradients assume float32 (the softmax runs in float32).
+    if dtype != tf.float32:
+        return "the dtype is not float32"
+    reason = _Stack.decline_reason(cell)
+    if reason is not None:
+        return reason
+    if not stackable(inputs, rank=2) or inputs[0].dtype != dtype:
+        return "the decoder inputs are not 2-D float32 Tensors of one shape"
+    leaves = tf.nest.flatten(state) + list(attns) + [parts.states]
+    if any(leaf.dtype != dtype for leaf in leaves):
+        return "the state or attention states are not float32"
+    return None
+
+
 def batched_sequence_loss(logits: list, targets: list, weights: list,
                           call_loss: Optional[Callable], average: bool) -> Optional[tf.Tensor]:
     """``sum_t weights[t] * loss(targets[t], logits[t])`` with one loss call for all steps.
@@ -1161,49 +1370,69 @@ def _collection_sizes(graph: tf.Graph) -> dict:
     return {key: len(graph.get_collection(key)) for key in graph.get_all_collection_keys()}
 
 
-def _trace_step_loss(call_loss: Callable, specs: tuple) -> Any:
-    """One step's loss as a graph function of the (target, logit) `specs`, or None."""
+def _trace_step_loss(call_loss: Callable, specs: tuple) -> tuple:
+    """``(graph function of the (target, logit) `specs`, None)`` or ``(None, why not)``."""
     outer = _v1.get_default_graph()
     before = _collection_sizes(outer)
 
     def step_loss(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
-        with tf.variable_creator_scope(_refuse_variables):
+        with tf.variable_creator_scope(_refuse_variables), tf.name_scope(TRACED_LOSS_NAME):
             return tf.convert_to_tensor(call_loss(labels, logits))
+
+    # The FuncGraph takes the function's name: TensorFlow's "must be from the
+    # same graph as ... FuncGraph(name=...)" error then states the fix.
+    step_loss.__name__ = TRACED_LOSS_NAME
 
     try:
         traced = tf.function(step_loss, autograph=False).get_concrete_function(*specs)
-    except Exception:  # noqa: BLE001 - any failure: the direct call shows the real error
-        return None
+    except _CreatesVariables:
+        return None, "it creates a variable"
+    except Exception as error:  # noqa: BLE001 - any failure: the direct call shows the real error
+        return None, f"it fails to trace ({type(error).__name__})"
     # A loss that adds to a collection (tf.compat.v1.losses, summaries, update
     # ops) must do so in the user's graph, once per step, as in TF 1.15.
     for graph in (outer, traced.graph):
         if any(size > before.get(key, 0) for key, size in _collection_sizes(graph).items()):
-            return None
-    return traced
+            return None, "it adds to a graph collection"
+    return traced, None
 
 
 def _loss_trace(loss_function: Callable, call_loss: Callable, target: Any,
                 logit: Any) -> Any:
-    """The cached trace of one step's loss (see `trace_loss_functions`), or None."""
-    if not _settings["trace_loss_functions"] or is_stepwise() or tf.executing_eagerly() or \
-            not (isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor)):
+    """The cached trace of one step's loss, or None for a direct call.
+
+    See `trace_loss_functions` for what the user's function sees and when it
+    is called directly instead.
+    """
+    if tf.executing_eagerly():
+        return None
+    if is_stepwise():
+        _decide(LOSS_FUNCTION, STEPWISE_REASON)
+        return None
+    if not (isinstance(target, tf.Tensor) and isinstance(logit, tf.Tensor)):
+        # A Python target (such as the int closing a shifted list): one cheap call.
+        _decide(LOSS_FUNCTION, "a step's target or logit is not a Tensor", quiet=True)
         return None
     graph = _v1.get_default_graph()
     # With a graph seed TF 1.15 gives every step's random ops their own seeds;
     # one traced function would give them all the same.
     if graph.seed is not None:
+        _decide(LOSS_FUNCTION, "the graph has a seed (tf.compat.v1.set_random_seed), and "
+                "each step's random ops need seeds of their own")
         return None
     specs = tuple(tf.TensorSpec(v.get_shape(), v.dtype) for v in (target, logit))
     key = ("loss", id(loss_function), _v1.get_variable_scope().name, specs)
     cache = _traces.setdefault(graph, {})
     if key not in cache:
         # The function is kept with its trace, so that its id is not reused.
-        cache[key] = (loss_function, _trace_step_loss(call_loss, specs))
-    return cache[key][1]
+        cache[key] = (loss_function, *_trace_step_loss(call_loss, specs))
+    _, traced, reason = cache[key]
+    _decide(LOSS_FUNCTION, reason)
+    return traced
 
 
 def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: Any) -> Any:
-    """One step's ``call_loss(target, logit)``: traced (see `trace_loss_functions`) or direct.
+    """One step's ``call_loss(target, logit)``: traced (the default) or direct.
 
     Args:
       loss_function: The user's `softmax_loss_function` (the trace cache key).

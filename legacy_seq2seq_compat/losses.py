@@ -115,6 +115,19 @@ def sequence_loss_by_example(
         broadcast a `[batch_size, 1]` weight against the `[batch_size]` loss
         without a word. The logits (and the weights) of all steps must share
         one dtype.
+
+        Unlike TF 1.15, the loss function is traced by default: it is called
+        once per distinct step shape, with placeholders of the step's shapes,
+        and every step calls the resulting graph function with its own
+        tensors (same numbers, fresh random samples per step). A function
+        that creates variables, adds to a graph collection or fails to trace,
+        and every function while the graph has a seed, is called once per
+        step with the step's own tensors, as in TF 1.15. Tensors a function
+        keeps for later (e.g. in an outer list) belong to the traced graph,
+        `legacy_seq2seq_traced_loss__use_fastpath_stepwise_for_per_step_calls`;
+        inside `fastpath.stepwise()` (or with
+        ``LEGACY_SEQ2SEQ_COMPAT_STEPWISE=1``) every step calls the function
+        itself, as TF 1.15 did.
     """
     logits, targets, weights = _check_sequences(logits, targets, weights)
     average_across_timesteps = _python_flag(average_across_timesteps, "average_across_timesteps")
@@ -193,7 +206,10 @@ def sequence_loss(
         Matches TF 1.15 `tf.contrib.legacy_seq2seq.sequence_loss`: the ops sit
         in the `sequence_loss` name scope, with the per-example part in its own
         nested `sequence_loss_by_example` scope, and the batch size is
-        `tf.shape(targets[0])[0]` cast to the loss dtype.
+        `tf.shape(targets[0])[0]` cast to the loss dtype. A
+        `softmax_loss_function` is traced by default and sees placeholders,
+        one call per distinct step shape (see `sequence_loss_by_example`;
+        `fastpath.stepwise()` gives TF 1.15's per-step calls).
     """
     logits, targets, weights = _check_sequences(logits, targets, weights)
     average_across_batch = _python_flag(average_across_batch, "average_across_batch")

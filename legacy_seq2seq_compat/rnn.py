@@ -262,6 +262,8 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
         for time, step_input in enumerate(inputs):
             if time > 0:
                 varscope.reuse_variables()
+            if time == 1 and sequence_length is not None:
+                fastpath.record_stepwise("static_rnn", "sequence_length is given")
             if time == 1 and sequence_length is None:
                 # Step 0 created the variables; a known cell runs the rest in loops.
                 tail = fastpath.static_rnn_tail(cell, inputs[1:], state, outputs[0])

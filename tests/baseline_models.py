@@ -241,6 +241,11 @@ class UserCell:
         return new_state, new_state
 
 
+# Cells repeated in a MultiRNNCell, by kind: number of layers. Every layer's
+# input must then have UNITS columns (embedding size UNITS).
+REPEATED = {"gru3_repeated": 3, "lstm2_repeated": 2}
+
+
 def make_cell(kind):
     """A fresh cell of `kind` with UNITS units."""
     if kind == "gru1":
@@ -254,6 +259,11 @@ def make_cell(kind):
             [rnn_cell.BasicLSTMCell(UNITS, state_is_tuple=True) for _ in range(2)])
     if kind == "user":
         return UserCell(UNITS)
+    if kind in REPEATED:
+        # One cell object in every layer: one set of weights (TF 1.2 and later).
+        cell = rnn_cell.GRUCell(UNITS) if kind.startswith("gru") else \
+            rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
+        return rnn_cell.MultiRNNCell([cell] * REPEATED[kind])
     if kind == "dropout2":
         return rnn_cell.MultiRNNCell(
             [rnn_cell.DropoutWrapper(rnn_cell.GRUCell(UNITS), input_keep_prob=1.0,
@@ -294,13 +304,14 @@ def linear_loop_function(out_depth, in_depth, seed):
 def build_embedding_attention(case, cell_kind, feed, projected, num_heads=1,
                               initial_state_attention=False, enc_steps=3, dec_steps=4):
     """embedding_attention_seq2seq over fixed ids, outputs and state watched."""
+    embedding_size = UNITS if cell_kind in REPEATED else EMBED
     encoder_inputs = case.ids("encoder", enc_steps, ENC_VOCAB)
     decoder_inputs = case.ids("decoder", dec_steps, DEC_VOCAB)
     projection = output_projection(DEC_VOCAB) if projected else None
     flag = feed_previous_value(case, feed)
     outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
         encoder_inputs, decoder_inputs, make_cell(cell_kind), num_encoder_symbols=ENC_VOCAB,
-        num_decoder_symbols=DEC_VOCAB, embedding_size=EMBED, num_heads=num_heads,
+        num_decoder_symbols=DEC_VOCAB, embedding_size=embedding_size, num_heads=num_heads,
         output_projection=projection, feed_previous=flag,
         initial_state_attention=initial_state_attention)
     case.watch_model(outputs, state)
@@ -355,6 +366,11 @@ def _(case):
     build_embedding_attention(case, "user", True, False)
 
 
+@config("attention_seq2seq/lstm2_repeated/noproj/heads2/feed_true")
+def _(case):
+    build_embedding_attention(case, "lstm2_repeated", True, False, num_heads=2)
+
+
 @config("attention_seq2seq/dropout_gru2/proj/feed_false")
 def _(case):
     build_embedding_attention(case, "dropout2", False, True)
@@ -393,11 +409,12 @@ def build_buckets(case, cell_kind, projected, feed_previous=False):
                 labels=labels, logits=tf.matmul(logits, w) + b)
 
     cell = make_cell(cell_kind)
+    embedding_size = UNITS if cell_kind in REPEATED else EMBED
 
     def seq2seq(encoder, decoder):
         return legacy_seq2seq.embedding_attention_seq2seq(
             encoder, decoder, copy.deepcopy(cell), num_encoder_symbols=ENC_VOCAB,
-            num_decoder_symbols=DEC_VOCAB, embedding_size=EMBED,
+            num_decoder_symbols=DEC_VOCAB, embedding_size=embedding_size,
             output_projection=projection, feed_previous=feed_previous)
 
     outputs, losses = legacy_seq2seq.model_with_buckets(
@@ -422,6 +439,17 @@ def _(case):
 @config("buckets/lstm2/proj/feed_true")
 def _(case):
     build_buckets(case, "lstm2", True, feed_previous=True)
+
+
+@config("buckets/gru3_repeated/proj")
+def _(case):
+    # The chatbot's shape: MultiRNNCell([GRUCell] * 3), a user loss function.
+    build_buckets(case, "gru3_repeated", True)
+
+
+@config("buckets/lstm2_repeated/default_loss")
+def _(case):
+    build_buckets(case, "lstm2_repeated", False)
 
 
 @config("buckets/gru1/default_loss")
@@ -705,6 +733,13 @@ def _(case):
 def _(case):
     cell = rnn_cell.LSTMCell(UNITS, use_peepholes=True, num_proj=4)
     build_static_rnn(case, cell, True)
+
+
+@config("static_rnn/gru3_repeated")
+def _(case):
+    inputs = case.floats("input", 4, UNITS)
+    outputs, state = rnn.static_rnn(make_cell("gru3_repeated"), inputs, dtype=tf.float32)
+    case.watch_model(outputs, state)
 
 
 @config("static_rnn/user_cell")

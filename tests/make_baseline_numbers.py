@@ -3,6 +3,11 @@
 Usage, from the repository (needs git; takes a few minutes):
 
     python tests/make_baseline_numbers.py
+    python tests/make_baseline_numbers.py --only NAME [NAME ...]
+
+With ``--only`` just the named configurations are built (with the same
+baseline commit) and written into the existing file; every other entry is
+kept as it is.
 
 The baseline is commit BASELINE_COMMIT, the straightforward step-by-step
 implementation as it was when the API issue landed. The script
@@ -55,8 +60,12 @@ def signatures():
             for name in legacy_seq2seq.__all__}
 
 
-def build(out, tree):
-    """Builds every configuration with the library in `tree`; writes `out`."""
+def build(out, tree, only=None):
+    """Builds every configuration (or those in `only`) with the library in `tree`; writes `out`.
+
+    With `only`, the other configurations' entries of the existing `out` are
+    kept unchanged.
+    """
     import numpy as np
     import tensorflow as tf
 
@@ -74,7 +83,16 @@ def build(out, tree):
 
     arrays = {}
     configs = {}
-    for name in baseline_models.CONFIGS:
+    names = list(baseline_models.CONFIGS)
+    if only:
+        unknown = sorted(set(only) - set(names))
+        if unknown:
+            raise SystemExit(f"unknown configurations: {unknown}")
+        with np.load(out, allow_pickle=False) as old:
+            arrays = {key: old[key] for key in old.files if key != META_KEY}
+            configs = json.loads(str(old[META_KEY]))["configs"]
+        names = list(only)
+    for name in names:
         values, info = baseline_models.run_config(name)
         keys = sorted(values)
         for key in keys:
@@ -101,7 +119,7 @@ def git(*args):
     subprocess.run(["git", "-C", str(REPO), *args], check=True)
 
 
-def main():
+def main(only=()):
     """Checks the baseline out in a worktree, builds the numbers there, cleans up."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = pathlib.Path(tmp) / "baseline"
@@ -111,13 +129,15 @@ def main():
                        PYTHONPATH=os.pathsep.join([str(tree), str(TESTS)]))
             env.pop("LEGACY_SEQ2SEQ_TF1_BEHAVIOR", None)
             subprocess.run([sys.executable, str(pathlib.Path(__file__).resolve()), "--build",
-                            str(OUT), str(tree)], env=env, check=True, cwd=tmp)
+                            str(OUT), str(tree), *only], env=env, check=True, cwd=tmp)
         finally:
             git("worktree", "remove", "--force", str(tree))
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--build"]:
-        build(sys.argv[2], sys.argv[3])
+        build(sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif sys.argv[1:2] == ["--only"]:
+        main(sys.argv[2:])
     else:
         main()

@@ -179,6 +179,106 @@ def test_static_rnn_matches_step_by_step(cell_kind, embedded):
     assert call_ops(graphs[0]) and not call_ops(graphs[1])
 
 
+def repeated_cell(kind, layers=3):
+    """``MultiRNNCell([cell] * layers)``: one cell object, one set of weights for all layers."""
+    cell = rnn_cell.GRUCell(UNITS) if kind == "gru" else \
+        rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
+    return rnn_cell.MultiRNNCell([cell] * layers)
+
+
+@pytest.mark.parametrize("kind, feed_previous, projected", [
+    ("gru", False, True), ("lstm", True, False)])
+def test_repeated_cell_takes_the_fast_paths_with_the_step_by_step_numbers(
+        kind, feed_previous, projected):
+    def build():
+        rng = np.random.RandomState(29)
+        enc, _ = ids(rng, 4)
+        dec, _ = ids(rng, 5)
+        projection = None
+        if projected:
+            projection = (v1.get_variable("proj_w", [UNITS, VOCAB]),
+                          v1.get_variable("proj_b", [VOCAB]))
+        # The embedding size is the cell size: every layer's input has its depth.
+        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, repeated_cell(kind), VOCAB, VOCAB, UNITS, num_heads=2,
+            output_projection=projection, feed_previous=feed_previous)
+        return [tf.stack(outputs)] + flat(state) + v1.get_collection(
+            decoders.ATTENTION_WEIGHTS_COLLECTION)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    # One cell's variables for the encoder and one for the decoder, not one per layer.
+    per_cell = 4 if kind == "gru" else 2
+    cell_vars = [name for name, _ in results[0][0] if "/multi_rnn_cell/" in name]
+    assert len(cell_vars) == 2 * per_cell, cell_vars
+    # The encoder and the decoder both ran as traced steps.
+    called = {op.get_attr("f").name for op in call_ops(graphs[0])}
+    assert len(called) >= 2 and not call_ops(graphs[1]), called
+
+
+def test_repeated_cell_in_static_rnn_matches_step_by_step():
+    def build():
+        rng = np.random.RandomState(31)
+        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, UNITS)), tf.float32) for _ in range(5)]
+        outputs, state = rnn.static_rnn(repeated_cell("lstm", 2), inputs, dtype=tf.float32)
+        return [tf.stack(outputs)] + flat(state)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert call_ops(graphs[0])
+
+
+def test_report_of_a_tensor_feed_previous_lists_the_decoders_built_in_the_cond():
+    """Both decoders are built inside tf.cond branches; their choices are the graph's."""
+    with tf.Graph().as_default() as graph:
+        rng = np.random.RandomState(43)
+        enc, _ = ids(rng, 3)
+        dec, _ = ids(rng, 4)
+        flag = v1.placeholder_with_default(False, [])
+        legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, make_cell("multi_lstm"), VOCAB, VOCAB, EMB, feed_previous=flag)
+    assert fastpath.report(graph) == [fastpath.Decision("static_rnn", True, ""),
+                                      fastpath.Decision("attention_decoder", True, "")]
+    assert fastpath.used(graph)
+
+
+def dropout_cell(keep):
+    """Two GRU layers, each in a DropoutWrapper, and one around the stack."""
+    layers = [rnn_cell.DropoutWrapper(rnn_cell.GRUCell(UNITS), input_keep_prob=keep,
+                                      output_keep_prob=1.0, state_keep_prob=1.0)
+              for _ in range(2)]
+    return rnn_cell.DropoutWrapper(rnn_cell.MultiRNNCell(layers), output_keep_prob=1.0)
+
+
+def test_dropout_wrapper_keeping_everything_takes_the_fast_paths():
+    def build():
+        rng = np.random.RandomState(41)
+        enc, _ = ids(rng, 4)
+        dec, _ = ids(rng, 5)
+        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, dropout_cell(1.0), VOCAB, VOCAB, EMB, num_heads=2)
+        return [tf.stack(outputs)] + flat(state)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert fastpath.used(graphs[0])
+    assert [d.function for d in fastpath.report(graphs[0])] == ["static_rnn",
+                                                                "attention_decoder"]
+
+
+@pytest.mark.parametrize("keep", [0.5, "placeholder"])
+def test_dropout_wrapper_that_drops_keeps_the_step_by_step_path(keep):
+    with tf.Graph().as_default() as graph:
+        if keep == "placeholder":
+            keep = v1.placeholder_with_default(1.0, [])
+        inputs = [tf.ones([BATCH, EMB]) for _ in range(3)]
+        rnn.static_rnn(dropout_cell(keep), inputs, dtype=tf.float32)
+        assert not call_ops(graph)
+    assert fastpath.report(graph) == [fastpath.Decision(
+        "static_rnn", False, "a DropoutWrapper whose keep probabilities are not all the "
+        "constant 1.0 (dropout runs step by step)")]
+
+
 def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
     buckets = [(3, 4), (5, 6)]
 
@@ -319,11 +419,14 @@ def _bucketed_sampled_softmax(calls):
 
 
 def test_traced_sampled_softmax_in_buckets_is_built_once():
-    """The sampled loss: one trace for every step of both buckets, far fewer ops."""
+    """The sampled loss: one trace for every step of both buckets, far fewer ops.
+
+    Traced is the default; `stepwise()` gives TF 1.15's call per step and bucket.
+    """
     op_counts = {}
     for traced in (False, True):
         calls = []
-        with tf.Graph().as_default(), fastpath.trace_loss_functions(traced):
+        with tf.Graph().as_default(), fastpath.stepwise(not traced):
             op_counts[traced], values = _bucketed_sampled_softmax(calls)
         assert all(np.isfinite(v) and v > 0 for v in values)
         assert calls == ([[None]] if traced else [[None]] * (4 + 6))
@@ -350,22 +453,76 @@ class UserCell:
         return new, new
 
 
-@pytest.mark.parametrize("case", ["user_loop_function", "user_cell", "sequence_length"])
-def test_user_code_keeps_the_step_by_step_path(case):
+STEPWISE_CASES = {
+    "user_loop_function": ("attention_decoder", "a user loop_function (its Python code must "
+                           "run at every step)"),
+    "user_cell": ("attention_decoder", "cell type UserCell (fast steps exist for GRUCell and "
+                  "BasicLSTMCell)"),
+    "sequence_length": ("static_rnn", "sequence_length is given"),
+}
+
+
+def fastpath_log(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "legacy_seq2seq_compat.fastpath"]
+
+
+@pytest.mark.parametrize("case", list(STEPWISE_CASES))
+def test_user_code_keeps_the_step_by_step_path_and_says_why_once(case, caplog, monkeypatch):
+    monkeypatch.setattr(fastpath, "_logged", set())
+    function, reason = STEPWISE_CASES[case]
     rng = np.random.RandomState(13)
-    with tf.Graph().as_default():
-        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32) for _ in range(4)]
-        if case == "sequence_length":
-            outputs, _ = rnn.static_rnn(make_cell("gru"), inputs, dtype=tf.float32,
-                                        sequence_length=tf.constant([1, 4, 2]))
-        else:
-            cell = UserCell() if case == "user_cell" else make_cell("gru")
-            loop = user_loop_function if case == "user_loop_function" else None
-            outputs, _ = decoders.attention_decoder(
-                inputs, tf.zeros([BATCH, UNITS]), tf.zeros([BATCH, 3, UNITS]), cell,
-                output_size=UNITS, loop_function=loop)
-        assert len(outputs) == 4
-        assert not call_ops(v1.get_default_graph())
+    for _ in range(2):
+        with tf.Graph().as_default() as graph:
+            inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
+                      for _ in range(4)]
+            if case == "sequence_length":
+                outputs, _ = rnn.static_rnn(make_cell("gru"), inputs, dtype=tf.float32,
+                                            sequence_length=tf.constant([1, 4, 2]))
+            else:
+                cell = UserCell() if case == "user_cell" else make_cell("gru")
+                loop = user_loop_function if case == "user_loop_function" else None
+                outputs, _ = decoders.attention_decoder(
+                    inputs, tf.zeros([BATCH, UNITS]), tf.zeros([BATCH, 3, UNITS]), cell,
+                    output_size=UNITS, loop_function=loop)
+            assert len(outputs) == 4
+            assert not call_ops(graph)
+            assert fastpath.report() == [fastpath.Decision(function, False, reason)]
+            assert not fastpath.used()
+    # Said once per process, though two graphs took that path for that reason.
+    logged = fastpath_log(caplog)
+    assert len(logged) == 1, logged
+    assert f"{function} takes the step-by-step path" in logged[0] and reason in logged[0]
+
+
+def test_report_and_used_tell_which_calls_took_the_fast_paths(caplog, monkeypatch):
+    monkeypatch.setattr(fastpath, "_logged", set())
+    rng = np.random.RandomState(37)
+    inputs = [rng.uniform(-1, 1, (BATCH, EMB)).astype(np.float32) for _ in range(3)]
+    for stepwise in (False, True):
+        with tf.Graph().as_default() as graph, fastpath.stepwise(stepwise):
+            assert fastpath.report() == [] and not fastpath.used()
+            outputs, _ = rnn.static_rnn(make_cell("gru"), [tf.constant(x) for x in inputs],
+                                        dtype=tf.float32)
+            (logits, targets, weights), _, _ = _loss_inputs(37, steps=3)
+            losses.sequence_loss(logits, targets, weights, softmax_loss_function=_smoothed)
+        reason = fastpath.STEPWISE_REASON if stepwise else ""
+        assert fastpath.report(graph) == [
+            fastpath.Decision("static_rnn", not stepwise, reason),
+            fastpath.Decision("softmax_loss_function", not stepwise, reason)]
+        assert fastpath.used(graph) is (not stepwise)
+    # A Python int target is called directly (quietly); a graph seed per step (said once).
+    with tf.Graph().as_default() as graph:
+        v1.set_random_seed(1)
+        (logits, targets, weights), _, _ = _loss_inputs(37, steps=3)
+        losses.sequence_loss(logits, targets[:2] + [0], weights,
+                             softmax_loss_function=lambda labels, logits: _smoothed(
+                                 tf.broadcast_to(labels, [BATCH]), logits))
+        decisions = fastpath.report(graph)
+    assert [(d.function, d.fast) for d in decisions] == [("softmax_loss_function", False)] * 2
+    assert "the graph has a seed" in decisions[0].reason
+    assert decisions[1].reason == "a step's target or logit is not a Tensor"
+    logged = fastpath_log(caplog)
+    assert len(logged) == 1 and "the graph has a seed" in logged[0], logged
 
 
 def test_user_loop_function_numbers_equal_a_numpy_unrolling():
@@ -400,7 +557,7 @@ def test_user_loop_function_numbers_equal_a_numpy_unrolling():
         x = np.tanh(h)
 
 
-def test_sequence_loss_calls_a_loss_function_per_step_unless_batching_is_asked():
+def test_sequence_loss_traces_a_loss_function_or_calls_it_per_step_or_once_for_all():
     rng = np.random.RandomState(19)
     logits = [rng.uniform(-1, 1, (BATCH, VOCAB)).astype(np.float32) for _ in range(4)]
     targets = [rng.randint(0, VOCAB, BATCH).astype(np.int32) for _ in range(4)]
@@ -414,15 +571,19 @@ def test_sequence_loss_calls_a_loss_function_per_step_unless_batching_is_asked()
     with tf.Graph().as_default():
         args = ([tf.constant(x) for x in logits], [tf.constant(t) for t in targets],
                 [tf.constant(w) for w in weights])
-        # By default a user function is called step by step, as in TF 1.15.
-        stepped = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
+        # Inside stepwise() a user function is called step by step, as in TF 1.15.
+        with fastpath.stepwise():
+            stepped = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
         assert calls == [([BATCH], [BATCH, VOCAB])] * 4
+        # By default it is traced: one call for the four steps of one shape.
+        traced = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
+        assert calls[4:] == [([BATCH], [BATCH, VOCAB])]
         with fastpath.batch_loss_functions():
             batched = losses.sequence_loss_by_example(*args, softmax_loss_function=loss_fn)
-        assert calls[4:] == [([4 * BATCH], [4 * BATCH, VOCAB])]
+        assert calls[5:] == [([4 * BATCH], [4 * BATCH, VOCAB])]
         assert batched.get_shape().as_list() == [BATCH]
         default = losses.sequence_loss_by_example(*args)
-        got, want, plain = v1.Session().run([batched, stepped, default])
+        got, want, plain, via_trace = v1.Session().run([batched, stepped, default, traced])
 
     def crossent(x, t):
         shifted = x - x.max(1, keepdims=True)
@@ -432,6 +593,7 @@ def test_sequence_loss_calls_a_loss_function_per_step_unless_batching_is_asked()
     np.testing.assert_allclose(got, total / (sum(weights) + 1e-12), atol=ATOL)
     np.testing.assert_allclose(want, got, atol=ATOL)
     np.testing.assert_allclose(plain, got, atol=ATOL)
+    np.testing.assert_allclose(via_trace, got, atol=ATOL)
 
 
 def test_sequence_loss_falls_back_to_steps_when_the_loss_is_not_per_row():
@@ -449,8 +611,8 @@ def test_sequence_loss_falls_back_to_steps_when_the_loss_is_not_per_row():
         loss = losses.sequence_loss_by_example(logits, targets, weights,
                                                softmax_loss_function=mean_loss)
         value = v1.Session().run(loss)
-    # Once for all steps (a scalar came back), then once per step.
-    assert calls == [[3 * BATCH], [BATCH], [BATCH], [BATCH]]
+    # Once for all steps (a scalar came back), then traced once for the steps.
+    assert calls == [[3 * BATCH], [BATCH]]
     np.testing.assert_allclose(value, np.full(BATCH, np.log(VOCAB)), rtol=1e-6)
 
 
@@ -492,7 +654,7 @@ def test_traced_loss_function_runs_once_and_gives_the_per_step_numbers(static_ba
     results = {}
     for traced in (False, True):
         calls.clear()
-        with tf.Graph().as_default() as graph, fastpath.trace_loss_functions(traced):
+        with tf.Graph().as_default() as graph, fastpath.stepwise(not traced):
             (logits, targets, weights), feed, values = _loss_inputs(23, static_batch=static_batch)
             loss = losses.sequence_loss_by_example(logits, targets, weights,
                                                    softmax_loss_function=loss_fn)
@@ -517,7 +679,7 @@ def test_traced_loss_function_draws_fresh_random_numbers_at_every_step():
     def noisy(labels, logits):
         return tf.random.uniform(tf.shape(labels)) + 0.0 * tf.reduce_sum(logits, 1)
 
-    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions():
+    with tf.Graph().as_default() as graph:
         (logits, targets, weights), feed, _ = _loss_inputs(5, steps=3)
         per_step = [losses.sequence_loss_by_example([x], [t], [w], softmax_loss_function=noisy)
                     for x, t, w in zip(logits, targets, weights)]
@@ -545,7 +707,7 @@ def test_traced_loss_function_falls_back_to_direct_calls(case):
             return _smoothed(labels, logits), tf.constant(1.0)
         return _smoothed(tf.broadcast_to(labels, [BATCH]), logits)
 
-    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions():
+    with tf.Graph().as_default() as graph:
         if case == "graph_seed":
             v1.set_random_seed(3)
         (logits, targets, weights), feed, _ = _loss_inputs(7, steps=3)
@@ -568,6 +730,50 @@ def test_traced_loss_function_falls_back_to_direct_calls(case):
             assert [v.op.name for v in v1.global_variables()] == ["loss/loss_scale"]
         if case == "adds_to_collection":
             assert v1.get_collection("my_losses") == logits
+
+
+@pytest.mark.parametrize("switch", [True, False])
+def test_trace_loss_functions_switch_has_no_effect(switch):
+    calls = []
+
+    def loss_fn(labels, logits):
+        calls.append(labels)
+        return _smoothed(labels, logits)
+
+    with tf.Graph().as_default() as graph, fastpath.trace_loss_functions(switch):
+        (logits, targets, weights), _, _ = _loss_inputs(3, steps=3)
+        losses.sequence_loss_by_example(logits, targets, weights, softmax_loss_function=loss_fn)
+        # Traced either way: one Python call, one graph-function call per step.
+        assert len(calls) == 1 and calls[0].op.type == "Placeholder"
+        assert len(call_ops(graph)) == 3
+
+
+def test_kept_tensor_of_a_traced_loss_names_the_stepwise_fix():
+    """A loss that keeps its per-step tensors for later gets an error naming `stepwise()`."""
+    for stepwise in (False, True):
+        kept = []
+
+        def loss_fn(labels, logits, kept=kept):
+            loss = _smoothed(labels, logits)
+            kept.append(loss)
+            return loss
+
+        with tf.Graph().as_default(), fastpath.stepwise(stepwise):
+            (logits, targets, weights), feed, _ = _loss_inputs(3, steps=3)
+            losses.sequence_loss_by_example(logits, targets, weights,
+                                            softmax_loss_function=loss_fn)
+            if not stepwise:
+                assert len(kept) == 1
+                with pytest.raises(ValueError, match=r"must be from the same graph") as error:
+                    tf.reduce_mean(kept[0])
+                assert "FuncGraph(name=" + fastpath.TRACED_LOSS_NAME in str(error.value)
+                assert "use_fastpath_stepwise_for_per_step_calls" in str(error.value)
+                continue
+            # TF 1.15's per-step calls: the kept tensors are the steps' own.
+            assert len(kept) == 3
+            summary = tf.add_n([tf.reduce_mean(k) for k in kept])
+            value = v1.Session().run(summary, feed)
+        assert np.isfinite(value)
 
 
 def test_stepwise_switch_restores_the_setting_and_checks_its_argument():
