@@ -105,6 +105,7 @@ def test_cluster_spec_and_task_command():
         cluster.cluster_spec(1, 1, ports=[5])
 
 
+@pytest.mark.slow
 def test_launcher_prefixes_output_gives_tf_config_and_stops_everything_on_a_failure():
     status, output = run_cli(
         ["cluster", "--ps", "1", "--workers", "2", "--tf-config", "--all-at-once",
@@ -172,6 +173,7 @@ def async_run(workdir):
     return train_dir, output
 
 
+@pytest.mark.slow
 def test_every_variable_lives_on_the_ps_job(async_run):
     _, output = async_run
     for worker in ("worker:0", "worker:1"):
@@ -183,6 +185,7 @@ def test_every_variable_lives_on_the_ps_job(async_run):
         assert all(device.startswith("/job:ps/task:0") for device in devices.values()), devices
 
 
+@pytest.mark.slow
 def test_the_loss_falls_and_both_workers_train(async_run):
     _, output = async_run
     chief = [loss for _, loss in losses_of(task_lines(output, "worker:0"))]
@@ -209,6 +212,7 @@ def decoding_graph(batch: int):
     return encoder, decoder, logits
 
 
+@pytest.mark.slow
 def test_the_chief_checkpoint_restores_into_a_decoding_graph(async_run):
     train_dir, _ = async_run
     path = tf.train.latest_checkpoint(train_dir)
@@ -297,6 +301,7 @@ def reference_sync_run(initial: dict, stepwise: bool) -> dict:
     return values
 
 
+@pytest.mark.slow
 def test_sync_replicas_apply_the_mean_of_the_workers_gradients(workdir):
     """Two clusters at once: the fast paths on, and every task under the stepwise switch."""
     modes = {"fast-paths": False, "stepwise": True}
@@ -335,6 +340,7 @@ def test_sync_replicas_apply_the_mean_of_the_workers_gradients(workdir):
         assert moved == len([n for n in names if not n.startswith("proj")])
 
 
+@pytest.mark.slow
 def test_an_unreachable_ps_fails_with_a_clear_error_after_a_bounded_wait():
     status, output = run_cli(
         ["cluster", "--ps", "1", "--workers", "1", "--ps-wait", "5", "--timeout", "150",
@@ -386,6 +392,7 @@ def _steps(lines: list) -> list:
     return [step for step, _ in losses_of(lines)]
 
 
+@pytest.mark.slow
 def test_killed_workers_rejoin_and_a_killed_chief_resumes_from_its_checkpoint(workdir):
     train_dir = os.path.join(workdir, "faults")
     spec = cluster.cluster_spec(1, 2)

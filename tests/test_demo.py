@@ -44,6 +44,7 @@ SERVE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_full_demo_run(tmp_path):
     out_dir = tmp_path / "out"
     export_dir = tmp_path / "saved_model"

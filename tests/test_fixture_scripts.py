@@ -30,6 +30,8 @@ import pytest
 import tensorflow as tf
 from conftest import missing_reference
 
+pytestmark = pytest.mark.slow  # fresh interpreters: run by .ci/run after README's command
+
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 TRANSLATE = FIXTURES / "translate" / "translate.py"
 CHAR_TRAIN = FIXTURES / "char_rnn" / "train.py"

@@ -365,6 +365,7 @@ RUN_ON_CPU = {("functions", "gru", tf.float32, True), ("translate", "lstm", tf.f
               ("translate", "gru", tf.float16, True)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
 def test_every_op_has_a_gpu_kernel_and_asks_for_the_gpu(config):
     model, kind, dtype, fast = config

@@ -610,6 +610,7 @@ TF1_SCRIPT = _src('''
     ''')
 
 
+@pytest.mark.slow
 def test_a_migrated_tf1_script_runs_on_plain_tensorflow(tmp_path):
     script = tmp_path / "train.py"
     script.write_text(TF1_SCRIPT)
@@ -655,6 +656,7 @@ def _plain_python(args, cwd):
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_migrated_fixture_projects_run_on_plain_tensorflow(tmp_path):
     """The guide's step 2 on the TF 1.x fixture projects: migrate --write --compat-v1."""
     import shutil

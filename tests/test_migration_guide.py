@@ -93,6 +93,7 @@ def trained(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_step1_one_line_swap_runs_with_plain_python(trained):
     before, after = EXAMPLES["step1-before"], EXAMPLES["step1-after"]
     assert before in EXAMPLES["train.py"]
@@ -103,6 +104,7 @@ def test_step1_one_line_swap_runs_with_plain_python(trained):
     assert (trained / "ckpt1" / "checkpoint").exists()
 
 
+@pytest.mark.slow
 def test_step2_after_runs_on_plain_tf2_and_keeps_the_names(trained):
     import tensorflow as tf
 
@@ -121,6 +123,7 @@ def graph_decoded(trained):
     return _decoded(_python("decode_graph.py", trained))
 
 
+@pytest.mark.slow
 def test_decoder_output_is_what_a_person_can_judge(graph_decoded):
     decoded, _ = graph_decoded
     # The model learned to reverse [2, 3, 4, 5, 6] and [9, 7, 5, 3, 8], mostly.
@@ -129,6 +132,7 @@ def test_decoder_output_is_what_a_person_can_judge(graph_decoded):
     assert sum(a == b for a, b in zip(digits, truth)) >= 7, decoded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["decode_eager.py", "decode_keras.py"])
 def test_steps_3_and_4_print_what_graph_mode_printed(trained, graph_decoded, script):
     (trained / script).write_text(EXAMPLES[script])
@@ -142,6 +146,7 @@ def test_steps_3_and_4_print_what_graph_mode_printed(trained, graph_decoded, scr
         assert list((trained / "ckpt_tf2").glob("model.index"))
 
 
+@pytest.mark.slow
 def test_step5_plain_tf2_serves_what_the_session_decoded(trained):
     (trained / "export_serving.py").write_text(EXAMPLES["export_serving.py"])
     exported = _python("export_serving.py", trained)

@@ -15,6 +15,7 @@ def test_readme_has_python_examples():
     assert len(BLOCKS) >= 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_example_runs(index):
     code = BLOCKS[index]

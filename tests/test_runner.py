@@ -107,6 +107,7 @@ def test_script_runs_as_main_with_its_own_argv_and_flags(tmp_path):
     assert result.stderr == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode, status", [("return3", 3), ("exit_message", 1),
                                           ("interrupt", 130)])
 def test_exit_status_is_the_scripts(tmp_path, mode, status):
@@ -116,6 +117,7 @@ def test_exit_status_is_the_scripts(tmp_path, mode, status):
         assert "stopped: bad data" in result.stderr
 
 
+@pytest.mark.slow
 def test_traceback_points_at_the_users_file_and_line(tmp_path):
     script, result = _run(tmp_path, "--mode", "raise")
     assert result.returncode == 1
@@ -128,6 +130,7 @@ def test_traceback_points_at_the_users_file_and_line(tmp_path):
     assert "runpy" not in err and "runner.py" not in err and "cli.py" not in err
 
 
+@pytest.mark.slow
 def test_missing_contrib_member_names_it_and_the_guide_section(tmp_path):
     script, result = _run(tmp_path, "--mode", "contrib")
     assert result.returncode == 1
@@ -140,6 +143,7 @@ def test_missing_contrib_member_names_it_and_the_guide_section(tmp_path):
     assert "contrib.py" not in err  # the failing line shown is the user's
 
 
+@pytest.mark.slow
 def test_compat_v1_import_style_gets_the_cells_too(tmp_path):
     text = textwrap.dedent("""\
         import tensorflow.compat.v1 as tf
@@ -160,6 +164,7 @@ def test_compat_v1_import_style_gets_the_cells_too(tmp_path):
             in result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag, layers", [((), ["cell_0"]),
                                          (("--separate-layer-weights",), ["cell_0", "cell_1"])])
 def test_repeated_cell_layers_share_weights_unless_asked_as_tf_1_0(tmp_path, flag, layers):
@@ -210,6 +215,7 @@ def test_verbose_keeps_the_noise_and_the_layer_switch_is_restored(tmp_path):
     assert "disable_resource_variables" in result.stderr  # --verbose hides nothing
 
 
+@pytest.mark.slow
 def test_a_level_the_script_sets_itself_applies_before_tensorflow_starts(tmp_path):
     from legacy_seq2seq_compat import runner
 

@@ -129,6 +129,7 @@ def exported(tmp_path_factory):
     return dirs, expected, json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_plain_tf2_decodes_like_the_graph(exported):
     _, expected, loaded = exported
     assert loaded["eager"] is True
@@ -141,6 +142,7 @@ def test_plain_tf2_decodes_like_the_graph(exported):
     assert np.array(loaded["beam"]["ids"]).shape == (len(SOURCES), 3, DEC_LEN)
 
 
+@pytest.mark.slow
 def test_saved_model_cli_lists_the_signature(exported):
     dirs, _, _ = exported
     cli = shutil.which("saved_model_cli") or os.path.join(os.path.dirname(sys.executable),
