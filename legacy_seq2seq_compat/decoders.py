@@ -187,7 +187,8 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
             if i > 0:
                 _v1.get_variable_scope().reuse_variables()
             if i == 1:
-                fastpath.record_stepwise("rnn_decoder", "rnn_decoder has no fast path yet")
+                fastpath.record_stepwise("rnn_decoder", "rnn_decoder has no fast path yet",
+                                         quiet=True)
             output, state = cell(inp, state)
             outputs.append(output)
             if loop_function is not None:

@@ -260,9 +260,14 @@ def _decide(function: str, reason: Optional[str] = None, quiet: bool = False) ->
         function, reason)
 
 
-def record_stepwise(function: str, reason: str) -> None:
-    """For callers: `function` took the step-by-step path for `reason` (logged once)."""
-    _decide(function, STEPWISE_REASON if is_stepwise() else reason)
+def record_stepwise(function: str, reason: str, quiet: bool = False) -> None:
+    """For callers: `function` took the step-by-step path for `reason` (logged once).
+
+    `quiet` records the choice for `report()` without logging it: for a path
+    that has no fast alternative, a warning would ask the user for a change
+    that cannot help.
+    """
+    _decide(function, STEPWISE_REASON if is_stepwise() else reason, quiet=quiet)
 
 
 def report(graph: Optional[tf.Graph] = None) -> list:

@@ -145,6 +145,12 @@ _MODULES = {
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell": _CELLS,
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell_impl": _CELLS,
     "tensorflow.contrib.rnn.python.ops.core_rnn": _STATIC,
+    # TF 1.15's contrib rnn modules: their members live in contrib_rnn / fused_rnn_cell.
+    "tensorflow.contrib.rnn.python.ops.lstm_ops": _CONTRIB_RNN,
+    "tensorflow.contrib.rnn.python.ops.gru_ops": _CONTRIB_RNN,
+    "tensorflow.contrib.rnn.python.ops.fused_rnn_cell": _CONTRIB_RNN,
+    "tensorflow.contrib.rnn.python.ops.rnn_cell": _CONTRIB_RNN,
+    "tensorflow.contrib.rnn.python.ops.rnn": _CONTRIB_RNN,
     "tensorflow.contrib.slim": _SLIM,
     "tensorflow.contrib.layers": _LAYERS,
     "tensorflow.contrib.framework": _FRAMEWORK,

@@ -494,6 +494,17 @@ def test_user_code_keeps_the_step_by_step_path_and_says_why_once(case, caplog, m
     assert f"{function} takes the step-by-step path" in logged[0] and reason in logged[0]
 
 
+def test_rnn_decoder_is_reported_but_not_logged(caplog, monkeypatch):
+    # rnn_decoder has no fast path at all: a warning could ask for no useful change.
+    monkeypatch.setattr(fastpath, "_logged", set())
+    with tf.Graph().as_default() as graph:
+        inputs = [tf.zeros([BATCH, EMB]) for _ in range(3)]
+        decoders.rnn_decoder(inputs, tf.zeros([BATCH, UNITS]), make_cell("gru"))
+    assert fastpath.report(graph) == [
+        fastpath.Decision("rnn_decoder", False, "rnn_decoder has no fast path yet")]
+    assert fastpath_log(caplog) == []
+
+
 def test_report_and_used_tell_which_calls_took_the_fast_paths(caplog, monkeypatch):
     monkeypatch.setattr(fastpath, "_logged", set())
     rng = np.random.RandomState(37)

@@ -325,6 +325,21 @@ def test_golden_rewrite(name):
     assert again.code == result.code and again.reports == [] and not again.changed
 
 
+def test_contrib_rnn_ops_module_imports_move_to_their_modules():
+    before = _src("""
+        from tensorflow.contrib.rnn.python.ops.lstm_ops import LSTMBlockCell
+        from tensorflow.contrib.rnn.python.ops import rnn_cell as contrib_cells
+        cell = contrib_cells.NASCell(3)
+        """)
+    result = migrate_source(before, "x.py")
+    assert result.code == _src("""
+        from legacy_seq2seq_compat.fused_rnn_cell import LSTMBlockCell
+        from legacy_seq2seq_compat import contrib_rnn
+        cell = contrib_rnn.NASCell(3)
+        """)
+    assert result.reports == []
+
+
 def test_every_old_import_path_of_contrib_is_known():
     for path in contrib._PATHS:
         assert migrate._split(path) == (path, []), path
