@@ -286,6 +286,9 @@ def _sharded_matrix(name: str, shape: list, dtype: Any, num_shards: int) -> tf.T
 
 
 def _input_depth(inputs: tf.Tensor) -> int:
+    if inputs.get_shape().rank not in (None, 2):
+        raise ValueError("`inputs` must have rank 2 [batch_size, input_depth], got shape "
+                         f"{_checks.describe_shape(inputs)}.")
     depth = tf.compat.dimension_value(inputs.get_shape().with_rank(2)[1])
     if depth is None:
         raise ValueError("Could not infer input size from inputs.get_shape()[-1] (the input "
@@ -293,11 +296,34 @@ def _input_depth(inputs: tf.Tensor) -> int:
     return depth
 
 
-class _ContribCell(rnn_cell.RNNCell):
+class _CheckedCall:
+    """Checks of every call, as the core cells make them: the state's structure and batch.
+
+    The state must be Tensors matching `state_size`, float, with the batch size
+    of the inputs (TF 1.15 failed inside an op, or with an AttributeError).
+    """
+
+    _describe = rnn_cell.LayerRNNCell._describe
+    _check_state = rnn_cell.LayerRNNCell._check_state
+    _check_batch = rnn_cell.LayerRNNCell._check_batch
+
+
+def _check_matrix_inputs(cell: Any, inputs: Any, name: str = "inputs") -> None:
+    """Float, rank-2 `inputs` (the first call also needs a static depth)."""
+    if not (hasattr(inputs, "dtype") and hasattr(inputs, "get_shape")):
+        raise TypeError(f"`{name}` of {cell._describe()} must be a [batch_size, input_depth] "
+                        f"Tensor, got {_checks.describe_value(inputs)}.")
+    rnn_cell._check_float(cell._describe(), name, inputs)
+    if inputs.get_shape().rank not in (None, 2):
+        raise ValueError(f"`{name}` of {cell._describe()} must have rank 2 [batch_size, "
+                         f"input_depth], got shape {_checks.describe_shape(inputs)}.")
+
+
+class _ContribCell(_CheckedCall, rnn_cell.RNNCell):
     """A TF 1.15 contrib cell that was a plain RNNCell: float inputs, variables made in call."""
 
     def _check_call_inputs(self, inputs: Any) -> None:
-        rnn_cell._check_float(type(self).__name__, "inputs", inputs)
+        _check_matrix_inputs(self, inputs)
 
     def _check_inputs(self, inputs: Any) -> None:
         _input_depth(inputs)
@@ -500,6 +526,29 @@ class TimeFreqLSTMCell(_ContribCell):
     @property
     def output_size(self) -> int:
         return self._num_units
+
+    def _check_state(self, state: Any) -> None:
+        # The state is 2 * num_units per frequency window (state_size says one window).
+        if not (hasattr(state, "dtype") and hasattr(state, "get_shape")):
+            raise TypeError(f"`state` of {self._describe()} must be a [batch_size, 2 * "
+                            f"num_units * windows] Tensor, got {_checks.describe_value(state)}.")
+        rnn_cell._check_float(self._describe(), "state", state)
+        if state.get_shape().rank not in (None, 2):
+            raise ValueError(f"`state` of {self._describe()} must have rank 2 [batch_size, 2 * "
+                             f"num_units * windows], got shape {_checks.describe_shape(state)}.")
+
+    def _check_batch(self, inputs: Any, state: Any) -> None:
+        _CheckedCall._check_batch(self, inputs, state)
+        depth = tf.compat.dimension_value(inputs.get_shape()[-1])
+        width = _checks.static_dim(state, 1) if state.get_shape().rank else None
+        if depth is None or width is None or depth < self._feature_size:
+            return
+        windows = (depth - self._feature_size) // self._frequency_skip + 1
+        if width != 2 * self._num_units * windows:
+            raise ValueError(
+                f"`state` of {self._describe()} must be [batch_size, 2 * num_units * windows] "
+                f"= [batch_size, {2 * self._num_units * windows}] for inputs of depth {depth} "
+                f"({windows} frequency window(s)), got shape {_checks.describe_shape(state)}.")
 
     def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
         n = self._num_units
@@ -762,7 +811,15 @@ class GridLSTMCell(_ContribCell):
         batch = tf.compat.dimension_value(inputs.get_shape()[0])
         return batch if batch is not None else tf.shape(inputs)[0]
 
+    def _as_state_tuple(self, state: Any) -> Any:
+        """A plain list or tuple of the state fields, as the state's namedtuple."""
+        if self._state_is_tuple and isinstance(state, (list, tuple)) and \
+                not hasattr(state, "_fields"):
+            return self._state_tuple_type(*state)
+        return state
+
     def call(self, inputs: tf.Tensor, state: Any) -> tuple:
+        state = self._as_state_tuple(state)
         batch = self._batch_size(inputs)
         outputs, states = [], []
         for block, windows in enumerate(self._make_tf_features(inputs)):
@@ -820,6 +877,7 @@ class BidirectionalGridLSTMCell(GridLSTMCell):
     def call(self, inputs: tf.Tensor, state: Any) -> tuple:
         batch = self._batch_size(inputs)
         forward = self._make_tf_features(inputs)
+        state = self._as_state_tuple(state)
         backward = (self._make_tf_features(inputs, self._backward_slice_offset)
                     if self._backward_slice_offset else forward)
         outputs, states = [], []
@@ -1361,10 +1419,19 @@ class PhasedLSTMCell(_ContribCell):
     def output_size(self) -> int:
         return self._num_units
 
-    def _check_inputs(self, inputs: Any) -> None:
+    def _check_call_inputs(self, inputs: Any) -> None:
         if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
             raise ValueError("`inputs` of PhasedLSTMCell must be a pair (time [batch, 1], "
                              f"features [batch, depth]), got {inputs!r}.")
+        _check_matrix_inputs(self, inputs[0], "inputs[0]")
+        _check_matrix_inputs(self, inputs[1], "inputs[1]")
+        batches = [_checks.static_dim(x, 0) if x.get_shape().rank else None for x in inputs]
+        if None not in batches and batches[0] != batches[1]:
+            raise ValueError(f"`inputs` of PhasedLSTMCell: time and features must have one "
+                             f"batch size, got shapes {_checks.describe_shape(inputs[0])} and "
+                             f"{_checks.describe_shape(inputs[1])}.")
+
+    def _check_inputs(self, inputs: Any) -> None:
         _input_depth(inputs[1])
 
     def _apply_linear(self, scope: str, args: list, width: int) -> tf.Tensor:
@@ -1409,7 +1476,7 @@ class PhasedLSTMCell(_ContribCell):
 _CONV_OPS = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
 
 
-class ConvLSTMCell(rnn_cell.RNNCell):
+class ConvLSTMCell(_CheckedCall, rnn_cell.RNNCell):
     """The convolutional LSTM (Shi et al., 2015): the LSTM's matmuls become convolutions.
 
     ``i, j, f, o = split(conv([x, h], kernel) [+ biases])`` on the channel axis
@@ -1472,7 +1539,8 @@ class ConvLSTMCell(rnn_cell.RNNCell):
     def _check_call_inputs(self, inputs: Any) -> None:
         rnn_cell._check_float(type(self).__name__, "inputs", inputs)
         shape = inputs.get_shape()
-        if shape.rank != self._conv_ndims + 2 or shape.as_list()[-1] is None:
+        if shape.rank != self._conv_ndims + 2 or shape.as_list()[-1] is None or \
+                not shape[1:].is_compatible_with(self._conv_input_shape):
             raise ValueError(
                 f"`inputs` of {type(self).__name__} must be [batch] + "
                 f"{self._conv_input_shape} with static channels, got shape "
