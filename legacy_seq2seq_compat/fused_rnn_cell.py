@@ -130,7 +130,8 @@ class LSTMBlockCell(rnn_cell.LayerRNNCell):
                  name: str = "lstm_cell") -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._forget_bias = forget_bias
+        self._forget_bias = _checks.check_number(forget_bias, "forget_bias")
+        _checks.check_number(cell_clip, "cell_clip", allow_none=True)
         self._cell_clip = cell_clip if cell_clip is not None else -1
         self._use_peephole = use_peephole
 
@@ -266,8 +267,9 @@ def _check_fused_call(owner: str, inputs: Any, dtype: Any, sequence_length: Any)
         rank = 3
     rnn_cell._check_float(owner, "inputs", inputs)
     if first.get_shape().rank not in (None, rank):
-        want = "[time, batch, depth] Tensor" if rank == 3 else "list of [batch, depth] Tensors"
-        raise ValueError(f"`inputs` of {owner} must be a time-major {want}, got shape "
+        want = ("[time, batch, depth] (a Tensor)" if rank == 3
+                else "[time, batch, depth] (a list of [batch, depth] steps)")
+        raise ValueError(f"`inputs` of {owner} must be time major {want}, got shape "
                          f"{_checks.describe_shape(first)}.")
     if dtype is not None:
         _checks.as_dtype(dtype, "dtype")
@@ -351,9 +353,13 @@ class TimeReversedFusedRNN(FusedRNNCell):
     """
 
     def __init__(self, cell: Any) -> None:
-        if not callable(cell):
-            raise TypeError(f"`cell` of TimeReversedFusedRNN must be a fused RNN (callable), "
-                            f"got {cell!r}.")
+        plain_cell = isinstance(cell, rnn_cell.RNNCell) and not isinstance(cell, FusedRNNCell)
+        if not callable(cell) or isinstance(cell, type) or plain_cell:
+            hint = (" Wrap an RNN cell with FusedRNNCellAdaptor(cell) first." if plain_cell
+                    else "")
+            raise TypeError(f"`cell` of TimeReversedFusedRNN must be a fused RNN (a "
+                            f"FusedRNNCell object or a callable with its signature), got "
+                            f"{_checks.describe_value(cell)}.{hint}")
         self._cell = cell
 
     @staticmethod
@@ -522,7 +528,8 @@ class LSTMBlockFusedCell(LSTMBlockWrapper):
                  name: str = "lstm_fused_cell") -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._forget_bias = forget_bias
+        self._forget_bias = _checks.check_number(forget_bias, "forget_bias")
+        _checks.check_number(cell_clip, "cell_clip", allow_none=True)
         self._cell_clip = cell_clip if cell_clip is not None else -1
         self._use_peephole = use_peephole
 

@@ -11,7 +11,11 @@ hang, no silent acceptance. Graphs are only built, never run; the examples
 are derandomized so CI sees the same ones every time.
 """
 
+import atexit
+import os
+import shutil
 import signal
+import tempfile
 
 import keras
 import pytest
@@ -462,7 +466,9 @@ def cell_call(make, inputs=lambda: tf.zeros([B, D]), bad_inputs=None, bad_state=
     def valid_state():
         return make().zero_state(B, tf.float32)
 
-    return fn, {"inputs": (inputs, bad_inputs if bad_inputs is not None else bad_call_inputs(D), ()),
+    if bad_inputs is None:
+        bad_inputs = bad_call_inputs(D)
+    return fn, {"inputs": (inputs, bad_inputs, ()),
                 "state": (valid_state, bad_state, ())}
 
 
@@ -476,6 +482,11 @@ def gru_call(make, units=H, **kw):
 
 def ids_with_time():
     return tf.zeros([B, T], tf.int32)
+
+
+# A parent folder for export_dir that stays empty: every example has a wrong argument.
+EXPORT_ROOT = tempfile.mkdtemp(prefix="error-properties-")
+atexit.register(shutil.rmtree, EXPORT_ROOT, True)
 
 
 class FakeSession:
@@ -725,12 +736,13 @@ NEW_CALLABLES = {
         decoder_length=(lambda: T, bad_size, ()),
         go_id=(lambda: 0, st.sampled_from([py(-1), py(1.5), py(True), py("0"), py(None)]), ())),
     "greedy_ids": spec(
-        serving.greedy_ids, outputs=(lambda: [tf.zeros([B, V])] * T,
-                                     bad_steps((B, V), "float32", axes=(0,)), ()),
+        # Outputs H wide, as a model's with an output projection to V symbols.
+        serving.greedy_ids, outputs=(lambda: [tf.zeros([B, H])] * T,
+                                     bad_steps((B, H), "float32", axes=(0,)), ()),
         output_projection=(lambda: None, bad_projection, ())),
     "export_decoder": spec(
         serving.export_decoder, sess=(FakeSession, junk.map(py), ()),
-        export_dir=(lambda: "/nonexistent/h18c-export",
+        export_dir=(lambda: os.path.join(EXPORT_ROOT, "never-written"),
                     st.sampled_from([py(None), py(3), py("/")]), ()),
         inputs=(lambda: {"source": tf.zeros([B, T], tf.int32)}, st.sampled_from(
             [py(None), py({}), py(3), py({"a": "b"}), py([tensor((B,))])]), ()),
@@ -786,7 +798,7 @@ def check_mistake(table, build_fn, name, arg, recipe):
         signal.signal(signal.SIGALRM, previous)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+@settings(max_examples=800, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(new_mistakes())
 def test_wrong_arguments_to_the_newer_modules_raise_clear_errors(mistake):
