@@ -18,6 +18,12 @@ plain ``RNNCell`` subclasses in TF 1.15 bind a scope named after the class
 bind their scope like one; `HighwayWrapper` and `CompiledWrapper` add no
 scope level. The fused-kernel cells
 (``LSTMBlockCell``, ``GRUBlockCell``, ...) are in `fused_rnn_cell`.
+
+Compatibility: wrong arguments fail at the public boundary with a TypeError or
+ValueError that names the argument and the value received, where TF 1.15 took
+them silently or failed inside an op: integer sizes reject floats, bools and
+values below 1; every cell call checks its inputs (float, rank 2, one batch
+size) and its state (Tensors matching `state_size`, with the inputs' batch).
 """
 
 from __future__ import annotations

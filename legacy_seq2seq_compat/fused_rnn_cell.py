@@ -20,6 +20,13 @@ TensorFlow 2.21 registers the gradient of ``BlockLSTM`` but not those of
 imported). Importing this module registers those two, computed with the raw
 ``LSTMBlockCellGrad`` / ``GRUBlockCellGrad`` kernels, unless something else has
 registered them already.
+
+Compatibility: wrong arguments fail at the public boundary with a TypeError or
+ValueError naming the argument and the value received (TF 1.15 failed inside an
+op or took them): integer sizes reject floats and bools, a fused call checks its
+time-major float inputs, `dtype`, `initial_state` ([batch, num_units] pair) and
+`sequence_length` (int [batch] vector), and `TimeReversedFusedRNN` refuses a
+plain RNN cell (wrap it with `FusedRNNCellAdaptor`).
 """
 
 from __future__ import annotations
@@ -258,10 +265,13 @@ def _check_fused_call(owner: str, inputs: Any, dtype: Any, sequence_length: Any)
     Returns the inputs as a Tensor or a list of Tensors.
     """
     if isinstance(inputs, (list, tuple)):
+        as_tuple = isinstance(inputs, tuple)
         inputs = _checks.check_list_of_tensors(inputs, "inputs")
         inputs = [_checks.as_tensor(x, f"inputs[{i}]") for i, x in enumerate(inputs)]
         _checks.check_same_steps(inputs, "inputs")
         first, rank = inputs[0], 2
+        if as_tuple:  # A tuple of steps was packed into one Tensor, as before.
+            inputs = tf.stack(inputs)
     else:
         inputs = first = _checks.as_tensor(inputs, "inputs")
         rank = 3

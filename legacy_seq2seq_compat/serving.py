@@ -182,7 +182,8 @@ def go_inputs(inputs: SourceInputs, decoder_length: int, go_id: int) -> list:
       inputs are what a TF 1.15 decoding script fed by hand.
     """
     _checks.check_positive_int(decoder_length, "decoder_length")
-    if not isinstance(inputs, SourceInputs):
+    source = getattr(inputs, "source", None)
+    if not (hasattr(source, "dtype") and hasattr(source, "get_shape")):
         raise TypeError(f"`inputs` must be the SourceInputs returned by source_inputs(...), got "
                         f"{_checks.describe_value(inputs)}.")
     _checks.check_int(go_id, "go_id", minimum=0)

@@ -620,3 +620,34 @@ def test_numpy_ints_are_accepted_as_sizes():
         outputs, _ = models.embedding_rnn_seq2seq(ids(), ids(), cell, np.int32(V), V,
                                                   np.int64(E))
         assert [o.shape.as_list() for o in outputs] == [[B, V]] * 2
+
+
+def test_fused_calls_still_take_lists_tuples_and_tensors():
+    """The fused-call checks keep the input kinds: a list gives a list, a tuple a Tensor."""
+    makers = [lambda: fr.LSTMBlockFusedCell(H),
+              lambda: fr.FusedRNNCellAdaptor(rnn_cell.BasicLSTMCell(H)),
+              lambda: fr.TimeReversedFusedRNN(fr.LSTMBlockFusedCell(H))]
+    with tf.Graph().as_default():
+        steps = [tf.zeros([B, D])] * 2
+        for i, make in enumerate(makers):
+            as_list, _ = make()(steps, dtype=tf.float32, scope=f"list_{i}")
+            as_tuple, _ = make()(tuple(steps), dtype=tf.float32, scope=f"tuple_{i}")
+            as_tensor, _ = make()(tf.stack(steps), dtype=tf.float32, scope=f"tensor_{i}",
+                                  sequence_length=tf.constant([1, 2]))
+            assert [o.shape.as_list() for o in as_list] == [[B, H]] * 2
+            assert as_tuple.shape.as_list() == as_tensor.shape.as_list() == [2, B, H]
+
+
+def test_new_cells_accept_valid_sizes_and_states():
+    with tf.Graph().as_default():
+        cell = cr.GridLSTMCell(2, feature_size=2, frequency_skip=1, num_frequency_blocks=[2])
+        fields = list(cell.zero_state(B, tf.float32))  # a plain list of the fields
+        output, new_state = cell(tf.zeros([B, D]), fields)
+        assert output.shape.as_list() == [B, cell.output_size]
+        assert type(new_state) is cell.state_tuple_type
+        freq = cr.TimeFreqLSTMCell(2, feature_size=2)  # 2 windows over depth 3
+        output, freq_state = freq(tf.zeros([B, D]), tf.zeros([B, 8]))
+        assert freq_state.shape.as_list() == [B, 8]
+        freq(tf.zeros([B, D]), freq_state)  # the state it returned is taken back
+        go = serving.go_inputs(serving.source_inputs(2), 3, np.int64(1))
+        assert len(go) == 3
