@@ -286,3 +286,54 @@ def check_same_steps(values: Any, name: str, shapes: bool = True) -> None:
                 f"All steps of `{name}` must have one dtype: `{name}[{index}]` is "
                 f"{dtype.name}, but `{name}[{first_index}]` is {first_dtype.name}. Cast them "
                 "to one dtype, e.g. with tf.cast.")
+
+
+def check_number(value: Any, name: str, allow_none: bool = False,
+                 allow_tensor: bool = False) -> Any:
+    """Checks that `value` is a real number (not a bool), or optionally None or a Tensor.
+
+    Raises:
+      TypeError: for anything else, naming `name` and the value received.
+    """
+    if value is None and allow_none:
+        return value
+    if allow_tensor and hasattr(value, "dtype") and hasattr(value, "get_shape"):
+        if not (tf.as_dtype(value.dtype).is_floating or tf.as_dtype(value.dtype).is_integer):
+            raise TypeError(f"`{name}` must be a number or a numeric Tensor, got a "
+                            f"{tf.as_dtype(value.dtype).name} Tensor.")
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        kinds = ["a number"] + (["a Tensor"] if allow_tensor else []) + (
+            ["None"] if allow_none else [])
+        raise TypeError(f"`{name}` must be {' or '.join(kinds)}, got {describe_value(value)}.")
+    return value
+
+
+def check_int_list(value: Any, name: str, length: Optional[int] = None) -> list:
+    """Checks a non-empty list or tuple of positive ints (of `length` items if given)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
+        raise TypeError(f"`{name}` must be a non-empty list of positive ints, got "
+                        f"{describe_value(value)}.")
+    if length is not None and len(value) != length:
+        raise ValueError(f"`{name}` must hold {length} sizes, got {len(value)}: {list(value)!r}.")
+    return [check_positive_int(v, f"{name}[{i}]") for i, v in enumerate(value)]
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Checks that `value` is a Python (or numpy) bool, not a number, string or Tensor."""
+    if type(value).__name__ not in ("bool", "bool_"):
+        raise TypeError(f"`{name}` must be True or False, got {describe_value(value)}.")
+    return bool(value)
+
+
+def check_lengths(value: Any, name: str, batch: Any = None) -> tf.Tensor:
+    """Checks an int32/int64 [batch_size] vector of lengths (`batch`: the static batch size)."""
+    lengths = as_tensor(value, name)
+    if not tf.as_dtype(lengths.dtype).is_integer or lengths.get_shape().rank not in (None, 1):
+        raise ValueError(f"`{name}` must be an int32/int64 [batch_size] vector, got "
+                         f"{tf.as_dtype(lengths.dtype).name} of shape {describe_shape(lengths)}.")
+    size = static_dim(lengths, 0) if lengths.get_shape().rank else None
+    if None not in (batch, size) and batch != size:
+        raise ValueError(f"`{name}` has {size} entries but the batch size is {batch}: give one "
+                         "entry per sequence.")
+    return lengths

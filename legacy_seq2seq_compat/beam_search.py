@@ -99,6 +99,14 @@ def length_penalty_factor(lengths: Any, alpha: float) -> tf.Tensor:
       New in this library (TF 1.15's tf.contrib.seq2seq used the same
       formula for its BeamSearchDecoder, which does not decode legacy models).
     """
+    lengths = _checks.as_tensor(lengths, "lengths")
+    if not (lengths.dtype.is_integer or lengths.dtype.is_floating):
+        raise TypeError(f"`lengths` must hold int or float hypothesis lengths, got a "
+                        f"{lengths.dtype.name} Tensor.")
+    _checks.check_number(alpha, "alpha")
+    if not math.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"`alpha` must be a finite number >= 0 (0 turns the penalty off), got "
+                         f"{alpha!r}.")
     lengths = tf.cast(lengths, tf.float32)
     return tf.pow((5.0 + lengths) / 6.0, float(alpha))
 
@@ -122,6 +130,18 @@ def _check_options(beam_width: Any, max_length: Any, go_id: Any, eos_id: Any,
         raise ValueError(
             "`length_penalty` must be a finite number >= 0 (GNMT's alpha; 0 turns it off, "
             f"0.6 to 1.0 are usual), got {length_penalty!r}.")
+
+
+def _check_id_steps(encoder_inputs: list) -> None:
+    """Ids the encoder embeds: [batch_size] (or [batch_size, 1]) int steps of one shape."""
+    _check_symbol_ids(encoder_inputs, "encoder_inputs")
+    _checks.check_same_steps(encoder_inputs, "encoder_inputs")
+    shape = encoder_inputs[0].get_shape() if encoder_inputs else tf.TensorShape(None)
+    if shape.rank is not None and not (shape.rank == 1 or (
+            shape.rank == 2 and shape.as_list()[1] in (1, None))):
+        raise ValueError("`encoder_inputs` must be [batch_size] vectors of symbol ids, one per "
+                         f"step, got `encoder_inputs[0]` of shape "
+                         f"{_checks.describe_shape(encoder_inputs[0])}.")
 
 
 def _repeat_rows(value: tf.Tensor, times: int) -> tf.Tensor:
@@ -185,14 +205,21 @@ def _beam_search(step: Callable, carry: Any, embedding: tf.Variable, batch_size:
 
 
 def _prepare(name: str, encoder_inputs: Any, cell: Any, output_projection: Any,
-             num_decoder_symbols: int, dtype: Any, options: tuple) -> tuple:
+             num_decoder_symbols: int, dtype: Any, options: tuple,
+             sizes: tuple = ()) -> tuple:
     _checks.ensure_graph_mode(name)
     encoder_inputs = _checks.check_list_of_tensors(encoder_inputs, "encoder_inputs")
-    _check_symbol_ids(encoder_inputs, "encoder_inputs")
+    _check_id_steps(encoder_inputs)
     _checks.assert_like_rnncell("cell", cell)
+    for size_name, size in sizes:
+        _checks.check_positive_int(size, size_name)
     _check_options(*options, num_decoder_symbols)
+    if dtype is not None:
+        _checks.as_dtype(dtype, "dtype")
     if output_projection is not None:
-        _check_output_projection(output_projection, num_decoder_symbols, dtype or tf.float32)
+        output_size = cell.output_size if isinstance(cell.output_size, int) else None
+        _check_output_projection(output_projection, num_decoder_symbols, dtype or tf.float32,
+                                 output_size=output_size)
     batch_size = _checks.static_dim(encoder_inputs[0], 0)
     if batch_size is None:
         batch_size = tf.shape(encoder_inputs[0])[0]
@@ -264,7 +291,8 @@ def embedding_rnn_seq2seq(encoder_inputs: Sequence[tf.Tensor], cell: Any,
     encoder_inputs, batch_size = _prepare(
         "beam_search.embedding_rnn_seq2seq", encoder_inputs, cell, output_projection,
         num_decoder_symbols, dtype,
-        (beam_width, max_length, go_id, eos_id, length_penalty))
+        (beam_width, max_length, go_id, eos_id, length_penalty),
+        (("num_encoder_symbols", num_encoder_symbols), ("embedding_size", embedding_size)))
     with _v1.variable_scope(scope or "embedding_rnn_seq2seq", dtype=dtype,
                             reuse=_v1.AUTO_REUSE) as var_scope:
         _, state = _encode(cell, encoder_inputs, num_encoder_symbols, embedding_size,
@@ -406,8 +434,10 @@ def embedding_attention_seq2seq(encoder_inputs: Sequence[tf.Tensor], cell: Any,
     encoder_inputs, batch_size = _prepare(
         "beam_search.embedding_attention_seq2seq", encoder_inputs, cell, output_projection,
         num_decoder_symbols, dtype,
-        (beam_width, max_length, go_id, eos_id, length_penalty))
+        (beam_width, max_length, go_id, eos_id, length_penalty),
+        (("num_encoder_symbols", num_encoder_symbols), ("embedding_size", embedding_size)))
     _checks.check_positive_int(num_heads, "num_heads")
+    _checks.check_bool(initial_state_attention, "initial_state_attention")
     with _v1.variable_scope(scope or "embedding_attention_seq2seq", dtype=dtype,
                             reuse=_v1.AUTO_REUSE) as var_scope:
         dtype = var_scope.dtype
@@ -465,6 +495,12 @@ def model_with_buckets(encoder_inputs: Sequence[tf.Tensor], buckets: Sequence[Se
       so a model trained with buckets restores by name.
     """
     encoder_inputs = _checks.check_list_of_tensors(encoder_inputs, "encoder_inputs")
+    _check_id_steps(encoder_inputs)
+    if not callable(decode):
+        raise TypeError("`decode` must be a callable decode(encoder_inputs, max_length) -> "
+                        f"BeamSearchOutput, got {_checks.describe_value(decode)}.")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"`name` must be None or a string, got {_checks.describe_value(name)}.")
     if not isinstance(buckets, (list, tuple)) or not buckets:
         raise ValueError(f"`buckets` must be a non-empty list of (encoder_length, "
                          f"decoder_length) pairs, got {buckets!r}.")

@@ -18,6 +18,12 @@ plain ``RNNCell`` subclasses in TF 1.15 bind a scope named after the class
 bind their scope like one; `HighwayWrapper` and `CompiledWrapper` add no
 scope level. The fused-kernel cells
 (``LSTMBlockCell``, ``GRUBlockCell``, ...) are in `fused_rnn_cell`.
+
+Compatibility: wrong arguments fail at the public boundary with a TypeError or
+ValueError that names the argument and the value received, where TF 1.15 took
+them silently or failed inside an op: integer sizes reject floats, bools and
+values below 1; every cell call checks its inputs (float, rank 2, one batch
+size) and its state (Tensors matching `state_size`, with the inputs' batch).
 """
 
 from __future__ import annotations
@@ -80,7 +86,7 @@ def transpose_batch_time(x: Any) -> tf.Tensor:
     Compatibility: TF 1.15's ``tf.contrib.rnn.transpose_batch_time`` (TF's
     private ``rnn._transpose_batch_time``).
     """
-    x = tf.convert_to_tensor(x)
+    x = _checks.as_tensor(x, "x")
     static = x.get_shape()
     if static.rank is not None and static.rank < 2:
         return x
@@ -108,15 +114,19 @@ def best_effort_input_batch_size(flat_input: Sequence[Any]) -> Any:
     Compatibility: TF 1.15's ``tf.contrib.rnn.best_effort_input_batch_size``
     (TF's private ``rnn._best_effort_input_batch_size``).
     """
-    flat_input = list(flat_input)
-    for value in flat_input:
+    if not isinstance(flat_input, (list, tuple)) or not flat_input:
+        raise TypeError("`flat_input` must be a non-empty list of time-major Tensors (e.g. "
+                        f"tf.nest.flatten(inputs)), got {_checks.describe_value(flat_input)}.")
+    flat_input = [_checks.as_tensor(v, f"flat_input[{i}]") for i, v in enumerate(flat_input)]
+    for i, value in enumerate(flat_input):
         shape = value.get_shape()
         if shape.rank is None:
             continue
         if shape.rank < 2:
             raise ValueError(
-                f"best_effort_input_batch_size expects time-major inputs of rank >= 2, got "
-                f"{value!r} of shape {_checks.describe_shape(value)}.")
+                f"`flat_input[{i}]` of best_effort_input_batch_size must be time-major, of rank "
+                f">= 2 [max_time, batch_size, ...], got a Tensor of shape "
+                f"{_checks.describe_shape(value)}.")
         batch = tf.compat.dimension_value(shape[1])
         if batch is not None:
             return batch
@@ -131,6 +141,8 @@ def _check_stack_args(cells_fw: Any, cells_bw: Any, initial_states_fw: Any,
         if not isinstance(cells, list):
             raise ValueError(f"`{name}` must be a list of RNN cells (one per layer), "
                              f"got {type(cells).__name__}.")
+        for i, cell in enumerate(cells):
+            _checks.assert_like_rnncell(f"{name}[{i}]", cell)
     if len(cells_fw) != len(cells_bw):
         raise ValueError(f"`cells_fw` and `cells_bw` must have the same number of layers, got "
                          f"{len(cells_fw)} and {len(cells_bw)}.")
@@ -140,6 +152,27 @@ def _check_stack_args(cells_fw: Any, cells_bw: Any, initial_states_fw: Any,
                                    or len(states) != len(cells_fw)):
             raise ValueError(f"`{name}` must be a list of {len(cells_fw)} states (one per "
                              f"layer), got {states!r}.")
+
+
+def _check_dynamic_args(inputs: Any, sequence_length: Any, parallel_iterations: Any,
+                        time_major: Any) -> None:
+    """The dynamic RNN's own arguments: [batch, time, depth] float inputs and the options."""
+    _checks.check_bool(time_major, "time_major")
+    _checks.check_optional_positive_int(parallel_iterations, "parallel_iterations")
+    layout = "[time, batch, depth]" if time_major else "[batch, time, depth]"
+    if isinstance(inputs, (list, tuple)) or not (hasattr(inputs, "dtype")
+                                                 and hasattr(inputs, "get_shape")):
+        raise TypeError(f"`inputs` must be one {layout} Tensor (not a list of steps: stack "
+                        f"them with tf.stack(steps, axis={0 if time_major else 1})), got "
+                        f"{_checks.describe_value(inputs)}.")
+    rnn_cell._check_float("stack_bidirectional_dynamic_rnn", "inputs", inputs)
+    shape = inputs.get_shape()
+    if shape.rank is not None and (shape.rank < 3 or shape.as_list()[-1] is None):
+        raise ValueError(f"`inputs` must be a {layout} Tensor with a static depth, got shape "
+                         f"{_checks.describe_shape(inputs)}.")
+    if sequence_length is not None:
+        batch = _checks.static_dim(inputs, 1 if time_major else 0) if shape.rank else None
+        _checks.check_lengths(sequence_length, "sequence_length", batch)
 
 
 def stack_bidirectional_rnn(cells_fw: list, cells_bw: list, inputs: Sequence[Any],
@@ -228,6 +261,7 @@ def stack_bidirectional_dynamic_rnn(cells_fw: list, cells_bw: list, inputs: Any,
     ``tf.compat.v1.nn.bidirectional_dynamic_rnn`` per layer, as TF 1.15 did).
     """
     _check_stack_args(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
+    _check_dynamic_args(inputs, sequence_length, parallel_iterations, time_major)
     states_fw, states_bw = [], []
     layer_input = inputs
     with _v1.variable_scope(scope or "stack_bidirectional_rnn"):
@@ -286,6 +320,9 @@ def _sharded_matrix(name: str, shape: list, dtype: Any, num_shards: int) -> tf.T
 
 
 def _input_depth(inputs: tf.Tensor) -> int:
+    if inputs.get_shape().rank not in (None, 2):
+        raise ValueError("`inputs` must have rank 2 [batch_size, input_depth], got shape "
+                         f"{_checks.describe_shape(inputs)}.")
     depth = tf.compat.dimension_value(inputs.get_shape().with_rank(2)[1])
     if depth is None:
         raise ValueError("Could not infer input size from inputs.get_shape()[-1] (the input "
@@ -293,11 +330,34 @@ def _input_depth(inputs: tf.Tensor) -> int:
     return depth
 
 
-class _ContribCell(rnn_cell.RNNCell):
+class _CheckedCall:
+    """Checks of every call, as the core cells make them: the state's structure and batch.
+
+    The state must be Tensors matching `state_size`, float, with the batch size
+    of the inputs (TF 1.15 failed inside an op, or with an AttributeError).
+    """
+
+    _describe = rnn_cell.LayerRNNCell._describe
+    _check_state = rnn_cell.LayerRNNCell._check_state
+    _check_batch = rnn_cell.LayerRNNCell._check_batch
+
+
+def _check_matrix_inputs(cell: Any, inputs: Any, name: str = "inputs") -> None:
+    """Float, rank-2 `inputs` (the first call also needs a static depth)."""
+    if not (hasattr(inputs, "dtype") and hasattr(inputs, "get_shape")):
+        raise TypeError(f"`{name}` of {cell._describe()} must be a [batch_size, input_depth] "
+                        f"Tensor, got {_checks.describe_value(inputs)}.")
+    rnn_cell._check_float(cell._describe(), name, inputs)
+    if inputs.get_shape().rank not in (None, 2):
+        raise ValueError(f"`{name}` of {cell._describe()} must have rank 2 [batch_size, "
+                         f"input_depth], got shape {_checks.describe_shape(inputs)}.")
+
+
+class _ContribCell(_CheckedCall, rnn_cell.RNNCell):
     """A TF 1.15 contrib cell that was a plain RNNCell: float inputs, variables made in call."""
 
     def _check_call_inputs(self, inputs: Any) -> None:
-        rnn_cell._check_float(type(self).__name__, "inputs", inputs)
+        _check_matrix_inputs(self, inputs)
 
     def _check_inputs(self, inputs: Any) -> None:
         _input_depth(inputs)
@@ -365,7 +425,7 @@ class CoupledInputForgetGateLSTMCell(_ContribCell):
         self._num_units = _checks.check_positive_int(num_units, "num_units")
         self._use_peepholes = use_peepholes
         self._initializer = initializer
-        self._num_proj = num_proj
+        self._num_proj = _checks.check_optional_positive_int(num_proj, "num_proj")
         self._proj_clip = proj_clip
         self._num_unit_shards = _checks.check_positive_int(num_unit_shards, "num_unit_shards")
         self._num_proj_shards = _checks.check_positive_int(num_proj_shards, "num_proj_shards")
@@ -501,6 +561,29 @@ class TimeFreqLSTMCell(_ContribCell):
     def output_size(self) -> int:
         return self._num_units
 
+    def _check_state(self, state: Any) -> None:
+        # The state is 2 * num_units per frequency window (state_size says one window).
+        if not (hasattr(state, "dtype") and hasattr(state, "get_shape")):
+            raise TypeError(f"`state` of {self._describe()} must be a [batch_size, 2 * "
+                            f"num_units * windows] Tensor, got {_checks.describe_value(state)}.")
+        rnn_cell._check_float(self._describe(), "state", state)
+        if state.get_shape().rank not in (None, 2):
+            raise ValueError(f"`state` of {self._describe()} must have rank 2 [batch_size, 2 * "
+                             f"num_units * windows], got shape {_checks.describe_shape(state)}.")
+
+    def _check_batch(self, inputs: Any, state: Any) -> None:
+        _CheckedCall._check_batch(self, inputs, state)
+        depth = tf.compat.dimension_value(inputs.get_shape()[-1])
+        width = _checks.static_dim(state, 1) if state.get_shape().rank else None
+        if depth is None or width is None or depth < self._feature_size:
+            return
+        windows = (depth - self._feature_size) // self._frequency_skip + 1
+        if width != 2 * self._num_units * windows:
+            raise ValueError(
+                f"`state` of {self._describe()} must be [batch_size, 2 * num_units * windows] "
+                f"= [batch_size, {2 * self._num_units * windows}] for inputs of depth {depth} "
+                f"({windows} frequency window(s)), got shape {_checks.describe_shape(state)}.")
+
     def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
         n = self._num_units
         dtype = inputs.dtype
@@ -610,11 +693,13 @@ class GridLSTMCell(_ContribCell):
         self._initializer = initializer
         self._num_unit_shards = _checks.check_positive_int(num_unit_shards, "num_unit_shards")
         self._forget_bias = forget_bias
-        self._feature_size = feature_size
-        self._frequency_skip = frequency_skip
+        self._feature_size = _checks.check_optional_positive_int(feature_size, "feature_size")
+        self._frequency_skip = _checks.check_optional_positive_int(frequency_skip,
+                                                                   "frequency_skip")
         self._start_freqindex_list = start_freqindex_list
         self._end_freqindex_list = end_freqindex_list
-        self._num_frequency_blocks = list(num_frequency_blocks)
+        self._num_frequency_blocks = _checks.check_int_list(num_frequency_blocks,
+                                                            "num_frequency_blocks")
         self._total_blocks = sum(int(b) for b in self._num_frequency_blocks)
         self._state_tuple_type = (self._make_tuple_type("GridLSTMStateTuple", ("state",))
                                   if state_is_tuple else None)
@@ -762,7 +847,15 @@ class GridLSTMCell(_ContribCell):
         batch = tf.compat.dimension_value(inputs.get_shape()[0])
         return batch if batch is not None else tf.shape(inputs)[0]
 
+    def _as_state_tuple(self, state: Any) -> Any:
+        """A plain list or tuple of the state fields, as the state's namedtuple."""
+        if self._state_is_tuple and isinstance(state, (list, tuple)) and \
+                not hasattr(state, "_fields"):
+            return self._state_tuple_type(*state)
+        return state
+
     def call(self, inputs: tf.Tensor, state: Any) -> tuple:
+        state = self._as_state_tuple(state)
         batch = self._batch_size(inputs)
         outputs, states = [], []
         for block, windows in enumerate(self._make_tf_features(inputs)):
@@ -820,6 +913,7 @@ class BidirectionalGridLSTMCell(GridLSTMCell):
     def call(self, inputs: tf.Tensor, state: Any) -> tuple:
         batch = self._batch_size(inputs)
         forward = self._make_tf_features(inputs)
+        state = self._as_state_tuple(state)
         backward = (self._make_tf_features(inputs, self._backward_slice_offset)
                     if self._backward_slice_offset else forward)
         outputs, states = [], []
@@ -879,6 +973,12 @@ class LayerNormBasicLSTMCell(_ContribCell):
         self._num_units = _checks.check_positive_int(num_units, "num_units")
         self._activation = activation
         self._forget_bias = forget_bias
+        _checks.check_number(dropout_keep_prob, "dropout_keep_prob", allow_tensor=True)
+        if not hasattr(dropout_keep_prob, "dtype") and not 0 < dropout_keep_prob <= 1:
+            raise ValueError(f"`dropout_keep_prob` must be in (0, 1], got {dropout_keep_prob!r} "
+                             "(1.0 turns dropout off).")
+        if dropout_prob_seed is not None:
+            _checks.check_int(dropout_prob_seed, "dropout_prob_seed")
         self._keep_prob = dropout_keep_prob
         self._seed = dropout_prob_seed
         self._layer_norm = layer_norm
@@ -1095,7 +1195,7 @@ class IntersectionRNNCell(_ContribCell):
                  y_activation: Callable = tf.nn.relu, reuse: Any = None) -> None:
         super().__init__(_reuse=reuse)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._num_input_proj = num_in_proj
+        self._num_input_proj = _checks.check_optional_positive_int(num_in_proj, "num_in_proj")
         self._initializer = initializer
         self._forget_bias = forget_bias
         self._y_activation = y_activation
@@ -1178,6 +1278,7 @@ class GLSTMCell(_ContribCell):
         super().__init__(_reuse=reuse)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
         groups = _checks.check_positive_int(number_of_groups, "number_of_groups")
+        num_proj = _checks.check_optional_positive_int(num_proj, "num_proj")
         if num_units % groups:
             raise ValueError(f"num_units must be divisible by number_of_groups: got num_units="
                              f"{num_units}, number_of_groups={groups}.")
@@ -1264,6 +1365,9 @@ class IndRNNCell(rnn_cell.LayerRNNCell):
                  name: Optional[str] = None, dtype: Any = None) -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
+        if activation is not None and not callable(activation):
+            raise TypeError(f"`activation` must be None or a callable such as tf.nn.relu, got "
+                            f"{_checks.describe_value(activation)}.")
         self._activation = activation or tf.tanh
 
     @property
@@ -1342,6 +1446,14 @@ class PhasedLSTMCell(_ContribCell):
         super().__init__(_reuse=reuse)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
         self._use_peepholes = use_peepholes
+        for arg, value in (("leak", leak), ("ratio_on", ratio_on),
+                           ("period_init_min", period_init_min),
+                           ("period_init_max", period_init_max)):
+            _checks.check_number(value, arg, allow_tensor=arg in ("leak", "ratio_on"))
+        if not 0 < period_init_min <= period_init_max:
+            raise ValueError(f"`period_init_min` and `period_init_max` must satisfy 0 < "
+                             f"period_init_min <= period_init_max, got period_init_min="
+                             f"{period_init_min!r}, period_init_max={period_init_max!r}.")
         self._leak = leak
         self._ratio_on = ratio_on
         self._trainable_ratio_on = trainable_ratio_on
@@ -1361,10 +1473,19 @@ class PhasedLSTMCell(_ContribCell):
     def output_size(self) -> int:
         return self._num_units
 
-    def _check_inputs(self, inputs: Any) -> None:
+    def _check_call_inputs(self, inputs: Any) -> None:
         if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
             raise ValueError("`inputs` of PhasedLSTMCell must be a pair (time [batch, 1], "
                              f"features [batch, depth]), got {inputs!r}.")
+        _check_matrix_inputs(self, inputs[0], "inputs[0]")
+        _check_matrix_inputs(self, inputs[1], "inputs[1]")
+        batches = [_checks.static_dim(x, 0) if x.get_shape().rank else None for x in inputs]
+        if None not in batches and batches[0] != batches[1]:
+            raise ValueError(f"`inputs` of PhasedLSTMCell: time and features must have one "
+                             f"batch size, got shapes {_checks.describe_shape(inputs[0])} and "
+                             f"{_checks.describe_shape(inputs[1])}.")
+
+    def _check_inputs(self, inputs: Any) -> None:
         _input_depth(inputs[1])
 
     def _apply_linear(self, scope: str, args: list, width: int) -> tf.Tensor:
@@ -1409,7 +1530,7 @@ class PhasedLSTMCell(_ContribCell):
 _CONV_OPS = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
 
 
-class ConvLSTMCell(rnn_cell.RNNCell):
+class ConvLSTMCell(_CheckedCall, rnn_cell.RNNCell):
     """The convolutional LSTM (Shi et al., 2015): the LSTM's matmuls become convolutions.
 
     ``i, j, f, o = split(conv([x, h], kernel) [+ biases])`` on the channel axis
@@ -1445,10 +1566,15 @@ class ConvLSTMCell(rnn_cell.RNNCell):
                  skip_connection: bool = False, forget_bias: float = 1.0,
                  initializers: Any = None, name: str = "conv_lstm_cell") -> None:
         super().__init__(name=name)
-        if conv_ndims not in _CONV_OPS or conv_ndims != len(input_shape) - 1:
+        _checks.check_int(conv_ndims, "conv_ndims")
+        if conv_ndims not in _CONV_OPS:
+            raise ValueError(f"`conv_ndims` must be 1, 2 or 3, got {conv_ndims!r}.")
+        input_shape = _checks.check_int_list(input_shape, "input_shape")
+        if conv_ndims != len(input_shape) - 1:
             raise ValueError(f"Invalid input_shape {list(input_shape)} for conv_ndims="
                              f"{conv_ndims}: expected {conv_ndims} spatial sizes and the "
                              "channels (conv_ndims must be 1, 2 or 3).")
+        kernel_shape = _checks.check_int_list(kernel_shape, "kernel_shape", conv_ndims)
         self._conv_ndims = conv_ndims
         self._conv_input_shape = list(input_shape)
         self._output_channels = _checks.check_positive_int(output_channels, "output_channels")
@@ -1472,7 +1598,8 @@ class ConvLSTMCell(rnn_cell.RNNCell):
     def _check_call_inputs(self, inputs: Any) -> None:
         rnn_cell._check_float(type(self).__name__, "inputs", inputs)
         shape = inputs.get_shape()
-        if shape.rank != self._conv_ndims + 2 or shape.as_list()[-1] is None:
+        if shape.rank != self._conv_ndims + 2 or shape.as_list()[-1] is None or \
+                not shape[1:].is_compatible_with(self._conv_input_shape):
             raise ValueError(
                 f"`inputs` of {type(self).__name__} must be [batch] + "
                 f"{self._conv_input_shape} with static channels, got shape "
@@ -1653,6 +1780,8 @@ class AttentionCellWrapper(_ContribCell):
                          "deprecated.  Use state_is_tuple=True.", self._base_name)
         self._cell = cell
         self._attn_length = attn_length
+        _checks.check_optional_positive_int(attn_size, "attn_size")
+        _checks.check_optional_positive_int(attn_vec_size, "attn_vec_size")
         self._attn_size = attn_size if attn_size is not None else cell.output_size
         self._attn_vec_size = attn_vec_size if attn_vec_size is not None else self._attn_size
         self._input_size = input_size

@@ -20,6 +20,13 @@ TensorFlow 2.21 registers the gradient of ``BlockLSTM`` but not those of
 imported). Importing this module registers those two, computed with the raw
 ``LSTMBlockCellGrad`` / ``GRUBlockCellGrad`` kernels, unless something else has
 registered them already.
+
+Compatibility: wrong arguments fail at the public boundary with a TypeError or
+ValueError naming the argument and the value received (TF 1.15 failed inside an
+op or took them): integer sizes reject floats and bools, a fused call checks its
+time-major float inputs, `dtype`, `initial_state` ([batch, num_units] pair) and
+`sequence_length` (int [batch] vector), and `TimeReversedFusedRNN` refuses a
+plain RNN cell (wrap it with `FusedRNNCellAdaptor`).
 """
 
 from __future__ import annotations
@@ -130,7 +137,8 @@ class LSTMBlockCell(rnn_cell.LayerRNNCell):
                  name: str = "lstm_cell") -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._forget_bias = forget_bias
+        self._forget_bias = _checks.check_number(forget_bias, "forget_bias")
+        _checks.check_number(cell_clip, "cell_clip", allow_none=True)
         self._cell_clip = cell_clip if cell_clip is not None else -1
         self._use_peephole = use_peephole
 
@@ -251,6 +259,44 @@ class GRUBlockCellV2(GRUBlockCell):
 # -- fused RNNs ------------------------------------------------------------------------------
 
 
+def _check_fused_call(owner: str, inputs: Any, dtype: Any, sequence_length: Any) -> Any:
+    """Checks a fused RNN's call: time-major float inputs, a dtype, [batch] int lengths.
+
+    Returns the inputs as a Tensor or a list of Tensors.
+    """
+    if isinstance(inputs, (list, tuple)):
+        as_tuple = isinstance(inputs, tuple)
+        inputs = _checks.check_list_of_tensors(inputs, "inputs")
+        inputs = [_checks.as_tensor(x, f"inputs[{i}]") for i, x in enumerate(inputs)]
+        _checks.check_same_steps(inputs, "inputs")
+        first, rank = inputs[0], 2
+        if as_tuple:  # A tuple of steps was packed into one Tensor, as before.
+            inputs = tf.stack(inputs)
+    else:
+        inputs = first = _checks.as_tensor(inputs, "inputs")
+        rank = 3
+    rnn_cell._check_float(owner, "inputs", inputs)
+    if first.get_shape().rank not in (None, rank):
+        want = ("[time, batch, depth] (a Tensor)" if rank == 3
+                else "[time, batch, depth] (a list of [batch, depth] steps)")
+        raise ValueError(f"`inputs` of {owner} must be time major {want}, got shape "
+                         f"{_checks.describe_shape(first)}.")
+    if dtype is not None:
+        _checks.as_dtype(dtype, "dtype")
+    if sequence_length is not None:
+        lengths = _checks.as_tensor(sequence_length, "sequence_length")
+        if not tf.as_dtype(lengths.dtype).is_integer or lengths.get_shape().rank not in (None, 1):
+            raise ValueError(f"`sequence_length` of {owner} must be an int32/int64 [batch_size] "
+                             f"vector, got {tf.as_dtype(lengths.dtype).name} of shape "
+                             f"{_checks.describe_shape(lengths)}.")
+        batch = _checks.static_dim(first, rank - 2) if first.get_shape().rank else None
+        size = _checks.static_dim(lengths, 0) if lengths.get_shape().rank else None
+        if None not in (batch, size) and batch != size:
+            raise ValueError(f"`sequence_length` of {owner} has {size} entries but the batch "
+                             f"size of `inputs` is {batch}: give one length per sequence.")
+    return inputs
+
+
 class FusedRNNCell:
     """The fused-RNN protocol: one call runs the whole sequence.
 
@@ -287,6 +333,7 @@ class FusedRNNCellAdaptor(FusedRNNCell):
 
     def __call__(self, inputs: Any, initial_state: Any = None, dtype: Any = None,
                  sequence_length: Any = None, scope: Any = None) -> tuple:
+        inputs = _check_fused_call("FusedRNNCellAdaptor", inputs, dtype, sequence_length)
         is_list = isinstance(inputs, list)
         if self._use_dynamic_rnn:
             stacked = tf.stack(inputs) if is_list else inputs
@@ -316,9 +363,13 @@ class TimeReversedFusedRNN(FusedRNNCell):
     """
 
     def __init__(self, cell: Any) -> None:
-        if not callable(cell):
-            raise TypeError(f"`cell` of TimeReversedFusedRNN must be a fused RNN (callable), "
-                            f"got {cell!r}.")
+        plain_cell = isinstance(cell, rnn_cell.RNNCell) and not isinstance(cell, FusedRNNCell)
+        if not callable(cell) or isinstance(cell, type) or plain_cell:
+            hint = (" Wrap an RNN cell with FusedRNNCellAdaptor(cell) first." if plain_cell
+                    else "")
+            raise TypeError(f"`cell` of TimeReversedFusedRNN must be a fused RNN (a "
+                            f"FusedRNNCell object or a callable with its signature), got "
+                            f"{_checks.describe_value(cell)}.{hint}")
         self._cell = cell
 
     @staticmethod
@@ -331,6 +382,7 @@ class TimeReversedFusedRNN(FusedRNNCell):
 
     def __call__(self, inputs: Any, initial_state: Any = None, dtype: Any = None,
                  sequence_length: Any = None, scope: Any = None) -> tuple:
+        inputs = _check_fused_call("TimeReversedFusedRNN", inputs, dtype, sequence_length)
         outputs, state = self._cell(self._reverse(inputs, sequence_length),
                                     initial_state=initial_state, dtype=dtype,
                                     sequence_length=sequence_length, scope=scope)
@@ -373,6 +425,21 @@ class LSTMBlockWrapper(rnn_cell.RNNCell, FusedRNNCell):
                    initial_output: tf.Tensor, dtype: Any, sequence_length: Any) -> tuple:
         raise NotImplementedError("Abstract method")
 
+    def _check_initial_state(self, initial_state: Any, batch: Any) -> None:
+        owner = type(self).__name__
+        if not isinstance(initial_state, (list, tuple)) or len(initial_state) != 2:
+            raise ValueError(f"`initial_state` of {owner} must be a pair (cell_state, output) "
+                             f"of [batch_size, {self.num_units}] Tensors, got "
+                             f"{_checks.describe_value(initial_state)}.")
+        for i, value in enumerate(initial_state):
+            value = _checks.as_tensor(value, f"initial_state[{i}]")
+            rnn_cell._check_float(owner, "initial_state", value)
+            want = tf.TensorShape([batch if isinstance(batch, int) else None, self.num_units])
+            if not value.get_shape().is_compatible_with(want):
+                raise ValueError(f"`initial_state[{i}]` of {owner} must have shape "
+                                 f"{want.as_list()} ([batch_size, num_units]), got shape "
+                                 f"{_checks.describe_shape(value)}.")
+
     def __call__(self, inputs: Any, initial_state: Any = None, dtype: Any = None,
                  sequence_length: Any = None, scope: Any = None) -> tuple:
         """Runs the LSTM over time-major `inputs`.
@@ -392,8 +459,9 @@ class LSTMBlockWrapper(rnn_cell.RNNCell, FusedRNNCell):
             `dtype`, or an `initial_state` that is not a pair.
         """
         _checks.ensure_graph_mode(f"{type(self).__name__}.__call__")
+        inputs = _check_fused_call(type(self).__name__, inputs, dtype, sequence_length)
         is_list = isinstance(inputs, list)
-        inputs = tf.stack(inputs) if is_list else tf.convert_to_tensor(inputs)
+        inputs = tf.stack(inputs) if is_list else inputs
         shape = inputs.get_shape()
         if shape.rank != 3 or tf.compat.dimension_value(shape[2]) is None:
             raise ValueError(
@@ -412,9 +480,7 @@ class LSTMBlockWrapper(rnn_cell.RNNCell, FusedRNNCell):
             zeros = tf.zeros(tf.stack([batch, self.num_units]), dtype=dtype)
             initial_state = (zeros, zeros)
         else:
-            if len(initial_state) != 2:
-                raise ValueError(f"`initial_state` of {type(self).__name__} must be a pair "
-                                 f"(cell_state, output), got {len(initial_state)} tensors.")
+            self._check_initial_state(initial_state, batch)
             dtype = dtype or initial_state[0].dtype
         if sequence_length is not None:
             sequence_length = tf.convert_to_tensor(sequence_length)
@@ -472,7 +538,8 @@ class LSTMBlockFusedCell(LSTMBlockWrapper):
                  name: str = "lstm_fused_cell") -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype)
         self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._forget_bias = forget_bias
+        self._forget_bias = _checks.check_number(forget_bias, "forget_bias")
+        _checks.check_number(cell_clip, "cell_clip", allow_none=True)
         self._cell_clip = cell_clip if cell_clip is not None else -1
         self._use_peephole = use_peephole
 

@@ -98,6 +98,15 @@ def encoder_inputs_from_ids(ids: tf.Tensor, lengths: tf.Tensor, encoder_length: 
     _checks.check_positive_int(encoder_length, "encoder_length")
     if isinstance(pad_id, bool) or not isinstance(pad_id, int) or pad_id < 0:
         raise ValueError(f"`pad_id` must be a symbol id (an int >= 0), got {pad_id!r}.")
+    _checks.check_bool(reverse, "reverse")
+    ids = _checks.as_tensor(ids, "ids")
+    if not ids.dtype.is_integer or not ids.get_shape().is_compatible_with([None, encoder_length]):
+        raise ValueError(
+            f"`ids` must be an int [batch_size, encoder_length] = [batch_size, {encoder_length}] "
+            f"Tensor, got {ids.dtype.name} of shape {_checks.describe_shape(ids)}. Pad or cut "
+            f"the rows to {encoder_length} first.")
+    batch = _checks.static_dim(ids, 0) if ids.get_shape().rank else None
+    lengths = _checks.check_lengths(lengths, "lengths", batch)
     with tf.name_scope("source_layout"):
         ids = tf.cast(ids, tf.int32)
         lengths = tf.clip_by_value(tf.cast(lengths, tf.int32), 0, encoder_length)[:, None]
@@ -139,6 +148,10 @@ def source_inputs(encoder_length: int, *, reverse: bool = True, pad_id: int = 0,
     """
     _checks.ensure_graph_mode("serving.source_inputs")
     _checks.check_positive_int(encoder_length, "encoder_length")
+    _checks.check_bool(reverse, "reverse")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"`name` must be a non-empty string (the placeholder's name), got "
+                        f"{_checks.describe_value(name)}.")
     source = _v1.placeholder(tf.int32, [None, encoder_length], name=name)
     lengths = _v1.placeholder(tf.int32, [None], name=name + "_lengths")
     encoder_inputs = encoder_inputs_from_ids(source, lengths, encoder_length, reverse=reverse,
@@ -169,6 +182,11 @@ def go_inputs(inputs: SourceInputs, decoder_length: int, go_id: int) -> list:
       inputs are what a TF 1.15 decoding script fed by hand.
     """
     _checks.check_positive_int(decoder_length, "decoder_length")
+    source = getattr(inputs, "source", None)
+    if not (hasattr(source, "dtype") and hasattr(source, "get_shape")):
+        raise TypeError(f"`inputs` must be the SourceInputs returned by source_inputs(...), got "
+                        f"{_checks.describe_value(inputs)}.")
+    _checks.check_int(go_id, "go_id", minimum=0)
     go = tf.fill(tf.shape(inputs.source)[:1], tf.constant(go_id, tf.int32))
     return [go] * decoder_length
 
@@ -191,10 +209,43 @@ def greedy_ids(outputs: Sequence[tf.Tensor], output_projection: Any = None) -> t
       New in this library; the same argmax `feed_previous=True` feeds back.
     """
     outputs = _checks.check_list_of_tensors(outputs, "outputs")
+    outputs = [_checks.as_tensor(o, f"outputs[{i}]") for i, o in enumerate(outputs)]
+    _checks.check_same_steps(outputs, "outputs")
+    if outputs[0].get_shape().rank not in (None, 2):
+        raise ValueError(f"`outputs` must be [batch_size, depth] Tensors, one per step, got "
+                         f"`outputs[0]` of shape {_checks.describe_shape(outputs[0])}.")
     if output_projection is not None:
+        _check_projection(output_projection, outputs[0])
         outputs = [_v1.nn.xw_plus_b(o, output_projection[0], output_projection[1])
                    for o in outputs]
     return tf.stack([tf.argmax(o, 1, output_type=tf.int32) for o in outputs], axis=1)
+
+
+def _check_projection(output_projection: Any, output: tf.Tensor) -> None:
+    """(W [depth, num_symbols], b [num_symbols]) that fits `output` [batch, depth]."""
+    if not isinstance(output_projection, (list, tuple)) or len(output_projection) != 2:
+        raise ValueError("`output_projection` must be the model's pair (W, b), with W of shape "
+                         "[output_size, num_symbols] and b of shape [num_symbols], got "
+                         f"{_checks.describe_value(output_projection)}.")
+    weights = _checks.as_tensor(output_projection[0], "output_projection[0]")
+    bias = _checks.as_tensor(output_projection[1], "output_projection[1]")
+    depth = _checks.static_dim(output, 1) if output.get_shape().rank == 2 else None
+    symbols = _checks.static_dim(weights, 1) if weights.get_shape().rank == 2 else None
+    if not (weights.dtype.is_floating and weights.get_shape().is_compatible_with([depth, None])
+            and bias.get_shape().is_compatible_with([symbols])
+            and bias.dtype.base_dtype == weights.dtype.base_dtype == output.dtype.base_dtype):
+        raise ValueError(
+            "`output_projection` must be (W, b) with W of shape [output_size, num_symbols] = "
+            f"[{depth}, num_symbols] and b of shape [num_symbols], of the outputs' dtype "
+            f"{output.dtype.name}; got W {weights.dtype.name} {_checks.describe_shape(weights)} "
+            f"and b {bias.dtype.name} {_checks.describe_shape(bias)}.")
+
+
+def _check_named_tensors(named: Mapping, name: str) -> None:
+    for key, value in named.items():
+        if not isinstance(key, str) or not hasattr(value, "dtype") or not hasattr(value, "name"):
+            raise TypeError(f"`{name}` must map names (strings) to Tensors, got {key!r}: "
+                            f"{_checks.describe_value(value)}.")
 
 
 def export_decoder(sess: Any, export_dir: str,
@@ -228,6 +279,16 @@ def export_decoder(sess: Any, export_dir: str,
       Uses `tf.compat.v1.saved_model.Builder` as TF 1.15 did; the signature
       is a predict signature under ``serving_default``.
     """
+    if not isinstance(export_dir, (str, os.PathLike)):
+        raise TypeError(f"`export_dir` must be a path (a string or os.PathLike), got "
+                        f"{_checks.describe_value(export_dir)}.")
+    if not (hasattr(sess, "run") and hasattr(sess, "graph")):
+        raise TypeError("`sess` must be a tf.compat.v1.Session holding the model's variables, "
+                        f"got {_checks.describe_value(sess)}.")
+    if tags is not None and (isinstance(tags, (str, bytes)) or not isinstance(
+            tags, (list, tuple)) or not all(isinstance(t, str) for t in tags)):
+        raise TypeError("`tags` must be None or a list of strings such as [\"serve\"], got "
+                        f"{_checks.describe_value(tags)}.")
     export_dir = os.fspath(export_dir)
     if os.path.exists(export_dir):
         raise ValueError(
@@ -246,8 +307,13 @@ def export_decoder(sess: Any, export_dir: str,
             f"dict of named Tensors, got {type(outputs).__name__}.")
     if not named:
         raise ValueError("`outputs` must name at least one Tensor, got an empty mapping.")
+    _check_named_tensors(named, "outputs")
     if isinstance(inputs, SourceInputs):
         inputs = {"source": inputs.source, "source_lengths": inputs.source_lengths}
+    if not isinstance(inputs, Mapping) or not inputs:
+        raise TypeError("`inputs` must be the SourceInputs of source_inputs(...) or a non-empty "
+                        f"dict of named placeholders, got {_checks.describe_value(inputs)}.")
+    _check_named_tensors(inputs, "inputs")
     signature = _v1.saved_model.signature_def_utils.predict_signature_def(
         inputs=dict(inputs), outputs=named)
     builder = _v1.saved_model.Builder(export_dir)

@@ -372,7 +372,7 @@ def _decode(**overrides):
 
 @pytest.mark.parametrize("overrides,error,message", [
     (dict(beam_width=0), ValueError, r"`beam_width` must be a positive int, got 0"),
-    (dict(max_length=2.5), ValueError, r"`max_length` must be a positive int, got 2.5"),
+    (dict(max_length=2.5), TypeError, r"`max_length` must be a positive int, got 2.5 \(float\)"),
     (dict(eos_id=4), ValueError,
      r"`eos_id` must be a symbol id, an int in \[0, num_decoder_symbols=4\), got 4"),
     (dict(go_id=-1), ValueError, r"`go_id` must be a symbol id.*got -1"),
@@ -381,7 +381,8 @@ def _decode(**overrides):
     (dict(encoder_inputs=lambda: tf.zeros([2, 3], tf.int32)), TypeError,
      r"`encoder_inputs` must be a Python list of Tensors"),
     (dict(output_projection=lambda: (tf.zeros([4, 3]), tf.zeros([3]))), ValueError,
-     r"W \(output_projection\[0\]\) must have shape \((None|\?), 4\).*got \(4, 3\)"),
+     r"`output_projection\[0\]` \(W\) must have shape \[output_size, num_symbols\] = "
+     r"\[4, 4\], got shape \(4, 3\)"),
 ])
 def test_bad_arguments_are_named(overrides, error, message):
     with pytest.raises(error, match=message):

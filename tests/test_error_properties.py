@@ -11,7 +11,11 @@ hang, no silent acceptance. Graphs are only built, never run; the examples
 are derandomized so CI sees the same ones every time.
 """
 
+import atexit
+import os
+import shutil
 import signal
+import tempfile
 
 import keras
 import pytest
@@ -414,3 +418,405 @@ def test_every_public_callable_is_covered():
         n for n in rnn_cell.__all__ if n not in ("RNNCell", "LayerRNNCell", "LSTMStateTuple")}
     assert expected <= covered, sorted(expected - covered)
     assert all(args for _, args in CALLABLES.values())
+
+
+# -- the modules added later: contrib_rnn, fused_rnn_cell, beam_search, serving ----------
+#
+# Same property, own table and own example budget, so that the older table keeps its
+# examples. Cells are called once with valid arguments except the wrong one; the valid
+# state comes from the cell's own zero_state.
+
+from legacy_seq2seq_compat import beam_search, contrib_rnn, fused_rnn_cell, serving  # noqa: E402
+
+cr, fr = contrib_rnn, fused_rnn_cell
+
+
+def bad_call_inputs(depth):
+    return st.one_of(
+        st.just(tensor((B,))), st.just(tensor((B, depth, 1))),
+        st.just(tensor((B, depth), "int32")), st.just(tensor((B + 1, depth))),
+        st.just(("placeholder", (B, None), tf.float32)), st.just(py("inputs")))
+
+
+def bad_call_state(size):
+    return st.one_of(
+        st.integers(1, 3).map(lambda k: tensor((B, size + k))),
+        st.integers(1, 3).map(lambda k: tensor((B + k, size))),
+        st.just(tensor((B, size), "int32")), st.just(tensor((B,))), st.just(py("state")))
+
+
+def bad_tuple_state(size):
+    """Wrong LSTM-like states: one Tensor, a triple, a pair with a wrong part."""
+    return st.one_of(
+        st.just(tensor((B, size))), st.just(py("state")),
+        st.just(steps(tensor((B, size)), tensor((B, size)), tensor((B, size)))),
+        st.integers(1, 3).map(lambda k: steps(tensor((B, size)), tensor((B, size + k)))),
+        st.integers(1, 3).map(lambda k: steps(tensor((B + k, size)), tensor((B + k, size)))),
+        st.just(steps(tensor((B, size), "int32"), tensor((B, size), "int32"))))
+
+
+def cell_call(make, inputs=lambda: tf.zeros([B, D]), bad_inputs=None, bad_state=None):
+    """A spec that calls a new cell from `make` on (inputs, state).
+
+    The valid state is the zero state of another cell of the same configuration.
+    """
+    def fn(inputs, state):
+        return make()(inputs, state)
+
+    def valid_state():
+        return make().zero_state(B, tf.float32)
+
+    if bad_inputs is None:
+        bad_inputs = bad_call_inputs(D)
+    return fn, {"inputs": (inputs, bad_inputs, ()),
+                "state": (valid_state, bad_state, ())}
+
+
+def lstm_call(make, units=H, **kw):
+    return cell_call(make, bad_state=bad_tuple_state(units), **kw)
+
+
+def gru_call(make, units=H, **kw):
+    return cell_call(make, bad_state=bad_call_state(units), **kw)
+
+
+def ids_with_time():
+    return tf.zeros([B, T], tf.int32)
+
+
+# A parent folder for export_dir that stays empty: every example has a wrong argument.
+EXPORT_ROOT = tempfile.mkdtemp(prefix="error-properties-")
+atexit.register(shutil.rmtree, EXPORT_ROOT, True)
+
+
+class FakeSession:
+    graph = None
+
+    def run(self, *args, **kwargs):
+        raise AssertionError("not run")
+
+
+def beam_options():
+    return dict(beam_width=(lambda: 2, bad_size, ()), max_length=(lambda: T, bad_size, ()),
+                go_id=(lambda: 0, st.one_of(st.sampled_from([py(-1), py(V), py(1.0), py(True),
+                                                             py("0"), py(None)])), ()),
+                eos_id=(lambda: None, st.sampled_from([py(-1), py(V), py(1.5), py("1")]), ()),
+                length_penalty=(lambda: 0.0, st.sampled_from(
+                    [py(-1.0), py(float("nan")), py(float("inf")), py("0.6"), py(None)]), ()))
+
+
+bad_cell_list = st.one_of(junk.map(py), st.just(py([])),
+                          bad_cell.map(lambda c: ("list", (("gru",), c))), st.just(("cell",)))
+bad_states_list = st.one_of(st.sampled_from([py("s"), py(3), py({})]),
+                            st.just(steps(tensor((B, H)), tensor((B, H)))))
+bad_float = st.sampled_from([py("x"), py(None), py([1.0, 2.0])])
+
+NEW_CALLABLES = {
+    # contrib_rnn helpers.
+    "transpose_batch_time": spec(
+        cr.transpose_batch_time, x=(lambda: tf.zeros([T, B, D]), st.sampled_from(
+            [py(None), py({}), py([[1.0, 2.0], [3.0]]), py(object())]), ())),
+    "best_effort_input_batch_size": spec(
+        cr.best_effort_input_batch_size,
+        flat_input=(lambda: [tf.zeros([T, B, D])], st.one_of(
+            junk.map(py), st.just(steps()), st.just(steps(tensor((B,)))),
+            st.just(steps(tensor(())))), ())),
+    "stack_bidirectional_rnn": spec(
+        cr.stack_bidirectional_rnn, cells_fw=(lambda: [cell()], bad_cell_list, ()),
+        cells_bw=(lambda: [cell()], bad_cell_list, ()), inputs=(x, float_steps, SEQ_ALIASES),
+        initial_states_fw=(lambda: None, bad_states_list, ()),
+        initial_states_bw=(lambda: None, bad_states_list, ()),
+        dtype=(lambda: tf.float32, st.sampled_from([py("float33"), py(3.5)]), ()),
+        sequence_length=(lambda: None, st.sampled_from(
+            [tensor((B, 1), "int32"), tensor((B + 1,), "int32"), py("len")]), ())),
+    "stack_bidirectional_dynamic_rnn": spec(
+        cr.stack_bidirectional_dynamic_rnn, cells_fw=(lambda: [cell()], bad_cell_list, ()),
+        cells_bw=(lambda: [cell()], bad_cell_list, ()),
+        inputs=(lambda: tf.zeros([B, T, D]), st.one_of(
+            st.just(tensor((B, D))), st.just(tensor((B, T, D), "int32")), junk.map(py),
+            st.just(("placeholder", (B, T, None), tf.float32)), st.just(steps(*[tensor(
+                (B, D))] * T))), ()),
+        initial_states_fw=(lambda: None, bad_states_list, ()),
+        dtype=(lambda: tf.float32, st.sampled_from([py("float33"), py(3.5)]), ()),
+        sequence_length=(lambda: None, st.sampled_from(
+            [tensor((B, 1), "int32"), tensor((B + 1,), "int32"), py("len")]), ()),
+        parallel_iterations=(lambda: None, bad_optional_size, ()),
+        time_major=(lambda: False, st.sampled_from([py("yes"), py(None), py(2)]), ())),
+    # contrib_rnn cells: constructors.
+    "CoupledInputForgetGateLSTMCell": spec(
+        cr.CoupledInputForgetGateLSTMCell, num_units=(lambda: H, bad_size, ()),
+        num_proj=(lambda: None, bad_optional_size, ()),
+        num_unit_shards=(lambda: 1, bad_size, ()), num_proj_shards=(lambda: 1, bad_size, ())),
+    "TimeFreqLSTMCell": spec(
+        cr.TimeFreqLSTMCell, num_units=(lambda: H, bad_size, ()),
+        num_unit_shards=(lambda: 1, bad_size, ()), feature_size=(lambda: D, bad_size, ()),
+        frequency_skip=(lambda: 1, bad_size, ())),
+    "GridLSTMCell": spec(
+        cr.GridLSTMCell, num_units=(lambda: H, bad_size, ()),
+        num_unit_shards=(lambda: 1, bad_size, ()),
+        feature_size=(lambda: D, bad_optional_size, ()),
+        frequency_skip=(lambda: 1, bad_optional_size, ()),
+        num_frequency_blocks=(lambda: [1], st.sampled_from(
+            [py(None), py(1.5), py("1"), py([]), py([0]), py([1.5]), py([-1])]), ())),
+    "BidirectionalGridLSTMCell": spec(
+        cr.BidirectionalGridLSTMCell, num_units=(lambda: H, bad_size, ()),
+        feature_size=(lambda: D, bad_optional_size, ()),
+        num_frequency_blocks=(lambda: [1], st.sampled_from(
+            [py(None), py(1.5), py([]), py([0]), py(["a"])]), ())),
+    "LayerNormBasicLSTMCell": spec(
+        cr.LayerNormBasicLSTMCell, num_units=(lambda: H, bad_size, ()),
+        dropout_keep_prob=(lambda: 1.0, st.sampled_from(
+            [py(1.5), py(-0.1), py(0.0), py("half")]), ()),
+        dropout_prob_seed=(lambda: None, st.sampled_from([py(1.5), py("7")]), ())),
+    "NASCell": spec(cr.NASCell, num_units=(lambda: H, bad_size, ()),
+                    num_proj=(lambda: None, bad_optional_size, ())),
+    "UGRNNCell": spec(cr.UGRNNCell, num_units=(lambda: H, bad_size, ())),
+    "IntersectionRNNCell": spec(cr.IntersectionRNNCell, num_units=(lambda: H, bad_size, ()),
+                                num_in_proj=(lambda: None, bad_optional_size, ())),
+    "GLSTMCell": spec(cr.GLSTMCell, num_units=(lambda: H, bad_size, ()),
+                      num_proj=(lambda: None, bad_optional_size, ()),
+                      number_of_groups=(lambda: 1, bad_size, ())),
+    "IndRNNCell": spec(cr.IndRNNCell, num_units=(lambda: H, bad_size, ()),
+                       activation=(lambda: None, st.sampled_from([py("nope"), py(3)]), ())),
+    "PhasedLSTMCell": spec(
+        cr.PhasedLSTMCell, num_units=(lambda: H, bad_size, ()),
+        leak=(lambda: 0.001, bad_float, ()), ratio_on=(lambda: 0.1, bad_float, ()),
+        period_init_min=(lambda: 1.0, st.sampled_from([py("x"), py(None), py(-1.0)]), ()),
+        period_init_max=(lambda: 1000.0, st.sampled_from([py("x"), py(None), py(0.5)]), ())),
+    "ConvLSTMCell": spec(
+        cr.ConvLSTMCell, conv_ndims=(lambda: 1, st.sampled_from(
+            [py(0), py(4), py(1.0), py(True), py("1"), py(2)]), ()),
+        input_shape=(lambda: [4, 2], st.sampled_from(
+            [py(None), py(4), py([4]), py([4, 2, 2]), py([4.5, 2]), py([0, 2]), py("ab")]), ()),
+        output_channels=(lambda: 2, bad_size, ()),
+        kernel_shape=(lambda: [3], st.sampled_from(
+            [py(None), py(3.5), py([]), py([3, 3]), py([0]), py([1.5]), py("3")]), ())),
+    "Conv1DLSTMCell": spec(
+        lambda input_shape, output_channels: cr.Conv1DLSTMCell(
+            input_shape=input_shape, output_channels=output_channels, kernel_shape=[3]),
+        input_shape=(lambda: [4, 2], st.sampled_from([py([4]), py([4, 2, 2]), py(None)]), ()),
+        output_channels=(lambda: 2, bad_size, ())),
+    "Conv2DLSTMCell": spec(
+        lambda kernel_shape: cr.Conv2DLSTMCell(
+            input_shape=[4, 4, 2], output_channels=2, kernel_shape=kernel_shape),
+        kernel_shape=(lambda: [3, 3], st.sampled_from([py([3]), py(None), py([3, 0])]), ())),
+    "Conv3DLSTMCell": spec(
+        lambda input_shape: cr.Conv3DLSTMCell(
+            input_shape=input_shape, output_channels=1, kernel_shape=[2, 2, 2]),
+        input_shape=(lambda: [2, 2, 2, 1], st.sampled_from(
+            [py([2, 2, 1]), py(None), py([2, 2, 2, 0])]), ())),
+    "HighwayWrapper": spec(cr.HighwayWrapper, cell=(cell, bad_cell, ())),
+    "AttentionCellWrapper": spec(
+        cr.AttentionCellWrapper, cell=(cell, bad_cell, ()),
+        attn_length=(lambda: 2, bad_size, ()),
+        attn_size=(lambda: None, bad_optional_size, ()),
+        attn_vec_size=(lambda: None, bad_optional_size, ())),
+    "CompiledWrapper": spec(cr.CompiledWrapper, cell=(cell, bad_cell, ())),
+    # contrib_rnn cells: calls.
+    "CoupledInputForgetGateLSTMCell call": lstm_call(
+        lambda: cr.CoupledInputForgetGateLSTMCell(H)),
+    "TimeFreqLSTMCell call": gru_call(lambda: cr.TimeFreqLSTMCell(H, feature_size=D),
+                                      units=2 * H),
+    "GridLSTMCell call": cell_call(
+        lambda: cr.GridLSTMCell(H, feature_size=D, frequency_skip=1, num_frequency_blocks=[1]),
+        bad_state=bad_tuple_state(H)),
+    "BidirectionalGridLSTMCell call": cell_call(
+        lambda: cr.BidirectionalGridLSTMCell(H, feature_size=D, frequency_skip=1,
+                                             num_frequency_blocks=[1]),
+        bad_state=bad_tuple_state(H)),
+    "LayerNormBasicLSTMCell call": lstm_call(lambda: cr.LayerNormBasicLSTMCell(H)),
+    "NASCell call": lstm_call(lambda: cr.NASCell(H)),
+    "UGRNNCell call": gru_call(lambda: cr.UGRNNCell(H)),
+    "IntersectionRNNCell call": gru_call(lambda: cr.IntersectionRNNCell(H, num_in_proj=H)),
+    "GLSTMCell call": lstm_call(lambda: cr.GLSTMCell(H)),
+    "IndRNNCell call": gru_call(lambda: cr.IndRNNCell(H)),
+    "PhasedLSTMCell call": lstm_call(
+        lambda: cr.PhasedLSTMCell(H), inputs=lambda: (tf.zeros([B, 1]), tf.zeros([B, D])),
+        bad_inputs=st.one_of(
+            st.just(tensor((B, D))), st.just(py("inputs")),
+            st.just(steps(tensor((B, 1)), tensor((B, D), "int32"))),
+            st.just(steps(tensor((B, 1)), tensor((B + 1, D)))),
+            st.just(steps(tensor((B, 1)), tensor((B, D, 1)))),
+            st.just(steps(tensor((B, 1)), tensor((B, D)), tensor((B, D)))))),
+    "Conv1DLSTMCell call": cell_call(
+        lambda: cr.Conv1DLSTMCell(input_shape=[4, 2], output_channels=2, kernel_shape=[3]),
+        inputs=lambda: tf.zeros([B, 4, 2]), bad_inputs=st.sampled_from([
+            tensor((B, 4)), tensor((B, 4, 3)), tensor((B, 5, 2)), tensor((B, 4, 2), "int32"),
+            tensor((B + 1, 4, 2)), py("inputs")]),
+        bad_state=st.sampled_from([
+            tensor((B, 4, 2)), py("state"), steps(tensor((B, 4, 2)), tensor((B, 4, 3))),
+            steps(tensor((B + 1, 4, 2)), tensor((B + 1, 4, 2))),
+            steps(tensor((B, 4)), tensor((B, 4)))])),
+    "HighwayWrapper call": gru_call(lambda: cr.HighwayWrapper(rnn_cell.GRUCell(D)), units=D),
+    "AttentionCellWrapper call": cell_call(
+        lambda: cr.AttentionCellWrapper(rnn_cell.GRUCell(H), 2),
+        bad_state=st.sampled_from([
+            tensor((B, H)), py("state"), steps(tensor((B, H)), tensor((B, H))),
+            steps(tensor((B, H)), tensor((B, H)), tensor((B, H + 1))),
+            steps(tensor((B, H)), tensor((B, H)), tensor((B, 2 * H), "int32"))])),
+    "CompiledWrapper call": gru_call(lambda: cr.CompiledWrapper(rnn_cell.GRUCell(H))),
+    # fused_rnn_cell.
+    "LSTMBlockCell": spec(fr.LSTMBlockCell, num_units=(lambda: H, bad_size, ()),
+                          cell_clip=(lambda: None, st.sampled_from([py("x"), py([1.0])]), ()),
+                          forget_bias=(lambda: 1.0, st.sampled_from([py("x"), py(None)]), ())),
+    "GRUBlockCell": spec(fr.GRUBlockCell, num_units=(lambda: H, bad_size, ())),
+    "GRUBlockCellV2": spec(fr.GRUBlockCellV2, num_units=(lambda: H, bad_size, ())),
+    "LSTMBlockFusedCell": spec(fr.LSTMBlockFusedCell, num_units=(lambda: H, bad_size, ()),
+                               cell_clip=(lambda: None, st.sampled_from([py("x")]), ())),
+    "FusedRNNCellAdaptor": spec(fr.FusedRNNCellAdaptor, cell=(cell, bad_cell, ())),
+    "TimeReversedFusedRNN": spec(fr.TimeReversedFusedRNN, cell=(
+        lambda: fr.LSTMBlockFusedCell(H), st.one_of(junk.map(py), st.sampled_from(
+            [("cell_class",), ("gru",)])), ())),
+    "LSTMBlockCell call": lstm_call(lambda: fr.LSTMBlockCell(H)),
+    "GRUBlockCell call": gru_call(lambda: fr.GRUBlockCell(H)),
+    "GRUBlockCellV2 call": gru_call(lambda: fr.GRUBlockCellV2(H)),
+    **{f"{name} call": spec(
+        lambda inputs, initial_state, dtype, sequence_length, make=make: make()(
+            inputs, initial_state=initial_state, dtype=dtype, sequence_length=sequence_length),
+        inputs=(lambda: tf.zeros([T, B, D]), st.sampled_from([
+            tensor((T, B)), tensor((T, B, D), "int32"), py("inputs"), py(None),
+            ("placeholder", (T, B, None), tf.float32), steps(tensor((B, D)), tensor((B, D + 1)))
+        ]), ()),
+        # The adaptor hands `initial_state` to its cell, whose message names `state`.
+        initial_state=(lambda: None, bad_tuple_state(H), ("state",)),
+        dtype=(lambda: tf.float32, st.sampled_from([py("float33"), py(3.5)]), ()),
+        sequence_length=(lambda: None, st.sampled_from(
+            [tensor((B, 1), "int32"), tensor((B + 1,), "int32"), tensor((B,)), py("len")]), ()))
+      for name, make in {
+          "LSTMBlockFusedCell": lambda: fr.LSTMBlockFusedCell(H),
+          "FusedRNNCellAdaptor": lambda: fr.FusedRNNCellAdaptor(rnn_cell.BasicLSTMCell(H)),
+          "TimeReversedFusedRNN": lambda: fr.TimeReversedFusedRNN(fr.LSTMBlockFusedCell(H)),
+      }.items()},
+    # beam_search.
+    "beam embedding_rnn_seq2seq": spec(
+        beam_search.embedding_rnn_seq2seq, encoder_inputs=(ids, id_steps, ("inputs",)),
+        cell=(cell, bad_cell, ()), num_encoder_symbols=(lambda: V, bad_size, ()),
+        num_decoder_symbols=(lambda: V, bad_size, ()), embedding_size=(lambda: E, bad_size, ()),
+        output_projection=(lambda: None, bad_projection, ()),
+        dtype=(lambda: None, st.sampled_from([py("float33"), py(3.5)]), ()),
+        **beam_options()),
+    "beam embedding_attention_seq2seq": spec(
+        beam_search.embedding_attention_seq2seq, encoder_inputs=(ids, id_steps, ("inputs",)),
+        cell=(cell, bad_cell, ()), num_encoder_symbols=(lambda: V, bad_size, ()),
+        num_decoder_symbols=(lambda: V, bad_size, ()), embedding_size=(lambda: E, bad_size, ()),
+        num_heads=(lambda: 1, bad_heads, ()),
+        output_projection=(lambda: None, bad_projection, ()),
+        initial_state_attention=(lambda: False, bad_flag, ()), **beam_options()),
+    "beam model_with_buckets": spec(
+        beam_search.model_with_buckets, encoder_inputs=(ids, id_steps, ()),
+        buckets=(lambda: [(T, T)], st.one_of(
+            junk.map(py), st.just(py([])), st.just(py([(0, 1)])), st.just(py([(1.5, 2)])),
+            st.just(py([(1,)])), st.just(py([(T + 1, T)]))), ("encoder_inputs",)),
+        decode=(lambda: lambda enc, n: enc, bad_callable, ()),
+        name=(lambda: None, st.sampled_from([py(3), py(("a",))]), ())),
+    "length_penalty_factor": spec(
+        beam_search.length_penalty_factor, lengths=(lambda: tf.ones([B], tf.int32),
+                                                    st.sampled_from([py("3"), py(None)]), ()),
+        alpha=(lambda: 0.6, st.sampled_from([py("0.6"), py(None), py(-1.0),
+                                             py(float("nan")), tensor((B,))]), ())),
+    # serving.
+    "source_inputs": spec(serving.source_inputs, encoder_length=(lambda: T, bad_size, ()),
+                          pad_id=(lambda: 0, st.sampled_from([py(-1), py(1.5), py(True),
+                                                              py("0")]), ()),
+                          reverse=(lambda: True, bad_flag, ()),
+                          name=(lambda: "source", st.sampled_from([py(3), py(None)]), ())),
+    "encoder_inputs_from_ids": spec(
+        serving.encoder_inputs_from_ids,
+        ids=(ids_with_time, st.sampled_from([
+            tensor((B,), "int32"), tensor((B, T + 1), "int32"), tensor((B, T, 1), "int32"),
+            tensor((B, T), "float32"), py("ids"), py(None)]), ()),
+        lengths=(lambda: tf.ones([B], tf.int32), st.sampled_from([
+            tensor((B, 1), "int32"), tensor((B + 1,), "int32"), tensor((B,), "float32"),
+            py("lengths"), py(None)]), ()),
+        encoder_length=(lambda: T, bad_size, ()),
+        pad_id=(lambda: 0, st.sampled_from([py(-1), py(1.5), py(True)]), ()),
+        reverse=(lambda: True, bad_flag, ())),
+    "go_inputs": spec(
+        serving.go_inputs, inputs=(lambda: serving.source_inputs(T), junk.map(py), ()),
+        decoder_length=(lambda: T, bad_size, ()),
+        go_id=(lambda: 0, st.sampled_from([py(-1), py(1.5), py(True), py("0"), py(None)]), ())),
+    "greedy_ids": spec(
+        # Outputs H wide, as a model's with an output projection to V symbols.
+        serving.greedy_ids, outputs=(lambda: [tf.zeros([B, H])] * T,
+                                     bad_steps((B, H), "float32", axes=(0,)), ()),
+        output_projection=(lambda: None, bad_projection, ())),
+    "export_decoder": spec(
+        serving.export_decoder, sess=(FakeSession, junk.map(py), ()),
+        export_dir=(lambda: os.path.join(EXPORT_ROOT, "never-written"),
+                    st.sampled_from([py(None), py(3), py("/")]), ()),
+        inputs=(lambda: {"source": tf.zeros([B, T], tf.int32)}, st.sampled_from(
+            [py(None), py({}), py(3), py({"a": "b"}), py([tensor((B,))])]), ()),
+        outputs=(lambda: tf.zeros([B, T], tf.int32), st.sampled_from(
+            [py(None), py({}), py(3), py({"ids": "b"})]), ()),
+        tags=(lambda: None, st.sampled_from([py("serve"), py(3), py([3])]), ())),
+}
+
+
+def build_new_value(recipe):
+    if recipe == ("gru",):
+        return cell()
+    if recipe[0] == "list" and recipe[1] and recipe[1][0] == ("gru",):
+        return [cell(), build(recipe[1][1])]
+    return build_value(recipe)
+
+
+@st.composite
+def new_mistakes(draw):
+    name = draw(st.sampled_from(sorted(NEW_CALLABLES)))
+    fn, args = NEW_CALLABLES[name]
+    arg = draw(st.sampled_from(sorted(args)))
+    return name, arg, draw(args[arg][1])
+
+
+def check_mistake(table, build_fn, name, arg, recipe):
+    fn, args = table[name]
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(SECONDS_PER_EXAMPLE)
+    try:
+        with tf.Graph().as_default():
+            kwargs = {a: factory() for a, (factory, _, _) in args.items() if a != arg}
+            kwargs[arg] = build_fn(recipe)
+            try:
+                fn(**kwargs)
+            except (TypeError, ValueError) as err:
+                message = str(err)
+                names = (arg,) + args[arg][2]
+                assert any(n in message for n in names), (
+                    f"{name}({arg}={recipe!r}) raised {type(err).__name__} that names none of "
+                    f"{names}: {message}")
+                return
+            except Timeout:
+                raise
+            except Exception as err:  # noqa: BLE001 - the property is about the type.
+                pytest.fail(f"{name}({arg}={recipe!r}) raised {type(err).__name__}, not "
+                            f"TypeError or ValueError: {err}")
+            pytest.fail(f"{name}({arg}={recipe!r}) was accepted silently")
+    except Timeout:
+        pytest.fail(f"{name}({arg}={recipe!r}) did not finish in {SECONDS_PER_EXAMPLE} s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@settings(max_examples=800, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(new_mistakes())
+def test_wrong_arguments_to_the_newer_modules_raise_clear_errors(mistake):
+    check_mistake(NEW_CALLABLES, build_new_value, *mistake)
+
+
+def test_every_public_callable_of_the_newer_modules_is_covered():
+    abstract = {"FusedRNNCell", "LSTMBlockWrapper", "BeamSearchOutput", "SourceInputs"}
+    expected = set()
+    for module in (contrib_rnn, fused_rnn_cell, beam_search, serving):
+        for symbol in set(module.__all__) - abstract:
+            prefix = "beam " if module is beam_search and symbol != "length_penalty_factor" \
+                else ""
+            expected.add(prefix + symbol)
+    covered = set(NEW_CALLABLES)
+    assert expected <= covered, sorted(expected - covered)
+    # Conv1DLSTMCell's call stands for the call shared by every ConvLSTMCell.
+    cells = {n for n in expected if n[0].isupper()} - {
+        "ConvLSTMCell", "Conv2DLSTMCell", "Conv3DLSTMCell"}
+    calls = {f"{n} call" for n in cells}
+    assert calls <= covered, sorted(calls - covered)

@@ -10,7 +10,18 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_seq2seq_compat import buckets, decoders, losses, models, rnn, rnn_cell
+from legacy_seq2seq_compat import (
+    beam_search,
+    buckets,
+    contrib_rnn,
+    decoders,
+    fused_rnn_cell,
+    losses,
+    models,
+    rnn,
+    rnn_cell,
+    serving,
+)
 
 v1 = tf.compat.v1
 
@@ -412,6 +423,176 @@ ROWS = keras_cell_rows() + [
                  r"cells must be a list or tuple, but saw: <.*GRUCell", id="multi-not-list"),
 ]
 
+cr, fr = contrib_rnn, fused_rnn_cell
+
+
+def lstm_state(units=H):
+    return rnn_cell.LSTMStateTuple(tf.zeros([B, units]), tf.zeros([B, units]))
+
+
+def beam(**overrides):
+    kwargs = dict(beam_width=2, max_length=2, go_id=0)
+    kwargs.update(overrides)
+    return beam_search.embedding_attention_seq2seq(ids(), gru(), V, V, E, **kwargs)
+
+
+# The modules added later: contrib_rnn, fused_rnn_cell, beam_search, serving.
+ROWS += [
+    # Constructors: integer sizes reject floats and bools, and must be positive.
+    pytest.param(lambda: cr.CoupledInputForgetGateLSTMCell(H, num_proj=2.0), TypeError,
+                 r"`num_proj` must be a positive int, got 2\.0 \(float\)",
+                 id="contrib-float-num_proj"),
+    pytest.param(lambda: cr.GLSTMCell(H, num_proj=True), TypeError,
+                 r"`num_proj` must be a positive int, got True \(bool\)",
+                 id="contrib-bool-num_proj"),
+    pytest.param(lambda: cr.IntersectionRNNCell(H, num_in_proj=0), ValueError,
+                 r"`num_in_proj` must be a positive int, got 0", id="contrib-zero-num_in_proj"),
+    pytest.param(lambda: cr.GridLSTMCell(H, feature_size=2.5, num_frequency_blocks=[1]),
+                 TypeError, r"`feature_size` must be a positive int, got 2\.5 \(float\)",
+                 id="contrib-float-feature_size"),
+    pytest.param(lambda: cr.GridLSTMCell(H, feature_size=2, frequency_skip=1,
+                                         num_frequency_blocks=[0]), ValueError,
+                 r"`num_frequency_blocks\[0\]` must be a positive int, got 0",
+                 id="contrib-zero-frequency-block"),
+    pytest.param(lambda: cr.AttentionCellWrapper(gru(), 2, attn_size=4.0), TypeError,
+                 r"`attn_size` must be a positive int, got 4\.0 \(float\)",
+                 id="contrib-float-attn_size"),
+    pytest.param(lambda: cr.ConvLSTMCell(1.0, [4, 2], 2, [3]), TypeError,
+                 r"`conv_ndims` must be an int, got 1\.0 \(float\)",
+                 id="contrib-float-conv_ndims"),
+    pytest.param(lambda: cr.Conv2DLSTMCell(input_shape=[4, 4, 2], output_channels=2,
+                                           kernel_shape=[3]), ValueError,
+                 r"`kernel_shape` must hold 2 sizes, got 1: \[3\]",
+                 id="contrib-kernel_shape-length"),
+    pytest.param(lambda: cr.LayerNormBasicLSTMCell(H, dropout_keep_prob=1.5), ValueError,
+                 r"`dropout_keep_prob` must be in \(0, 1\], got 1\.5",
+                 id="contrib-keep-prob"),
+    pytest.param(lambda: cr.PhasedLSTMCell(H, leak="x"), TypeError,
+                 r"`leak` must be a number or a Tensor, got 'x' \(str\)",
+                 id="contrib-phased-leak"),
+    pytest.param(lambda: cr.IndRNNCell(H, activation="relu"), TypeError,
+                 r"`activation` must be None or a callable such as tf\.nn\.relu, got 'relu'",
+                 id="contrib-activation-name"),
+    pytest.param(lambda: fr.LSTMBlockCell(H, forget_bias="1"), TypeError,
+                 r"`forget_bias` must be a number, got '1' \(str\)", id="fused-forget_bias"),
+    pytest.param(lambda: fr.GRUBlockCellV2(4.0), TypeError,
+                 r"`num_units` must be a positive int, got 4\.0 \(float\)",
+                 id="fused-float-num_units"),
+    pytest.param(lambda: fr.TimeReversedFusedRNN(gru()), TypeError,
+                 r"`cell` of TimeReversedFusedRNN must be a fused RNN .*got <.*GRUCell.*"
+                 r"Wrap an RNN cell with FusedRNNCellAdaptor\(cell\) first",
+                 id="fused-plain-cell"),
+    # Cell calls: the inputs' rank and dtype, the state's structure, shape and batch.
+    pytest.param(lambda: cr.UGRNNCell(H)(tf.zeros([B, D, 1]), state()), ValueError,
+                 r"`inputs` of UGRNNCell 'ugrnn_cell' must have rank 2 \[batch_size, "
+                 r"input_depth\], got shape \(2, 3, 1\)", id="contrib-call-rank"),
+    pytest.param(lambda: cr.NASCell(H)(tf.zeros([B, D], tf.int32), lstm_state()), ValueError,
+                 r"saw dtype: int32 in `inputs` of NASCell", id="contrib-call-int-inputs"),
+    pytest.param(lambda: cr.CoupledInputForgetGateLSTMCell(H)(tf.zeros([B, D]), state()),
+                 ValueError, r"`state` of CoupledInputForgetGateLSTMCell "
+                             r"'coupled_input_forget_gate_lstm_cell' does not match its "
+                             r"state_size LSTMStateTuple\(c=4, h=4\).*got 1",
+                 id="contrib-call-state-structure"),
+    pytest.param(lambda: cr.GLSTMCell(H)(tf.zeros([B, D]), lstm_state(H + 2)), ValueError,
+                 r"`state` of GLSTMCell 'glstm_cell' does not match its state_size",
+                 id="contrib-call-state-shape"),
+    pytest.param(lambda: cr.LayerNormBasicLSTMCell(H)(tf.zeros([B + 1, D]), lstm_state()),
+                 ValueError, r"`state` of LayerNormBasicLSTMCell .* has batch size 2 .* but "
+                             r"`inputs` has 3", id="contrib-call-batch"),
+    pytest.param(lambda: cr.TimeFreqLSTMCell(H, feature_size=D)(
+        tf.zeros([B, D]), tf.zeros([B, 2 * H + 1])), ValueError,
+        r"`state` of TimeFreqLSTMCell .* must be \[batch_size, 2 \* num_units \* windows\] = "
+        r"\[batch_size, 8\] for inputs of depth 3 \(1 frequency window\(s\)\), got shape "
+        r"\(2, 9\)", id="contrib-time-freq-state-width"),
+    pytest.param(lambda: cr.PhasedLSTMCell(H)(tf.zeros([B, D]), lstm_state()), ValueError,
+                 r"`inputs` of PhasedLSTMCell must be a pair \(time \[batch, 1\], features "
+                 r"\[batch, depth\]\)", id="contrib-phased-inputs"),
+    pytest.param(lambda: cr.Conv1DLSTMCell(input_shape=[4, 2], output_channels=2,
+                                           kernel_shape=[3])(
+        tf.zeros([B, 4, 3]), cr.Conv1DLSTMCell(input_shape=[4, 2], output_channels=2,
+                                               kernel_shape=[3]).zero_state(B, tf.float32)),
+        ValueError, r"`inputs` of Conv1DLSTMCell must be \[batch\] \+ \[4, 2\] .*got shape "
+                    r"\(2, 4, 3\)", id="contrib-conv-inputs"),
+    pytest.param(lambda: fr.LSTMBlockCell(H)(tf.zeros([B, D]), "state"), TypeError,
+                 r"`state` of LSTMBlockCell 'lstm_cell' must be a Tensor .*got 'state' "
+                 r"\(str\)", id="fused-call-state-type"),
+    pytest.param(lambda: fr.LSTMBlockFusedCell(H)(
+        tf.zeros([2, B, D]), initial_state=(tf.zeros([B, H]), tf.zeros([B, H + 1]))),
+        ValueError, r"`initial_state\[1\]` of LSTMBlockFusedCell must have shape \[2, 4\] "
+                    r"\(\[batch_size, num_units\]\), got shape \(2, 5\)",
+        id="fused-initial_state-shape"),
+    pytest.param(lambda: fr.LSTMBlockFusedCell(H)(
+        tf.zeros([2, B, D]), dtype=tf.float32, sequence_length=tf.ones([B])), ValueError,
+        r"`sequence_length` of LSTMBlockFusedCell must be an int32/int64 \[batch_size\] "
+        r"vector, got float32 of shape \(2\)", id="fused-float-sequence_length"),
+    pytest.param(lambda: fr.TimeReversedFusedRNN(fr.LSTMBlockFusedCell(H))(
+        tf.zeros([2, B, D]), dtype="float33"), TypeError,
+        r"`dtype` must be a TensorFlow dtype such as tf\.float32, got 'float33'",
+        id="fused-dtype"),
+    # Helpers and stacked RNNs.
+    pytest.param(lambda: cr.transpose_batch_time(None), TypeError,
+                 r"`x` must be a Tensor or convertible to one, got NoneType",
+                 id="transpose-None"),
+    pytest.param(lambda: cr.best_effort_input_batch_size([]), TypeError,
+                 r"`flat_input` must be a non-empty list of time-major Tensors .*got \[\]",
+                 id="best-effort-empty"),
+    pytest.param(lambda: cr.stack_bidirectional_rnn([gru(), "gru"], [gru(), gru()], x()),
+                 TypeError, r"The argument 'cells_fw\[1\]' \('gru'\) is not an RNNCell",
+                 id="stack-cell-type"),
+    pytest.param(lambda: cr.stack_bidirectional_dynamic_rnn([gru()], [gru()], x()), TypeError,
+                 r"`inputs` must be one \[batch, time, depth\] Tensor \(not a list of steps: "
+                 r"stack them with tf\.stack\(steps, axis=1\)\)", id="stack-dynamic-list"),
+    pytest.param(lambda: cr.stack_bidirectional_dynamic_rnn(
+        [gru()], [gru()], tf.zeros([B, 2, D]), dtype=tf.float32, parallel_iterations=1.0),
+        TypeError, r"`parallel_iterations` must be a positive int, got 1\.0 \(float\)",
+        id="stack-dynamic-parallel_iterations"),
+    pytest.param(lambda: cr.stack_bidirectional_dynamic_rnn(
+        [gru()], [gru()], tf.zeros([B, 2, D]), dtype=tf.float32, time_major="no"),
+        TypeError, r"`time_major` must be True or False, got 'no' \(str\)",
+        id="stack-dynamic-time_major"),
+    # beam_search.
+    pytest.param(lambda: beam(beam_width=2.0), TypeError,
+                 r"`beam_width` must be a positive int, got 2\.0 \(float\)",
+                 id="beam-float-width"),
+    pytest.param(lambda: beam_search.embedding_rnn_seq2seq(
+        ids(), gru(), 5.0, V, E, beam_width=2, max_length=2, go_id=0), TypeError,
+        r"`num_encoder_symbols` must be a positive int, got 5\.0 \(float\)",
+        id="beam-float-num_encoder_symbols"),
+    pytest.param(lambda: beam(initial_state_attention=1), TypeError,
+                 r"`initial_state_attention` must be True or False, got 1 \(int\)",
+                 id="beam-initial_state_attention"),
+    pytest.param(lambda: beam(output_projection=transposed()), ValueError, TRANSPOSED,
+                 id="beam-transposed-W"),
+    pytest.param(lambda: beam_search.model_with_buckets(ids(), [(2, 2)], "decode"), TypeError,
+                 r"`decode` must be a callable decode\(encoder_inputs, max_length\).*got "
+                 r"'decode' \(str\)", id="beam-buckets-decode"),
+    pytest.param(lambda: beam_search.length_penalty_factor(tf.ones([B]), -1.0), ValueError,
+                 r"`alpha` must be a finite number >= 0 .*got -1\.0", id="beam-alpha"),
+    # serving.
+    pytest.param(lambda: serving.encoder_inputs_from_ids(
+        tf.zeros([B, 3], tf.int32), tf.ones([B], tf.int32), 2), ValueError,
+        r"`ids` must be an int \[batch_size, encoder_length\] = \[batch_size, 2\] Tensor, "
+        r"got int32 of shape \(2, 3\)\. Pad or cut", id="serving-ids-width"),
+    pytest.param(lambda: serving.encoder_inputs_from_ids(
+        tf.zeros([B, 2], tf.int32), tf.ones([B + 1], tf.int32), 2), ValueError,
+        r"`lengths` has 3 entries but the batch size is 2", id="serving-lengths-batch"),
+    pytest.param(lambda: serving.source_inputs(2, reverse="yes"), TypeError,
+                 r"`reverse` must be True or False, got 'yes' \(str\)",
+                 id="serving-reverse"),
+    pytest.param(lambda: serving.go_inputs(tf.zeros([B, 2], tf.int32), 2, 0), TypeError,
+                 r"`inputs` must be the SourceInputs returned by source_inputs\(\.\.\.\), "
+                 r"got <tf\.Tensor", id="serving-go-inputs"),
+    pytest.param(lambda: serving.go_inputs(serving.source_inputs(2), 2, 1.0), TypeError,
+                 r"`go_id` must be an int >= 0, got 1\.0 \(float\)", id="serving-go_id"),
+    pytest.param(lambda: serving.greedy_ids([tf.zeros([B, H])] * 2, transposed()), ValueError,
+                 r"`output_projection` must be \(W, b\) with W of shape \[output_size, "
+                 r"num_symbols\] = \[4, num_symbols\].*got W float32 \(5, 4\)",
+                 id="serving-greedy-projection"),
+    pytest.param(lambda: serving.export_decoder(object(), "/x", {}, tf.zeros([B])), TypeError,
+                 r"`sess` must be a tf\.compat\.v1\.Session .*got <object object",
+                 id="serving-export-sess"),
+]
+
 
 @pytest.mark.parametrize("call, error, pattern", ROWS)
 def test_error(call, error, pattern):
@@ -439,3 +620,34 @@ def test_numpy_ints_are_accepted_as_sizes():
         outputs, _ = models.embedding_rnn_seq2seq(ids(), ids(), cell, np.int32(V), V,
                                                   np.int64(E))
         assert [o.shape.as_list() for o in outputs] == [[B, V]] * 2
+
+
+def test_fused_calls_still_take_lists_tuples_and_tensors():
+    """The fused-call checks keep the input kinds: a list gives a list, a tuple a Tensor."""
+    makers = [lambda: fr.LSTMBlockFusedCell(H),
+              lambda: fr.FusedRNNCellAdaptor(rnn_cell.BasicLSTMCell(H)),
+              lambda: fr.TimeReversedFusedRNN(fr.LSTMBlockFusedCell(H))]
+    with tf.Graph().as_default():
+        steps = [tf.zeros([B, D])] * 2
+        for i, make in enumerate(makers):
+            as_list, _ = make()(steps, dtype=tf.float32, scope=f"list_{i}")
+            as_tuple, _ = make()(tuple(steps), dtype=tf.float32, scope=f"tuple_{i}")
+            as_tensor, _ = make()(tf.stack(steps), dtype=tf.float32, scope=f"tensor_{i}",
+                                  sequence_length=tf.constant([1, 2]))
+            assert [o.shape.as_list() for o in as_list] == [[B, H]] * 2
+            assert as_tuple.shape.as_list() == as_tensor.shape.as_list() == [2, B, H]
+
+
+def test_new_cells_accept_valid_sizes_and_states():
+    with tf.Graph().as_default():
+        cell = cr.GridLSTMCell(2, feature_size=2, frequency_skip=1, num_frequency_blocks=[2])
+        fields = list(cell.zero_state(B, tf.float32))  # a plain list of the fields
+        output, new_state = cell(tf.zeros([B, D]), fields)
+        assert output.shape.as_list() == [B, cell.output_size]
+        assert type(new_state) is cell.state_tuple_type
+        freq = cr.TimeFreqLSTMCell(2, feature_size=2)  # 2 windows over depth 3
+        output, freq_state = freq(tf.zeros([B, D]), tf.zeros([B, 8]))
+        assert freq_state.shape.as_list() == [B, 8]
+        freq(tf.zeros([B, D]), freq_state)  # the state it returned is taken back
+        go = serving.go_inputs(serving.source_inputs(2), 3, np.int64(1))
+        assert len(go) == 3
