@@ -91,6 +91,7 @@ TITLE = ("# Variable names and shapes of TF 1.15 legacy_seq2seq models "
 
 
 def sha256_of(path: str) -> str:
+    """Hex sha256 of the file at `path`."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -126,6 +127,7 @@ def format_listing(sections: dict, header_lines: list) -> str:
 
 
 def header_lines(wheel_sha256: str, versions: dict) -> list:
+    """The file's comment header: this script, the wheel, its hash, the versions of the run."""
     return [
         TITLE,
         "# Produced by tests/make_varnames_tf115.py: TF 1.15's own legacy_seq2seq code, read from",
@@ -141,6 +143,7 @@ def header_lines(wheel_sha256: str, versions: dict) -> list:
 
 
 def run_child(wheel: str) -> dict:
+    """Runs child_main in a fresh interpreter with tf_keras's legacy cells; returns its result."""
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", wheel],
                           env=env, stdout=subprocess.PIPE, check=True, timeout=600)
@@ -148,6 +151,7 @@ def run_child(wheel: str) -> dict:
 
 
 def main(argv=None) -> None:
+    """Command line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser(
         description="Rewrite tests/data/varnames_tf115.txt by running TF 1.15's legacy_seq2seq "
                     f"source (fetched from PyPI: {WHEEL_REQUIREMENT}, about 110 MB, cached) on "
@@ -229,6 +233,7 @@ def _load_tf115(wheel: str):
 
 
 def _build_section(label: str, seq2seq, cells) -> None:
+    """Builds the model of section `label` in the current graph with TF 1.15's `seq2seq`."""
     import tensorflow as tf
 
     v1 = tf.compat.v1
@@ -274,6 +279,7 @@ def _build_section(label: str, seq2seq, cells) -> None:
 
 
 def child_main(wheel: str) -> dict:
+    """{"sections": {label: [[name, shape], ...]}, "versions": {...}} of this interpreter."""
     if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         raise SystemExit("the child needs TF_USE_LEGACY_KERAS=1")
     import warnings
