@@ -2,9 +2,10 @@
 
 Two sources of truth:
 
-* tests/data/varnames_tf115.txt: names and shapes printed by building each
-  model with the original TF 1.15 legacy_seq2seq source, run on TF 2.21 with
-  tf_keras's legacy cells (not on TF 1.15 itself; see tests/data/README.md).
+* tests/data/varnames_tf115.txt (written by tests/make_varnames_tf115.py):
+  names and shapes printed by building each model with the original TF 1.15
+  legacy_seq2seq source, run on TF 2.21 with tf_keras's legacy cells (not on
+  TF 1.15 itself; see tests/data/README.md).
   Every section of it must have a builder here (a new section cannot be
   skipped silently).
 * The derived listings of the reference write-up (§2.3 templates and §2.4
