@@ -1284,6 +1284,134 @@ def test_cell_works_in_tf_rnns_and_seq2seq_models_and_copies(key):
         assert np.all(np.isfinite(value))
 
 
+# Every cell-taking legacy_seq2seq function, with its default variable scope name
+# (tied_rnn_seq2seq's outer scope; model_with_buckets has none, its seq2seq's is used).
+SEQ2SEQ_SCOPES = {
+    "basic_rnn_seq2seq": "basic_rnn_seq2seq",
+    "tied_rnn_seq2seq": "combined_tied_rnn_seq2seq",
+    "embedding_rnn_seq2seq": "embedding_rnn_seq2seq",
+    "embedding_tied_rnn_seq2seq": "embedding_tied_rnn_seq2seq",
+    "embedding_attention_seq2seq": "embedding_attention_seq2seq",
+    "one2many_rnn_seq2seq": "one2many_rnn_seq2seq",
+    "rnn_decoder": "rnn_decoder",
+    "attention_decoder": "attention_decoder",
+    "embedding_rnn_decoder": "embedding_rnn_decoder",
+    "embedding_attention_decoder": "embedding_attention_decoder",
+    "model_with_buckets": "embedding_attention_seq2seq",
+}
+
+
+def _build_every_seq2seq_function(factory, batch, enc_steps, dec_steps, vocab):
+    """Builds each function of SEQ2SEQ_SCOPES in its own variable scope named after it.
+
+    Returns (outputs by function, expected output shapes by function, placeholders).
+    """
+    floats = [v1.placeholder(tf.float32, [batch, UNITS], f"x{t}") for t in range(enc_steps)]
+    ids = [v1.placeholder(tf.int32, [batch], f"ids{t}") for t in range(enc_steps)]
+    weights = [v1.placeholder(tf.float32, [batch], f"w{t}") for t in range(enc_steps)]
+    memory = v1.placeholder(tf.float32, [batch, 3, UNITS], "memory")
+    dec_floats, dec_ids = floats[:dec_steps], ids[:dec_steps]
+    emb = dict(num_encoder_symbols=vocab, num_decoder_symbols=vocab, embedding_size=UNITS)
+    got, want = {}, {}
+
+    def zero(cell):
+        return cell.zero_state(batch, tf.float32)
+
+    def build(name, make, step_shape, steps=dec_steps):
+        with v1.variable_scope(name):
+            got[name] = make()
+        want[name] = [(batch,) + step_shape] * steps
+
+    cell_out = (UNITS,)
+    logits = (vocab,)
+    build("basic_rnn_seq2seq",
+          lambda: legacy_seq2seq.basic_rnn_seq2seq(floats, dec_floats, factory()), cell_out)
+    build("tied_rnn_seq2seq",
+          lambda: legacy_seq2seq.tied_rnn_seq2seq(floats, dec_floats, factory()), cell_out)
+    build("embedding_rnn_seq2seq",
+          lambda: legacy_seq2seq.embedding_rnn_seq2seq(ids, dec_ids, factory(), **emb), logits)
+    build("embedding_tied_rnn_seq2seq",
+          lambda: legacy_seq2seq.embedding_tied_rnn_seq2seq(
+              ids, dec_ids, factory(), num_symbols=vocab, embedding_size=UNITS), logits)
+    build("embedding_attention_seq2seq",
+          lambda: legacy_seq2seq.embedding_attention_seq2seq(ids, dec_ids, factory(), **emb),
+          logits)
+    with v1.variable_scope("one2many_rnn_seq2seq"):
+        outputs, states = legacy_seq2seq.one2many_rnn_seq2seq(
+            ids, {"a": dec_ids, "b": ids[:1]}, factory(), {"a": factory(), "b": factory()},
+            num_encoder_symbols=vocab, num_decoder_symbols_dict={"a": vocab, "b": 3},
+            embedding_size=UNITS)
+        got["one2many_rnn_seq2seq"] = (outputs, states)
+    want["one2many_rnn_seq2seq"] = {"a": [(batch, vocab)] * dec_steps, "b": [(batch, 3)]}
+    cells = {}
+    for name in ("rnn_decoder", "attention_decoder", "embedding_rnn_decoder",
+                 "embedding_attention_decoder"):
+        cells[name] = factory()
+    build("rnn_decoder", lambda: legacy_seq2seq.rnn_decoder(
+        dec_floats, zero(cells["rnn_decoder"]), cells["rnn_decoder"]), cell_out)
+    build("attention_decoder", lambda: legacy_seq2seq.attention_decoder(
+        dec_floats, zero(cells["attention_decoder"]), memory, cells["attention_decoder"]),
+        cell_out)
+    build("embedding_rnn_decoder", lambda: legacy_seq2seq.embedding_rnn_decoder(
+        dec_ids, zero(cells["embedding_rnn_decoder"]), cells["embedding_rnn_decoder"],
+        num_symbols=vocab, embedding_size=UNITS), cell_out)
+    build("embedding_attention_decoder", lambda: legacy_seq2seq.embedding_attention_decoder(
+        dec_ids, zero(cells["embedding_attention_decoder"]), memory,
+        cells["embedding_attention_decoder"], num_symbols=vocab, embedding_size=UNITS),
+        cell_out)
+    # One cell shared by both buckets, as in TF 1.x's translate model.
+    shared = factory()
+    buckets = [(enc_steps - 1, dec_steps - 1), (enc_steps, dec_steps)]
+    build("model_with_buckets", lambda: legacy_seq2seq.model_with_buckets(
+        ids, ids, ids, weights, buckets,
+        lambda x, y: legacy_seq2seq.embedding_attention_seq2seq(x, y, shared, **emb)), logits)
+    want["model_with_buckets"] = [[(batch, vocab)] * d for _, d in buckets]
+    return got, want, (floats, ids, weights, memory)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(CELL_FACTORIES))
+def test_cell_works_in_every_legacy_seq2seq_function(key):
+    batch, enc_steps, dec_steps, vocab = 2, 3, 2, 5
+    rng = np.random.default_rng(20)
+    with tf.Graph().as_default():
+        got, want, (floats, ids, weights, memory) = _build_every_seq2seq_function(
+            CELL_FACTORIES[key], batch, enc_steps, dec_steps, vocab)
+        trainable = [v.name for v in v1.trainable_variables()]
+        feed = {memory: rng.standard_normal((batch, 3, UNITS))}
+        for t in range(enc_steps):
+            feed[floats[t]] = rng.standard_normal((batch, UNITS))
+            feed[ids[t]] = rng.integers(0, vocab, batch)
+            feed[weights[t]] = rng.uniform(0.5, 1.0, batch)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            values = sess.run(got, feed)
+    for name, shapes in want.items():
+        if name == "one2many_rnn_seq2seq":
+            outputs = values[name][0]
+            assert {k: [o.shape for o in v] for k, v in outputs.items()} == shapes, name
+        elif name == "model_with_buckets":
+            outputs, losses = values[name]
+            assert [[o.shape for o in b] for b in outputs] == shapes, name
+            assert [np.shape(loss) for loss in losses] == [()] * len(shapes), name
+        else:
+            assert [o.shape for o in values[name][0]] == shapes, name
+        for value in tf.nest.flatten(values[name]):
+            assert np.all(np.isfinite(value)), name
+    # Each function's variables sit under its default scope inside the scope named after it.
+    for name, default in SEQ2SEQ_SCOPES.items():
+        mine = [n for n in trainable if n.startswith(name + "/")]
+        assert mine, name
+        assert all(n.startswith(f"{name}/{default}/") for n in mine), (name, mine)
+    assert any(n.startswith("one2many_rnn_seq2seq/one2many_rnn_seq2seq/one2many_decoder_b/")
+               for n in trainable)
+    # Both buckets share one set of variables: the same names as a single model.
+    single = sorted(n.split("/", 1)[1] for n in trainable
+                    if n.startswith("embedding_attention_seq2seq/"))
+    shared = sorted(n.split("/", 1)[1] for n in trainable if n.startswith("model_with_buckets/"))
+    assert shared == single
+
+
 SHAPED_FACTORIES = {
     "Conv2DLSTMCell": (lambda: cr.Conv2DLSTMCell(input_shape=[3, 3, 2], output_channels=2,
                                                  kernel_shape=[3, 3]),
