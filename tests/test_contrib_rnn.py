@@ -1372,7 +1372,7 @@ def _build_every_seq2seq_function(factory, batch, enc_steps, dec_steps, vocab):
 @pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(CELL_FACTORIES))
 def test_cell_works_in_every_legacy_seq2seq_function(key):
-    batch, enc_steps, dec_steps, vocab = 2, 3, 2, 5
+    batch, enc_steps, dec_steps, vocab = 2, 2, 2, 5
     rng = np.random.default_rng(20)
     with tf.Graph().as_default():
         got, want, (floats, ids, weights, memory) = _build_every_seq2seq_function(
@@ -1383,7 +1383,10 @@ def test_cell_works_in_every_legacy_seq2seq_function(key):
             feed[floats[t]] = rng.standard_normal((batch, UNITS))
             feed[ids[t]] = rng.integers(0, vocab, batch)
             feed[weights[t]] = rng.uniform(0.5, 1.0, batch)
-        with v1.Session() as sess:
+        # Grappler only rewrites the graph; on these ~2-6k-op graphs it costs most of the run.
+        config = v1.ConfigProto()
+        config.graph_options.rewrite_options.disable_meta_optimizer = True
+        with v1.Session(config=config) as sess:
             sess.run(v1.global_variables_initializer())
             values = sess.run(got, feed)
     for name, shapes in want.items():
@@ -1399,12 +1402,14 @@ def test_cell_works_in_every_legacy_seq2seq_function(key):
         for value in tf.nest.flatten(values[name]):
             assert np.all(np.isfinite(value)), name
     # Each function's variables sit under its default scope inside the scope named after it.
+    assert sorted({n.split("/")[0] for n in trainable}) == sorted(SEQ2SEQ_SCOPES)
     for name, default in SEQ2SEQ_SCOPES.items():
         mine = [n for n in trainable if n.startswith(name + "/")]
         assert mine, name
         assert all(n.startswith(f"{name}/{default}/") for n in mine), (name, mine)
-    assert any(n.startswith("one2many_rnn_seq2seq/one2many_rnn_seq2seq/one2many_decoder_b/")
-               for n in trainable)
+    for decoder in ("a", "b"):
+        assert any(n.startswith("one2many_rnn_seq2seq/one2many_rnn_seq2seq/one2many_decoder_"
+                                + decoder + "/") for n in trainable), decoder
     # Both buckets share one set of variables: the same names as a single model.
     single = sorted(n.split("/", 1)[1] for n in trainable
                     if n.startswith("embedding_attention_seq2seq/"))
