@@ -54,7 +54,9 @@ def _build(shared_cell: bool):
     return enc, dec, losses, updates
 
 
-@pytest.mark.parametrize("shared_cell", [False, True], ids=["fresh_cell", "shared_cell"])
+@pytest.mark.parametrize("shared_cell", [
+    pytest.param(False, id="fresh_cell", marks=pytest.mark.slow),
+    pytest.param(True, id="shared_cell")])
 def test_bucketed_attention_model_trains(shared_cell):
     random.seed(111)
     np.random.seed(111)

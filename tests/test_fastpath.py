@@ -99,15 +99,17 @@ def flat(structure):
     return tf.nest.flatten(structure)
 
 
+# Three configurations cover both cells, layers, feed_previous, projection and batch kinds in
+# README's test command; the rest run with the slow tests.
 @pytest.mark.parametrize("cell_kind, feed_previous, projected, static_batch", [
     ("gru", False, True, True),
-    ("gru", True, False, False),
+    pytest.param("gru", True, False, False, marks=pytest.mark.slow),
     ("lstm", True, False, True),
-    ("lstm_concat", False, False, False),
-    ("multi_gru", False, True, False),
-    ("multi_gru", True, True, False),
+    pytest.param("lstm_concat", False, False, False, marks=pytest.mark.slow),
+    pytest.param("multi_gru", False, True, False, marks=pytest.mark.slow),
+    pytest.param("multi_gru", True, True, False, marks=pytest.mark.slow),
     ("multi_lstm", False, True, True),
-    ("multi_lstm", True, True, False),
+    pytest.param("multi_lstm", True, True, False, marks=pytest.mark.slow),
 ])
 def test_embedding_attention_seq2seq_matches_step_by_step(cell_kind, feed_previous, projected,
                                                           static_batch):
@@ -134,7 +136,8 @@ def test_embedding_attention_seq2seq_matches_step_by_step(cell_kind, feed_previo
 
 
 @pytest.mark.parametrize("cell_kind", ["gru", "multi_lstm"])
-@pytest.mark.parametrize("initial_state_attention", [False, True])
+@pytest.mark.parametrize("initial_state_attention",
+                         [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_attention_decoder_with_dynamic_attention_length_matches(cell_kind,
                                                                   initial_state_attention):
     rng = np.random.RandomState(5)
@@ -187,7 +190,7 @@ def repeated_cell(kind, layers=3):
 
 
 @pytest.mark.parametrize("kind, feed_previous, projected", [
-    ("gru", False, True), ("lstm", True, False)])
+    pytest.param("gru", False, True, marks=pytest.mark.slow), ("lstm", True, False)])
 def test_repeated_cell_takes_the_fast_paths_with_the_step_by_step_numbers(
         kind, feed_previous, projected):
     def build():

@@ -495,7 +495,7 @@ def _loss(outputs, targets):
     return tf.add_n(per_step) / len(per_step)
 
 
-@pytest.mark.parametrize("lstm", ["lstm", "lstm_flat"])
+@pytest.mark.parametrize("lstm", ["lstm", pytest.param("lstm_flat", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("kind", ["rnn", "tied", "attention"])
 def test_feed_previous_variants(kind, lstm):
     """One graph, four copies of the model with identical weights.
