@@ -17,6 +17,14 @@ what legacy_seq2seq_compat (like TF 1.15) creates:
   ``input_projection_wrapper``, an attention decoder's own scope (the parent
   of ``AttnW_0``), ``Attention_k`` and ``AttnOutputProjection``. Elsewhere
   ``weights`` stays (``fully_connected/weights`` is a TF 1.15 name too).
+  The tf.contrib.rnn cells of that era are renamed the same way inside
+  ``layer_norm_basic_lstm_cell``, ``ugrnn_cell``, ``intersection_rnn_cell`` (and
+  its ``in_projection``), ``phased_lstm_cell/mask_gates|new_input|output_gate``,
+  ``attention_cell_wrapper`` (and its ``attention`` and
+  ``attn_output_projection``) and ``lstm_block_wrapper`` (the fused LSTM; only
+  its leaf is renamed, the scope stays ``lstm_block_wrapper``). NASCell's scope
+  ``nas_rnn`` becomes ``nas_cell``, with ``weights`` -> ``kernel`` and
+  ``recurrent_weights`` -> ``recurrent_kernel``.
 * **"0.12"** (TF <= 0.12): CamelCase scopes and the ``Linear`` helper scope:
   ``RNN/`` -> ``rnn/``, ``BiRNN/FW`` -> ``bidirectional_rnn/fw``,
   ``MultiRNNCell/Cell0`` -> ``multi_rnn_cell/cell_0``,
@@ -137,6 +145,22 @@ _LSTM = re.compile(r"lstm_cell(_\d+)?")
 _LINEAR_OWNER = re.compile(
     r"(basic_rnn_cell|basic_lstm_cell|output_projection_wrapper|input_projection_wrapper)(_\d+)?"
     r"|Attention_\d+|AttnOutputProjection")
+# tf.contrib.rnn scopes whose weights/biases TF 1.2 renamed to kernel/bias: the
+# cell's own scope, or (parent, child) for a linear map in a sub-scope.
+_CONTRIB_LINEAR_OWNER = re.compile(
+    r"(layer_norm_basic_lstm_cell|ugrnn_cell|intersection_rnn_cell|attention_cell_wrapper"
+    r"|lstm_block_wrapper)(_\d+)?")
+_CONTRIB_LINEAR_CHILD = {
+    "intersection_rnn_cell": ("in_projection",),
+    "phased_lstm_cell": ("mask_gates", "new_input", "output_gate"),
+    "attention_cell_wrapper": ("attention", "attn_output_projection"),
+}
+# NASCell's scope was "nas_rnn" before it became a layer ("nas_cell" in TF 1.15);
+# its input and recurrent matrices were "weights" and "recurrent_weights".
+_NAS_OLD = re.compile(r"nas_rnn(_\d+)?")
+_NAS_LEAVES = {"weights": "kernel", "recurrent_weights": "recurrent_kernel",
+               "kernel": "kernel", "recurrent_kernel": "recurrent_kernel",
+               "bias": "bias", "projection_weights": "projection_weights"}
 # Wrappers that owned variables, outermost first, with their own variable names.
 _WRAPPERS = ("embedding_wrapper", "input_projection_wrapper", "output_projection_wrapper")
 _WRAPPER_OWN = {
@@ -171,6 +195,9 @@ def _owns_linear(new: list, old_prefix: str, attention_parents: set, with_lstm: 
     owner = new[-1]
     parent = new[-2] if len(new) > 1 else ""
     if _LINEAR_OWNER.fullmatch(owner):
+        return True
+    if with_lstm and (_CONTRIB_LINEAR_OWNER.fullmatch(owner) or owner in _CONTRIB_LINEAR_CHILD.get(
+            re.sub(r"_\d+$", "", parent), ())):
         return True
     if owner in ("gates", "candidate") and _GRU.fullmatch(parent):
         return True
@@ -218,6 +245,11 @@ def _convert_base(name: str, attention_parents: set) -> _Base:
             new.append("cell_" + seg[4:])
         elif before == "GRUCell" and seg in ("Gates", "Candidate"):
             new.append(seg.lower())
+        elif _NAS_OLD.fullmatch(seg) and i == len(old) - 2 and old[-1] in _NAS_LEAVES:
+            new += ["nas_cell" + seg[len("nas_rnn"):], _NAS_LEAVES[old[-1]]]
+            if old[-1] in ("weights", "recurrent_weights"):
+                era = ERA_1_0
+            return _Base("/".join(new), era)
         elif before == "LSTMCell" and last:
             return _convert_lstm_0_12(new, seg, name)
         elif seg == "Linear" and i == len(old) - 2 and re.match(r"(Matrix|Bias)", old[-1]):
@@ -401,7 +433,9 @@ def convert_names(names_and_shapes: Any) -> NameConversion:
 
     Compatibility:
       No TF 1.15 counterpart: TF 1.15's Saver restores only names that match exactly. Names already
-      in TF 1.15's form pass unchanged.
+      in TF 1.15's form pass unchanged. TF 1.2 to 1.15 shipped a script for the 1.0 -> 1.2 step
+      only (tf.contrib.rnn's ``checkpoint_convert``); the 1.0 contrib-cell rules here cover the
+      same cells, and in addition move NASCell's ``nas_rnn`` scope to TF 1.15's ``nas_cell``.
     """
     shapes = _as_shape_dict(names_and_shapes)
     attention_parents = {name.rpartition("/")[0] for name in shapes

@@ -9,6 +9,9 @@
   renaming written independently of the converter), converted back and
   restored, directly and through convert_checkpoint, into a freshly built
   model: every tensor bit-exact, outputs identical (max abs diff 0.0).
+* tf.contrib.rnn cells: TF 1.0 names of LayerNormBasicLSTMCell, UGRNNCell,
+  NASCell, IntersectionRNNCell, PhasedLSTMCell and AttentionCellWrapper convert
+  to the names the cells of this library create.
 * restore_checkpoint: round trip with partitioned variables, training graph
   -> decoding graph and back, mismatch errors that restore nothing, paths.
 """
@@ -22,6 +25,7 @@ import pytest
 import tensorflow as tf
 
 from legacy_seq2seq_compat import checkpoints, legacy_seq2seq, rnn_cell
+from legacy_seq2seq_compat import contrib_rnn as cr
 from legacy_seq2seq_compat.checkpoints import CheckpointMismatchError
 from legacy_seq2seq_compat.rnn import static_rnn
 
@@ -105,6 +109,23 @@ SCENARIOS = {
          f"{ATT}/output_projection_wrapper/multi_rnn_cell/cell_0/gru_cell/gates/kernel"),
         (f"{ATT}/output_projection_wrapper/weights", [4, 5],
          f"{ATT}/output_projection_wrapper/kernel"),
+    ],
+    "1.0 contrib cells: fused LSTM keeps its scope, NASCell's moves, slots follow": [
+        ("rnn/lstm_block_wrapper/weights", [5, 8], "rnn/lstm_block_wrapper/kernel"),
+        ("rnn/lstm_block_wrapper/biases", [8], "rnn/lstm_block_wrapper/bias"),
+        ("rnn/lstm_block_wrapper/w_i_diag", [2], "rnn/lstm_block_wrapper/w_i_diag"),
+        ("enc/nas_rnn_1/weights/Adam", [3, 16], "enc/nas_cell_1/kernel/Adam"),
+        ("enc/nas_rnn_1/weights", [3, 16], "enc/nas_cell_1/kernel"),
+        ("enc/nas_rnn_1/recurrent_weights", [2, 16], "enc/nas_cell_1/recurrent_kernel"),
+        ("enc/nas_rnn_1/bias", [16], "enc/nas_cell_1/bias"),
+        ("enc/nas_rnn_1/projection_weights", [2, 2], "enc/nas_cell_1/projection_weights"),
+        ("x/ugrnn_cell_2/biases", [4], "x/ugrnn_cell_2/bias"),
+        ("x/phased_lstm_cell/new_input/weights", [5, 2], "x/phased_lstm_cell/new_input/kernel"),
+        ("x/phased_lstm_cell/period", [2], "x/phased_lstm_cell/period"),
+        ("x/attention_cell_wrapper/attn_v", [2], "x/attention_cell_wrapper/attn_v"),
+        ("x/layer_norm_basic_lstm_cell/input/gamma", [2],
+         "x/layer_norm_basic_lstm_cell/input/gamma"),
+        ("x/nas_rnn/other/weights", [2], "x/nas_rnn/other/weights"),
     ],
     "user and bookkeeping variables pass through": [
         ("rnn/basic_lstm_cell/weights", [6, 8], "rnn/basic_lstm_cell/kernel"),
@@ -584,3 +605,58 @@ def test_convert_checkpoint_keeps_dtypes_and_never_touches_in(old_checkpoint, tm
     checkpoints.convert_checkpoint(other, out, force=True)
     assert sorted(fx.read_checkpoint(out)) == ["x"]
     assert fx.files_state(in_dir).keys() >= before.keys()
+
+
+# TF 1.0/1.1 names of the tf.contrib.rnn cells, written forward from the TF 1.15 names (read
+# from the TF 1.1 contrib cell code and TF's own 1.2 checkpoint_convert tool): the linear
+# maps of these scopes were weights/biases, and NASCell lived in "nas_rnn" with "weights"
+# and "recurrent_weights" (its bias and projection_weights kept their names).
+_CONTRIB_1_0_SCOPES = ("layer_norm_basic_lstm_cell", "ugrnn_cell", "intersection_rnn_cell",
+                       "in_projection", "mask_gates", "new_input", "output_gate",
+                       "attention_cell_wrapper", "attention", "attn_output_projection",
+                       "basic_lstm_cell")
+
+
+def _contrib_v10_name(name):
+    parts = name.split("/")
+    if "nas_cell" in parts:
+        leaf = {"kernel": "weights", "recurrent_kernel": "recurrent_weights"}
+        return "/".join("nas_rnn" if p == "nas_cell" else p for p in parts[:-1]) + "/" + leaf.get(
+            parts[-1], parts[-1])
+    if len(parts) > 1 and parts[-2] in _CONTRIB_1_0_SCOPES:
+        parts[-1] = {"kernel": "weights", "bias": "biases"}.get(parts[-1], parts[-1])
+    return "/".join(parts)
+
+
+def _phased(cell):
+    cell((tf.zeros([2, 1]), tf.zeros([2, 2])), cell.zero_state(2, tf.float32))
+
+
+@pytest.mark.parametrize("make, build", [
+    (lambda: cr.LayerNormBasicLSTMCell(3), None),
+    (lambda: cr.UGRNNCell(3), None),
+    (lambda: cr.NASCell(3), None),
+    (lambda: cr.NASCell(3, num_proj=2, use_bias=True), None),
+    (lambda: cr.IntersectionRNNCell(3, num_in_proj=3), None),
+    (lambda: cr.PhasedLSTMCell(3, use_peepholes=True), _phased),
+    (lambda: cr.AttentionCellWrapper(rnn_cell.BasicLSTMCell(3), 4), None),
+], ids=["layer_norm_basic_lstm", "ugrnn", "nas", "nas_bias_proj", "intersection_rnn",
+        "phased_lstm", "attention_cell_wrapper"])
+def test_contrib_cell_1_0_checkpoint_converts_to_the_cells_names(make, build, tmp_path):
+    with tf.Graph().as_default():
+        cell = make()
+        if build:
+            build(cell)
+        else:
+            cell(tf.zeros([2, 2]), cell.zero_state(2, tf.float32))
+        shapes = {v.op.name: v.shape.as_list() for v in tf.compat.v1.global_variables()}
+    new = fx.random_tensors(shapes, seed=5)
+    old = {_contrib_v10_name(name): value for name, value in new.items()}
+    assert len(old) == len(new)
+    assert any(name not in new for name in old)  # the test renames something
+    conversion = checkpoints.convert_names({name: v.shape for name, v in old.items()})
+    assert conversion.era == checkpoints.ERA_1_0
+    assert conversion.unmapped == ()
+    source = fx.write_checkpoint(str(tmp_path / "old" / "model"), old)
+    report = checkpoints.convert_checkpoint(source, str(tmp_path / "new" / "model"))
+    _assert_same_tensors(fx.read_checkpoint(report.dst), new)
