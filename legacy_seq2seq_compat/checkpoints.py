@@ -21,10 +21,10 @@ what legacy_seq2seq_compat (like TF 1.15) creates:
   ``layer_norm_basic_lstm_cell``, ``ugrnn_cell``, ``intersection_rnn_cell`` (and
   its ``in_projection``), ``phased_lstm_cell/mask_gates|new_input|output_gate``,
   ``attention_cell_wrapper`` (and its ``attention`` and
-  ``attn_output_projection``) and ``lstm_block_wrapper`` (the fused LSTM; only
-  its leaf is renamed, the scope stays ``lstm_block_wrapper``). NASCell's scope
-  ``nas_rnn`` becomes ``nas_cell``, with ``weights`` -> ``kernel`` and
-  ``recurrent_weights`` -> ``recurrent_kernel``.
+  ``attn_output_projection``). The fused LSTM's scope ``lstm_block_wrapper``
+  becomes TF 1.15's ``lstm_fused_cell`` (and its ``weights``/``biases``
+  ``kernel``/``bias``). NASCell's scope ``nas_rnn`` becomes ``nas_cell``, with
+  ``weights`` -> ``kernel`` and ``recurrent_weights`` -> ``recurrent_kernel``.
 * **"0.12"** (TF <= 0.12): CamelCase scopes and the ``Linear`` helper scope:
   ``RNN/`` -> ``rnn/``, ``BiRNN/FW`` -> ``bidirectional_rnn/fw``,
   ``MultiRNNCell/Cell0`` -> ``multi_rnn_cell/cell_0``,
@@ -148,8 +148,7 @@ _LINEAR_OWNER = re.compile(
 # tf.contrib.rnn scopes whose weights/biases TF 1.2 renamed to kernel/bias: the
 # cell's own scope, or (parent, child) for a linear map in a sub-scope.
 _CONTRIB_LINEAR_OWNER = re.compile(
-    r"(layer_norm_basic_lstm_cell|ugrnn_cell|intersection_rnn_cell|attention_cell_wrapper"
-    r"|lstm_block_wrapper)(_\d+)?")
+    r"(layer_norm_basic_lstm_cell|ugrnn_cell|intersection_rnn_cell|attention_cell_wrapper)(_\d+)?")
 _CONTRIB_LINEAR_CHILD = {
     "intersection_rnn_cell": ("in_projection",),
     "phased_lstm_cell": ("mask_gates", "new_input", "output_gate"),
@@ -161,6 +160,11 @@ _NAS_OLD = re.compile(r"nas_rnn(_\d+)?")
 _NAS_LEAVES = {"weights": "kernel", "recurrent_weights": "recurrent_kernel",
                "kernel": "kernel", "recurrent_kernel": "recurrent_kernel",
                "bias": "bias", "projection_weights": "projection_weights"}
+# LSTMBlockFusedCell's scope was "lstm_block_wrapper" (TF 1.0-1.2, with weights/biases until
+# 1.2) before it became a layer named "lstm_fused_cell".
+_FUSED_OLD = re.compile(r"lstm_block_wrapper(_\d+)?")
+_FUSED_LEAVES = {"weights": "kernel", "biases": "bias", "kernel": "kernel", "bias": "bias",
+                 "w_i_diag": "w_i_diag", "w_f_diag": "w_f_diag", "w_o_diag": "w_o_diag"}
 # Wrappers that owned variables, outermost first, with their own variable names.
 _WRAPPERS = ("embedding_wrapper", "input_projection_wrapper", "output_projection_wrapper")
 _WRAPPER_OWN = {
@@ -248,6 +252,11 @@ def _convert_base(name: str, attention_parents: set) -> _Base:
         elif _NAS_OLD.fullmatch(seg) and i == len(old) - 2 and old[-1] in _NAS_LEAVES:
             new += ["nas_cell" + seg[len("nas_rnn"):], _NAS_LEAVES[old[-1]]]
             if old[-1] in ("weights", "recurrent_weights"):
+                era = ERA_1_0
+            return _Base("/".join(new), era)
+        elif _FUSED_OLD.fullmatch(seg) and i == len(old) - 2 and old[-1] in _FUSED_LEAVES:
+            new += ["lstm_fused_cell" + seg[len("lstm_block_wrapper"):], _FUSED_LEAVES[old[-1]]]
+            if old[-1] in ("weights", "biases"):
                 era = ERA_1_0
             return _Base("/".join(new), era)
         elif before == "LSTMCell" and last:

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_seq2seq_compat import checkpoints, legacy_seq2seq, rnn_cell
+from legacy_seq2seq_compat import checkpoints, fused_rnn_cell, legacy_seq2seq, rnn_cell
 from legacy_seq2seq_compat import contrib_rnn as cr
 from legacy_seq2seq_compat.checkpoints import CheckpointMismatchError
 from legacy_seq2seq_compat.rnn import static_rnn
@@ -111,9 +111,9 @@ SCENARIOS = {
          f"{ATT}/output_projection_wrapper/kernel"),
     ],
     "1.0 contrib cells: fused LSTM keeps its scope, NASCell's moves, slots follow": [
-        ("rnn/lstm_block_wrapper/weights", [5, 8], "rnn/lstm_block_wrapper/kernel"),
-        ("rnn/lstm_block_wrapper/biases", [8], "rnn/lstm_block_wrapper/bias"),
-        ("rnn/lstm_block_wrapper/w_i_diag", [2], "rnn/lstm_block_wrapper/w_i_diag"),
+        ("rnn/lstm_block_wrapper/weights", [5, 8], "rnn/lstm_fused_cell/kernel"),
+        ("rnn/lstm_block_wrapper/biases", [8], "rnn/lstm_fused_cell/bias"),
+        ("rnn/lstm_block_wrapper/w_i_diag", [2], "rnn/lstm_fused_cell/w_i_diag"),
         ("enc/nas_rnn_1/weights/Adam", [3, 16], "enc/nas_cell_1/kernel/Adam"),
         ("enc/nas_rnn_1/weights", [3, 16], "enc/nas_cell_1/kernel"),
         ("enc/nas_rnn_1/recurrent_weights", [2, 16], "enc/nas_cell_1/recurrent_kernel"),
@@ -619,6 +619,10 @@ _CONTRIB_1_0_SCOPES = ("layer_norm_basic_lstm_cell", "ugrnn_cell", "intersection
 
 def _contrib_v10_name(name):
     parts = name.split("/")
+    if "lstm_fused_cell" in parts:  # TF 1.0-1.1's LSTMBlockFusedCell scope
+        leaf = {"kernel": "weights", "bias": "biases"}
+        return "/".join("lstm_block_wrapper" if p == "lstm_fused_cell" else p
+                        for p in parts[:-1]) + "/" + leaf.get(parts[-1], parts[-1])
     if "nas_cell" in parts:
         leaf = {"kernel": "weights", "recurrent_kernel": "recurrent_weights"}
         return "/".join("nas_rnn" if p == "nas_cell" else p for p in parts[:-1]) + "/" + leaf.get(
@@ -632,6 +636,10 @@ def _phased(cell):
     cell((tf.zeros([2, 1]), tf.zeros([2, 2])), cell.zero_state(2, tf.float32))
 
 
+def _fused(cell):
+    cell(tf.zeros([4, 2, 2]), dtype=tf.float32)
+
+
 @pytest.mark.parametrize("make, build", [
     (lambda: cr.LayerNormBasicLSTMCell(3), None),
     (lambda: cr.UGRNNCell(3), None),
@@ -640,8 +648,9 @@ def _phased(cell):
     (lambda: cr.IntersectionRNNCell(3, num_in_proj=3), None),
     (lambda: cr.PhasedLSTMCell(3, use_peepholes=True), _phased),
     (lambda: cr.AttentionCellWrapper(rnn_cell.BasicLSTMCell(3), 4), None),
+    (lambda: fused_rnn_cell.LSTMBlockFusedCell(3, use_peephole=True), _fused),
 ], ids=["layer_norm_basic_lstm", "ugrnn", "nas", "nas_bias_proj", "intersection_rnn",
-        "phased_lstm", "attention_cell_wrapper"])
+        "phased_lstm", "attention_cell_wrapper", "lstm_block_fused"])
 def test_contrib_cell_1_0_checkpoint_converts_to_the_cells_names(make, build, tmp_path):
     with tf.Graph().as_default():
         cell = make()
