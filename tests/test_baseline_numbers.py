@@ -45,11 +45,24 @@ def test_every_configuration_has_baseline_numbers():
     assert sorted(META["configs"]) == sorted(baseline_models.CONFIGS)
 
 
+def test_the_slow_configurations_exist():
+    assert _SLOW_CONFIGS <= set(baseline_models.CONFIGS)
+
+
 def test_public_signatures_are_the_baselines():
     assert signatures() == META["signatures"]
 
 
-@pytest.mark.parametrize("name", list(baseline_models.CONFIGS))
+# The costliest configurations run with the slow tests; each has cheaper relatives here.
+_SLOW_CONFIGS = {
+    "embedding_tied_rnn_seq2seq/gru2/noproj/feed_tensor", "buckets/lstm2_repeated/default_loss",
+    "one2many_rnn_seq2seq/feed_tensor", "buckets/gru1/default_loss", "buckets/gru3_repeated/proj",
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.slow) if name in _SLOW_CONFIGS else name
+    for name in baseline_models.CONFIGS])
 def test_numbers_match_the_baseline(name):
     expected_info = META["configs"][name]
     expected = baseline_arrays(name)

@@ -510,6 +510,7 @@ def _assert_same_step(one_device_step, loss, after):
         assert not np.allclose(after[name], initial[name]), name
 
 
+@pytest.mark.slow
 def test_towers_on_two_cpu_devices_equal_one_device_on_the_combined_batch(one_device_step):
     half = TOWER_BATCH // 2
     with tf.Graph().as_default() as graph:
@@ -534,6 +535,7 @@ def test_towers_on_two_cpu_devices_equal_one_device_on_the_combined_batch(one_de
     _assert_same_step(one_device_step, value, after)
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_cpu_devices_equals_one_device(one_device_step):
     half = TOWER_BATCH // 2
     with tf.Graph().as_default():

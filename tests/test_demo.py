@@ -280,6 +280,7 @@ def test_attention_alignment_of_random_model(eos_bias):
                 assert not np.allclose(matrix, matrix[0, 0])  # random weights: not uniform
 
 
+@pytest.mark.slow
 def test_serving_graph_decodes_like_the_beam_decoders():
     # Strings of both buckets in one batch, a non-digit, and an empty string.
     strings = ["012", "98765432", "22222", "123456", "7"]
