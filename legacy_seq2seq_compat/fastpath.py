@@ -1399,6 +1399,11 @@ def _trace_step_loss(call_loss: Callable, specs: tuple) -> tuple:
     for graph in (outer, traced.graph):
         if any(size > before.get(key, 0) for key, size in _collection_sizes(graph).items()):
             return None, "it adds to a graph collection"
+    # Under a cluster's device function (replica_device_setter) the body asks
+    # for another task's devices (a variable's lookup on /job:ps), which a
+    # function call, run whole on the caller's task, cannot use.
+    if any("/job:" in op.device for op in traced.graph.get_operations()):
+        return None, "its ops are placed on a cluster job's devices (replica_device_setter)"
     return traced, None
 
 

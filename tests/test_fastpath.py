@@ -835,3 +835,22 @@ def test_buckets_share_one_trace_per_step_function():
     # Two encoder layer functions (input depths EMB and UNITS differ), each
     # shared by both buckets, and one decoder step for both attention lengths.
     assert len(called) == 3, called
+
+
+def test_loss_reading_a_ps_variable_is_called_per_step_under_replica_device_setter():
+    # A traced function runs whole on the calling task: a lookup that the device
+    # setter put on /job:ps could not run inside it (seen on a loopback cluster).
+    cluster = tf.train.ClusterSpec({"ps": ["localhost:1"], "worker": ["localhost:2"]})
+    with tf.Graph().as_default() as graph:
+        with v1.device(v1.train.replica_device_setter(cluster=cluster)):
+            table = v1.get_variable("table", [VOCAB, VOCAB])
+            (logits, targets, weights), _, _ = _loss_inputs(41, steps=2)
+            losses.sequence_loss(
+                logits, targets, weights,
+                softmax_loss_function=lambda labels, logits: _smoothed(
+                    labels, logits + tf.nn.embedding_lookup(table, labels)))
+        assert table.device == "/job:ps/task:0"
+        assert fastpath.report(graph) == [fastpath.Decision(
+            "softmax_loss_function", False,
+            "its ops are placed on a cluster job's devices (replica_device_setter)")]
+        assert not call_ops(graph)
