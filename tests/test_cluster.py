@@ -216,7 +216,9 @@ def decoding_graph(batch: int):
 def test_the_chief_checkpoint_restores_into_a_decoding_graph(async_run):
     train_dir, _ = async_run
     path = tf.train.latest_checkpoint(train_dir)
-    assert path is not None and path.endswith("model.ckpt-40")
+    # Asynchronous workers: the one that did not reach the last step may add one more update
+    # before it sees the stop, so the chief's final checkpoint is at step 40 or 41.
+    assert path is not None and re.search(r"model\.ckpt-(40|41)$", path), path
     reader = tf.train.load_checkpoint(path)
     with tf.Graph().as_default():
         encoder, decoder, logits = decoding_graph(batch=2)

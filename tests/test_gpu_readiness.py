@@ -375,8 +375,12 @@ def test_every_op_has_a_gpu_kernel_and_asks_for_the_gpu(config):
     assert misplaced(graph_def) == []
     calls = [node for node in graph_def.node if node.op in CALL_OPS]
     if dtype == tf.float16:
-        # The fast paths take float32 only: a float16 graph is the step-by-step graph.
-        assert calls == [] and len(graph_def.library.function) == 0
+        # The recurrent fast paths take float32 only: a float16 graph has step-by-step RNNs.
+        # The user's loss is traced in any dtype (stepwise() calls it per step): its calls ask
+        # for the GPU too and its body names no other device.
+        assert all("traced_loss" in node.attr["f"].func.name for node in calls)
+        assert bool(calls) is (fast and model == "translate")
+        assert function_body_devices(graph_def) <= {"", "GPU"}
     elif fast:
         # Each traced step is called on the GPU; its body names no other device.
         assert len(calls) > 10

@@ -690,8 +690,9 @@ def test_migrated_fixture_projects_run_on_plain_tensorflow(tmp_path):
             assert "import tensorflow.compat.v1 as tf\n" in text, path
             assert "\ntf.disable_v2_behavior()\n" in text, path
     assert sorted(p.name for p in projects.rglob("*.py.bak")) == [
-        "chatbot.py.bak", "data_utils.py.bak", "model.py.bak", "sample.py.bak",
-        "seq2seq_model.py.bak", "train.py.bak", "translate.py.bak"]
+        "chatbot.py.bak", "data_utils.py.bak", "dist_translate.py.bak", "echo_task.py.bak",
+        "model.py.bak", "sample.py.bak", "seq2seq_model.py.bak", "train.py.bak",
+        "translate.py.bak"]
 
     run = tmp_path / "run"
     run.mkdir()
