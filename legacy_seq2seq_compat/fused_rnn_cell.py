@@ -105,6 +105,23 @@ _register_gradient("GRUBlockCell", _gru_block_cell_gradient)
 # -- block cells ---------------------------------------------------------------------------
 
 
+def _add_block_lstm_variables(layer: Any, depth: int) -> None:
+    """Creates the block LSTM kernels' variables on `layer`, in TF 1.15's order and names.
+
+    Shared by LSTMBlockCell (one step) and LSTMBlockFusedCell (all steps): both
+    feed the same `kernel` [depth + units, 4 * units], zero `bias` and, with
+    peepholes, the three diagonal weights to TensorFlow's block LSTM kernels.
+    """
+    units = layer._num_units
+    layer._kernel = layer.add_variable("kernel", [depth + units, 4 * units])
+    layer._bias = layer.add_variable("bias", [4 * units],
+                                     initializer=_v1.constant_initializer(0.0))
+    if layer._use_peephole:
+        layer._w_i_diag = layer.add_variable("w_i_diag", [units])
+        layer._w_f_diag = layer.add_variable("w_f_diag", [units])
+        layer._w_o_diag = layer.add_variable("w_o_diag", [units])
+
+
 class LSTMBlockCell(rnn_cell.LayerRNNCell):
     """An LSTM step as one fused kernel (``tf.raw_ops.LSTMBlockCell``).
 
@@ -151,15 +168,7 @@ class LSTMBlockCell(rnn_cell.LayerRNNCell):
         return self._num_units
 
     def build(self, inputs_shape: tf.TensorShape) -> None:
-        depth = tf.compat.dimension_value(inputs_shape[1])
-        units = self._num_units
-        self._kernel = self.add_variable("kernel", [depth + units, 4 * units])
-        self._bias = self.add_variable("bias", [4 * units],
-                                       initializer=_v1.constant_initializer(0.0))
-        if self._use_peephole:
-            self._w_i_diag = self.add_variable("w_i_diag", [units])
-            self._w_f_diag = self.add_variable("w_f_diag", [units])
-            self._w_o_diag = self.add_variable("w_o_diag", [units])
+        _add_block_lstm_variables(self, tf.compat.dimension_value(inputs_shape[1]))
 
     def call(self, inputs: tf.Tensor, state: Any) -> tuple:
         if len(state) != 2:
@@ -548,15 +557,7 @@ class LSTMBlockFusedCell(LSTMBlockWrapper):
         return self._num_units
 
     def build(self, inputs_shape: tf.TensorShape) -> None:
-        depth = tf.compat.dimension_value(inputs_shape[2])
-        units = self._num_units
-        self._kernel = self.add_variable("kernel", [depth + units, 4 * units])
-        self._bias = self.add_variable("bias", [4 * units],
-                                       initializer=_v1.constant_initializer(0.0))
-        if self._use_peephole:
-            self._w_i_diag = self.add_variable("w_i_diag", [units])
-            self._w_f_diag = self.add_variable("w_f_diag", [units])
-            self._w_o_diag = self.add_variable("w_o_diag", [units])
+        _add_block_lstm_variables(self, tf.compat.dimension_value(inputs_shape[2]))
 
     def _call_cell(self, inputs: tf.Tensor, initial_cell_state: tf.Tensor,
                    initial_output: tf.Tensor, dtype: Any, sequence_length: Any) -> tuple:
