@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from legacy_seq2seq_compat import _checks, fastpath
+from legacy_seq2seq_compat import _checks, _engine
 from legacy_seq2seq_compat.rnn_cell import Linear
 
 _v1 = tf.compat.v1
@@ -187,7 +187,7 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
             if i > 0:
                 _v1.get_variable_scope().reuse_variables()
             if i == 1:
-                fastpath.record_stepwise("rnn_decoder", "rnn_decoder has no fast path yet",
+                _engine.record_stepwise("rnn_decoder", "rnn_decoder has no fast path yet",
                                          quiet=True)
             output, state = cell(inp, state)
             outputs.append(output)
@@ -354,11 +354,11 @@ def attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any,
             if i > 0:
                 _v1.get_variable_scope().reuse_variables()
             if i == 1:
-                parts = fastpath.AttentionParts(
+                parts = _engine.AttentionParts(
                     linears["merge"], [linears[("query", h)] for h in range(num_heads)],
                     linears["project"], hidden, hidden_features,
                     attn_vectors, attn_length, attn_size)
-                tail = fastpath.attention_decoder_tail(
+                tail = _engine.attention_decoder_tail(
                     cell, decoder_inputs[1:], state, attns, outputs[0], parts, loop_function,
                     ATTENTION_WEIGHTS_COLLECTION)
                 if tail is not None:
@@ -416,7 +416,7 @@ def _check_id_vectors(values: Sequence[Any], name: str) -> None:
 
 def _embed_steps(embedding: Any, ids: list) -> list:
     """One lookup per step, or one lookup for all steps when they stack."""
-    if fastpath.is_stepwise() or len(ids) < 2 or not fastpath.stackable(ids, rank=1):
+    if _engine.is_stepwise() or len(ids) < 2 or not _engine.stackable(ids, rank=1):
         return [tf.nn.embedding_lookup(embedding, i) for i in ids]
     return tf.unstack(tf.nn.embedding_lookup(embedding, tf.stack(ids)), num=len(ids))
 

@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import _checks, fastpath
+from legacy_seq2seq_compat import _checks, _engine
 
 _v1 = tf.compat.v1
 
@@ -138,7 +138,7 @@ def sequence_loss_by_example(
         _check_step_batches(logits, targets, weights)
     with _v1.name_scope(name, "sequence_loss_by_example", logits + targets + weights):
         # All steps in one loss call when they can be concatenated (see fastpath).
-        log_perps = fastpath.batched_sequence_loss(logits, targets, weights, call_loss,
+        log_perps = _engine.batched_sequence_loss(logits, targets, weights, call_loss,
                                                    average_across_timesteps)
         if log_perps is not None:
             return log_perps
@@ -147,7 +147,7 @@ def sequence_loss_by_example(
             if call_loss is None:
                 crossent = _sparse_crossent(logit, target, step)
             else:
-                crossent = fastpath.step_loss(softmax_loss_function, call_loss, target, logit)
+                crossent = _engine.step_loss(softmax_loss_function, call_loss, target, logit)
             weighted.append(crossent * weight)
         log_perps = tf.add_n(weighted)
         if average_across_timesteps:

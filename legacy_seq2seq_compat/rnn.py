@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import tensorflow as tf
 
-from legacy_seq2seq_compat import _checks, fastpath, rnn_cell
+from legacy_seq2seq_compat import _checks, _engine, rnn_cell
 
 _v1 = tf.compat.v1
 
@@ -263,10 +263,10 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
             if time > 0:
                 varscope.reuse_variables()
             if time == 1 and sequence_length is not None:
-                fastpath.record_stepwise("static_rnn", "sequence_length is given")
+                _engine.record_stepwise("static_rnn", "sequence_length is given")
             if time == 1 and sequence_length is None:
                 # Step 0 created the variables; a known cell runs the rest in loops.
-                tail = fastpath.static_rnn_tail(cell, inputs[1:], state, outputs[0])
+                tail = _engine.static_rnn_tail(cell, inputs[1:], state, outputs[0])
                 if tail is not None:
                     outputs.extend(tail[0])
                     return outputs, tail[1]

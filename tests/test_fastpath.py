@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_seq2seq_compat import decoders, fastpath, legacy_seq2seq, losses, rnn, rnn_cell
+from legacy_seq2seq_compat import _engine, decoders, fastpath, legacy_seq2seq, losses, rnn, rnn_cell
 
 v1 = tf.compat.v1
 ATOL = 1e-5
@@ -369,7 +369,7 @@ def test_loop_stacks_emitted_carries_without_returning_them_again():
     h0 = rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32)
     w = rng.uniform(-1, 1, (UNITS,)).astype(np.float32)
     with tf.Graph().as_default() as graph:
-        (last,), (ins, outs, doubled, outs_again) = fastpath._loop(
+        (last,), (ins, outs, doubled, outs_again) = _engine._loop(
             ("test_loop",), step, [tf.constant(xs)], (tf.constant(h0),), num_steps,
             [tf.constant(w)])
         calls = [op for op in graph.get_operations() if op.type in ("PartitionedCall",
@@ -471,7 +471,7 @@ def fastpath_log(caplog):
 
 @pytest.mark.parametrize("case", list(STEPWISE_CASES))
 def test_user_code_keeps_the_step_by_step_path_and_says_why_once(case, caplog, monkeypatch):
-    monkeypatch.setattr(fastpath, "_logged", set())
+    monkeypatch.setattr(_engine, "_logged", set())
     function, reason = STEPWISE_CASES[case]
     rng = np.random.RandomState(13)
     for _ in range(2):
@@ -499,7 +499,7 @@ def test_user_code_keeps_the_step_by_step_path_and_says_why_once(case, caplog, m
 
 def test_rnn_decoder_is_reported_but_not_logged(caplog, monkeypatch):
     # rnn_decoder has no fast path at all: a warning could ask for no useful change.
-    monkeypatch.setattr(fastpath, "_logged", set())
+    monkeypatch.setattr(_engine, "_logged", set())
     with tf.Graph().as_default() as graph:
         inputs = [tf.zeros([BATCH, EMB]) for _ in range(3)]
         decoders.rnn_decoder(inputs, tf.zeros([BATCH, UNITS]), make_cell("gru"))
@@ -509,7 +509,7 @@ def test_rnn_decoder_is_reported_but_not_logged(caplog, monkeypatch):
 
 
 def test_report_and_used_tell_which_calls_took_the_fast_paths(caplog, monkeypatch):
-    monkeypatch.setattr(fastpath, "_logged", set())
+    monkeypatch.setattr(_engine, "_logged", set())
     rng = np.random.RandomState(37)
     inputs = [rng.uniform(-1, 1, (BATCH, EMB)).astype(np.float32) for _ in range(3)]
     for stepwise in (False, True):
@@ -801,15 +801,15 @@ def test_stepwise_switch_restores_the_setting_and_checks_its_argument():
     # Every switch is a context manager that puts the previous value back, even on an error.
     for switch in (fastpath.stepwise, fastpath.batch_loss_functions,
                    fastpath.trace_loss_functions):
-        before = dict(fastpath._settings)
+        before = dict(_engine.settings)
         with pytest.raises(RuntimeError):
             with switch(True):
-                assert fastpath._settings != before or before[switch.__name__]
+                assert _engine.settings != before or before[switch.__name__]
                 raise RuntimeError("inside")
-        assert fastpath._settings == before
+        assert _engine.settings == before
         with switch(not before[switch.__name__]):
             pass
-        assert fastpath._settings == before
+        assert _engine.settings == before
     with pytest.raises(TypeError, match=r"`enabled` must be a Python bool, got 1"):
         with fastpath.stepwise(1):
             pass
