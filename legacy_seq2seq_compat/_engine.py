@@ -35,6 +35,14 @@ checks the paths against `stepwise()` in the same process. The one change in
 the maths is that kernels are applied as ``x @ W_x + h @ W_h`` instead of
 ``[x, h] @ W``.
 
+The cell protocol. The engine learns what a cell is only from the cell:
+a class it may run defines ``_engine_spec()`` in its own body and returns an
+`rnn_cell._EngineSpec` (kind, inner cells, variables by role, options). The
+engine reads no other attribute of a cell; `spec` is the one place that asks,
+and a class that does not define the method (a user's cell, or a subclass of
+ours with its own step) is always run step by step. The argmax loop functions
+of `decoders.extract_argmax_and_embed` describe themselves the same way.
+
 Every path choice is recorded per graph (`decide`); `fastpath.report` reads
 the record.
 """
@@ -398,6 +406,21 @@ def _read_tap(tap: tf.Tensor, hidden: tf.Tensor) -> tuple:
     return _tap_identity(tap, [hidden], hidden_grad), set_weights
 
 
+def spec(cell: Any) -> Optional[rnn_cell._EngineSpec]:
+    """What `cell` tells the engine about itself, or None for a cell it does not know.
+
+    The one seam between cells and engine (see `rnn_cell._EngineSpec`): only
+    a class that defines ``_engine_spec`` in its own body takes part, so a
+    user's subclass with its own step is never run as its parent.
+    """
+    if "_engine_spec" not in vars(type(cell)):
+        return None
+    return cell._engine_spec()
+
+
+_LAYER_KINDS = ("gru", "basic_lstm")
+
+
 class _Layer:
     """One GRU or BasicLSTM layer as tensors: kernels split into input and state rows.
 
@@ -407,13 +430,14 @@ class _Layer:
     A state is carried as `parts`: ``(h,)`` for a GRU, ``(c, h)`` for an LSTM.
     """
 
-    def __init__(self, cell: Any) -> None:
-        units = cell._num_units
+    def __init__(self, layer: rnn_cell._EngineSpec) -> None:
+        units = layer.options["units"]
+        weights = layer.weights
         self.units = units
-        self.is_gru = type(cell) is rnn_cell.GRUCell
+        self.is_gru = layer.kind == "gru"
         if self.is_gru:
-            gate_kernel = _read(cell._gate_kernel)
-            candidate_kernel = _read(cell._candidate_kernel)
+            gate_kernel = _read(weights["gate_kernel"])
+            candidate_kernel = _read(weights["candidate_kernel"])
             depth = gate_kernel.get_shape().as_list()[0] - units
             # tf.split rather than slicing: its gradient is a concat, where a
             # slice's gradient writes a kernel-sized tensor of zeros.
@@ -421,15 +445,16 @@ class _Layer:
             candidate_input, self.candidate_state_kernel = tf.split(
                 candidate_kernel, [depth, units], 0)
             self.input_kernel = tf.concat([gate_input, candidate_input], 1)
-            self.input_bias = tf.concat([_read(cell._gate_bias), _read(cell._candidate_bias)], 0)
+            self.input_bias = tf.concat([_read(weights["gate_bias"]),
+                                         _read(weights["candidate_bias"])], 0)
             self.width = 3 * units
         else:
-            kernel = _read(cell._kernel)
+            kernel = _read(weights["kernel"])
             depth = kernel.get_shape().as_list()[0] - units
             self.input_kernel, self.state_kernel = tf.split(kernel, [depth, units], 0)
-            self.input_bias = _read(cell._bias)
-            self.forget_bias = cell._forget_bias
-            self.state_is_tuple = cell._state_is_tuple
+            self.input_bias = _read(weights["bias"])
+            self.forget_bias = layer.options["forget_bias"]
+            self.state_is_tuple = layer.options["state_is_tuple"]
             self.width = 4 * units
         self.depth = depth
 
@@ -460,11 +485,12 @@ class _Layer:
     def decline_reason(cell: Any) -> Optional[str]:
         """Why `cell` cannot be a fast layer, or None when it can."""
         name = type(cell).__name__
-        if type(cell) not in (rnn_cell.GRUCell, rnn_cell.BasicLSTMCell):
+        layer = spec(cell)
+        if layer is None or layer.kind not in _LAYER_KINDS:
             return f"cell type {name} (fast steps exist for GRUCell and BasicLSTMCell)"
-        if not cell.built:
+        if not layer.weights:
             return f"cell type {name}, not built"
-        if cell._activation not in _TANH:
+        if layer.options["activation"] not in _TANH:
             return f"cell type {name} with an activation other than tanh"
         return None
 
@@ -516,11 +542,19 @@ def _without_idle_dropout(cell: Any) -> Any:
     Such a wrapper adds no op to a step (nor a variable scope), so the fast
     paths can run the cell it wraps.
     """
-    while type(cell) is rnn_cell.DropoutWrapper and all(
-            isinstance(p, float) and p == 1.0
-            for p in (cell._input_keep_prob, cell._state_keep_prob, cell._output_keep_prob)):
-        cell = cell.cell
-    return cell
+    while True:
+        wrapper = spec(cell)
+        if wrapper is None or wrapper.kind != "dropout" or not all(
+                isinstance(wrapper.options[key], float) and wrapper.options[key] == 1.0
+                for key in ("input_keep_prob", "state_keep_prob", "output_keep_prob")):
+            return cell
+        cell = wrapper.cells[0]
+
+
+def _kind(cell: Any) -> Optional[str]:
+    """The kind `cell` states in its `spec`, or None."""
+    described = spec(cell)
+    return None if described is None else described.kind
 
 
 class _Stack:
@@ -556,36 +590,40 @@ class _Stack:
         """
         projection = None
         cell = _without_idle_dropout(cell)
-        if type(cell) is rnn_cell.OutputProjectionWrapper:
-            if cell._activation is not None or getattr(cell, "_linear", None) is None:
+        if _kind(cell) == "output_projection":
+            wrapper = spec(cell)
+            if wrapper.options["activation"] is not None or not wrapper.weights:
                 return None
-            projection = cell._linear
-            cell = _without_idle_dropout(cell._cell)
-        if type(cell) is rnn_cell.MultiRNNCell:
+            projection = wrapper.weights
+            cell = _without_idle_dropout(wrapper.cells[0])
+        if _kind(cell) == "multi":
             # A cell object repeated in the list is one set of weights that
             # several layers read (as in TF 1.15); see `from_cell`.
-            if not cell._state_is_tuple:
+            multi = spec(cell)
+            if not multi.options["state_is_tuple"]:
                 return None
-            return projection, [_without_idle_dropout(c) for c in cell._cells], True
+            return projection, [_without_idle_dropout(c) for c in multi.cells], True
         return projection, [cell], False
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
         """None for a built GRU / BasicLSTM cell or MultiRNNCell of them, else why not."""
         cell = _without_idle_dropout(cell)
-        if type(cell) is rnn_cell.OutputProjectionWrapper:
-            if cell._activation is not None:
+        if _kind(cell) == "output_projection":
+            wrapper = spec(cell)
+            if wrapper.options["activation"] is not None:
                 return "an OutputProjectionWrapper with an activation"
-            if getattr(cell, "_linear", None) is None:
+            if not wrapper.weights:
                 return "an OutputProjectionWrapper that is not built"
-            cell = _without_idle_dropout(cell._cell)
+            cell = _without_idle_dropout(wrapper.cells[0])
         cells = [cell]
-        if type(cell) is rnn_cell.MultiRNNCell:
-            if not cell._state_is_tuple:
+        if _kind(cell) == "multi":
+            multi = spec(cell)
+            if not multi.options["state_is_tuple"]:
                 return "a MultiRNNCell with state_is_tuple=False"
-            cells = [_without_idle_dropout(c) for c in cell._cells]
+            cells = [_without_idle_dropout(c) for c in multi.cells]
         for layer in cells:
-            if type(layer) is rnn_cell.DropoutWrapper:
+            if _kind(layer) == "dropout":
                 return ("a DropoutWrapper whose keep probabilities are not all the constant "
                         "1.0 (dropout runs step by step)")
             reason = _Layer.decline_reason(layer)
@@ -604,11 +642,11 @@ class _Stack:
         """
         projection, cells, multi = cls._unwrap(cell)
         if projection is not None:
-            projection = [_read(projection.kernel), _read(projection.bias)]
+            projection = [_read(projection["kernel"]), _read(projection["bias"])]
         layers: dict = {}
         for c in cells:
             if id(c) not in layers:
-                layers[id(c)] = _Layer(c)
+                layers[id(c)] = _Layer(spec(c))
         return cls([layers[id(c)] for c in cells], multi, projection)
 
     def to_parts(self, state: Any) -> list:
@@ -815,8 +853,9 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
         return None
     embedding = None
     core = cell
-    if type(cell) is rnn_cell.EmbeddingWrapper:
-        embedding, core = cell._embedding, cell._cell
+    if _kind(cell) == "embedding":
+        wrapper = spec(cell)
+        embedding, core = wrapper.weights["embedding"], wrapper.cells[0]
     stack = _Stack.from_cell(core)
     num_steps = len(inputs)
     batch = _static_batch(first_output)
@@ -843,21 +882,22 @@ def _static_rnn_decline(cell: Any, inputs: list, first_output: Any) -> Optional[
     if not isinstance(first_output, tf.Tensor) or first_output.dtype != tf.float32:
         return "the outputs are not float32 Tensors"
     core = cell
-    if type(cell) is rnn_cell.EmbeddingWrapper:
-        core = cell._cell
-        if getattr(cell, "_embedding", None) is None:
+    if _kind(cell) == "embedding":
+        wrapper = spec(cell)
+        core = wrapper.cells[0]
+        if not wrapper.weights:
             return "an EmbeddingWrapper that is not built"
         if not stackable(inputs) or not tf.as_dtype(inputs[0].dtype).is_integer:
             return "the EmbeddingWrapper's inputs are not integer Tensors of one shape"
     elif not stackable(inputs, rank=2):
         return "the inputs are not 2-D Tensors of one shape and dtype"
     reason = _Stack.decline_reason(core)
-    if reason is not None or type(cell) is rnn_cell.EmbeddingWrapper:
+    if reason is not None or _kind(cell) == "embedding":
         return reason
-    first = _Stack._unwrap(core)[1][0]
-    kernel = first._gate_kernel if type(first) is rnn_cell.GRUCell else first._kernel
+    first = spec(_Stack._unwrap(core)[1][0])
+    kernel = first.weights["gate_kernel" if first.kind == "gru" else "kernel"]
     if inputs[0].dtype != kernel.dtype.base_dtype or \
-            _dim(inputs[0], 1) != kernel.get_shape().as_list()[0] - first._num_units:
+            _dim(inputs[0], 1) != kernel.get_shape().as_list()[0] - first.options["units"]:
         return "the inputs' dtype or depth differ from the first step's"
     return None
 
@@ -976,9 +1016,29 @@ def _block_matmul(inputs: Sequence[tf.Tensor], blocks: Sequence[tf.Tensor]) -> t
     return products[0] if len(products) == 1 else tf.add_n(products)
 
 
+def embed_steps(embedding: Any, ids: list) -> list:
+    """The embeddings of every step's ids: one lookup for all steps when they stack.
+
+    Step by step (`fastpath.stepwise()`, or ids of differing shapes) it is one
+    lookup per step, as TF 1.15 built it; the numbers are the same.
+    """
+    if is_stepwise() or len(ids) < 2 or not stackable(ids, rank=1):
+        return [tf.nn.embedding_lookup(embedding, i) for i in ids]
+    return tf.unstack(tf.nn.embedding_lookup(embedding, tf.stack(ids)), num=len(ids))
+
+
 def argmax_feedback(loop_function: Any) -> Optional[tuple]:
-    """``(embedding, output_projection, update_embedding)`` of our own argmax loop function."""
-    return getattr(loop_function, "_argmax_feedback", None)
+    """``(embedding, output_projection, update_embedding)`` of our own argmax loop function.
+
+    `decoders.extract_argmax_and_embed`'s loop functions state them through
+    the same protocol as the cells (kind ``"argmax_feedback"``).
+    """
+    described = spec(loop_function)
+    if described is None or described.kind != "argmax_feedback":
+        return None
+    options = described.options
+    return (described.weights["embedding"], options["output_projection"],
+            options["update_embedding"])
 
 
 def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from legacy_seq2seq_compat import _checks, _engine
+from legacy_seq2seq_compat import _checks, _engine, rnn_cell
 from legacy_seq2seq_compat.rnn_cell import Linear
 
 _v1 = tf.compat.v1
@@ -111,23 +111,40 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
     Compatibility:
       TF 1.15's private `_extract_argmax_and_embed`, made public; `contrib` also offers it under the
       old private name. The loop function builds the same ops (xw_plus_b, argmax over axis 1,
-      embedding lookup, stop_gradient when `update_embedding` is False). It also carries an
-      attribute that lets the attention decoder's fast path do the same feedback inside its loop;
-      the numbers are unchanged.
+      embedding lookup, stop_gradient when `update_embedding` is False). It is a callable object
+      rather than a plain function, so that the decoders' fast paths can recognise it and do the
+      same feedback inside their loops; the numbers are unchanged.
     """
 
-    def loop_function(prev: tf.Tensor, _: int) -> tf.Tensor:
-        if output_projection is not None:
-            prev = tf.compat.v1.nn.xw_plus_b(prev, output_projection[0], output_projection[1])
+    return _ArgmaxFeedback(embedding, output_projection, update_embedding)
+
+
+class _ArgmaxFeedback:
+    """The loop function `extract_argmax_and_embed` returns: ``loop_function(prev, i)``.
+
+    A callable object rather than a closure, so that it can describe itself
+    to the fast-path engine through the cells' protocol (`_engine_spec`).
+    """
+
+    def __init__(self, embedding: Any, output_projection: Any, update_embedding: bool) -> None:
+        self._embedding = embedding
+        self._output_projection = output_projection
+        self._update_embedding = update_embedding
+
+    def __call__(self, prev: tf.Tensor, _: int) -> tf.Tensor:
+        if self._output_projection is not None:
+            prev = tf.compat.v1.nn.xw_plus_b(prev, self._output_projection[0],
+                                             self._output_projection[1])
         symbol = tf.argmax(prev, 1)
-        embedded = tf.nn.embedding_lookup(embedding, symbol)
-        if not update_embedding:
+        embedded = tf.nn.embedding_lookup(self._embedding, symbol)
+        if not self._update_embedding:
             embedded = tf.stop_gradient(embedded)
         return embedded
 
-    # Lets the attention decoder's fast path do the same inside its loop.
-    loop_function._argmax_feedback = (embedding, output_projection, update_embedding)
-    return loop_function
+    def _engine_spec(self) -> rnn_cell._EngineSpec:
+        return rnn_cell._EngineSpec("argmax_feedback", (), {"embedding": self._embedding},
+                                    {"output_projection": self._output_projection,
+                                     "update_embedding": self._update_embedding})
 
 
 def _check_inputs_iterable(value: Any, name: str) -> None:
@@ -414,13 +431,6 @@ def _check_id_vectors(values: Sequence[Any], name: str) -> None:
                 f"{_checks.describe_shape(value)}.")
 
 
-def _embed_steps(embedding: Any, ids: list) -> list:
-    """One lookup per step, or one lookup for all steps when they stack."""
-    if _engine.is_stepwise() or len(ids) < 2 or not _engine.stackable(ids, rank=1):
-        return [tf.nn.embedding_lookup(embedding, i) for i in ids]
-    return tf.unstack(tf.nn.embedding_lookup(embedding, tf.stack(ids)), num=len(ids))
-
-
 def embedding_rnn_decoder(decoder_inputs: Sequence[tf.Tensor], initial_state: Any, cell: Any,
                           num_symbols: int, embedding_size: int,
                           output_projection: Any = None, feed_previous: Any = False,
@@ -546,7 +556,7 @@ def embedding_attention_decoder(decoder_inputs: Sequence[tf.Tensor], initial_sta
         loop_function = (extract_argmax_and_embed(embedding, output_projection,
                                                   update_embedding_for_previous)
                          if feed_previous else None)
-        embedded = _embed_steps(embedding, decoder_inputs)
+        embedded = _engine.embed_steps(embedding, decoder_inputs)
         return attention_decoder(embedded, initial_state, attention_states, cell,
                                  output_size=output_size, num_heads=num_heads,
                                  loop_function=loop_function,

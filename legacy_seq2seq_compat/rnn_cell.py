@@ -31,7 +31,7 @@ import math
 import numbers
 import re
 import types
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, NamedTuple, Optional, Sequence
 
 import tensorflow as tf
 
@@ -59,6 +59,31 @@ __all__ = [
     "OutputProjectionWrapper",
     "LSTMStateTuple",
 ]
+
+
+class _EngineSpec(NamedTuple):
+    """What a cell tells the fast-path engine (`_engine`) about itself.
+
+    This is the whole protocol between the cells and the engine: a class
+    whose steps the engine may build defines ``_engine_spec()`` in its own
+    body (a subclass does not inherit the claim, since it may change the
+    step) and returns one of these; the engine reads nothing else of the
+    cell.
+
+    Attributes:
+      kind: ``"gru"``, ``"basic_lstm"``, ``"multi"``, ``"dropout"``,
+        ``"output_projection"`` or ``"embedding"``; also ``"argmax_feedback"``
+        for the loop functions of `decoders.extract_argmax_and_embed`.
+      cells: The cells inside, bottom first (a wrapper's one cell, a
+        MultiRNNCell's layers, a cell object repeated as often as it is).
+      weights: The variables by role; empty until the cell is built.
+      options: Everything else that decides the step's maths.
+    """
+
+    kind: str
+    cells: tuple
+    weights: dict
+    options: dict
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
@@ -652,6 +677,15 @@ class GRUCell(_OneStateCell):
         new_h = update * state + (1 - update) * candidate
         return new_h, new_h
 
+    def _engine_spec(self) -> _EngineSpec:
+        weights = {}
+        if self.built:
+            weights = {"gate_kernel": self._gate_kernel, "gate_bias": self._gate_bias,
+                       "candidate_kernel": self._candidate_kernel,
+                       "candidate_bias": self._candidate_bias}
+        return _EngineSpec("gru", (), weights,
+                           {"units": self._num_units, "activation": self._activation})
+
 
 def _split_lstm_state(state: Any, first: int, second: int, is_tuple: bool) -> tuple:
     if is_tuple:
@@ -728,6 +762,13 @@ class BasicLSTMCell(LayerRNNCell):
         if self._state_is_tuple:
             return new_h, LSTMStateTuple(new_c, new_h)
         return new_h, tf.concat([new_c, new_h], 1)
+
+    def _engine_spec(self) -> _EngineSpec:
+        weights = {"kernel": self._kernel, "bias": self._bias} if self.built else {}
+        return _EngineSpec("basic_lstm", (), weights,
+                           {"units": self._num_units, "activation": self._activation,
+                            "forget_bias": self._forget_bias,
+                            "state_is_tuple": self._state_is_tuple})
 
 
 class LSTMCell(LayerRNNCell):
@@ -922,6 +963,10 @@ class MultiRNNCell(RNNCell):
 
     def _child_cells(self) -> list:
         return list(self._cells)
+
+    def _engine_spec(self) -> _EngineSpec:
+        return _EngineSpec("multi", tuple(self._cells), {},
+                           {"state_is_tuple": self._state_is_tuple})
 
     def zero_state(self, batch_size: Any, dtype: Any) -> Any:
         _checks.check_batch_size(batch_size, "batch_size")
@@ -1235,6 +1280,16 @@ class DropoutWrapper(_Wrapper):
                                    self._output_keep_prob)
         return output, new_state
 
+    def _engine_spec(self) -> _EngineSpec:
+        return _EngineSpec("dropout", (self.cell,), {}, {
+            "input_keep_prob": self._input_keep_prob,
+            "state_keep_prob": self._state_keep_prob,
+            "output_keep_prob": self._output_keep_prob,
+            "variational_recurrent": self._variational_recurrent,
+            "seed": self._seed,
+            "default_state_filter":
+                self._dropout_state_filter is _default_dropout_state_filter_visitor})
+
 
 class ResidualWrapper(_Wrapper):
     """Adds the cell's inputs to its outputs (``output = input + cell_output``).
@@ -1451,6 +1506,10 @@ class EmbeddingWrapper(_ContribWrapper):
         self._embedding = embedding
         return self._cell(embedded, state)
 
+    def _engine_spec(self) -> _EngineSpec:
+        weights = {} if self._embedding is None else {"embedding": self._embedding}
+        return _EngineSpec("embedding", (self._cell,), weights, {})
+
 
 class InputProjectionWrapper(_ContribWrapper):
     """Projects the inputs to `num_proj` (``kernel`` + ``bias``), then runs the cell.
@@ -1533,4 +1592,11 @@ class OutputProjectionWrapper(_ContribWrapper):
         if self._activation:
             projected = self._activation(projected)
         return projected, new_state
+
+    def _engine_spec(self) -> _EngineSpec:
+        weights = {}
+        if self._linear is not None:
+            weights = {"kernel": self._linear.kernel, "bias": self._linear.bias}
+        return _EngineSpec("output_projection", (self._cell,), weights,
+                           {"activation": self._activation})
 

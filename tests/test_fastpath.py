@@ -854,3 +854,87 @@ def test_loss_reading_a_ps_variable_is_called_per_step_under_replica_device_sett
             "softmax_loss_function", False,
             "its ops are placed on a cluster job's devices (replica_device_setter)")]
         assert not call_ops(graph)
+
+
+# --- The seam: cells describe themselves; the engine reads nothing else. ---
+
+
+def test_engine_reads_no_private_attribute_of_other_objects():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(_engine))
+    private = {(ast.unparse(node.value), node.attr) for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+               and not node.attr.startswith("__")}
+    own = {name for name, _ in private if name in ("self", "cls", "_Stack")}
+    foreign = {pair for pair in private if pair[0] not in own}
+    assert foreign == {("cell", "_engine_spec"), ("rnn_cell", "_EngineSpec")}
+
+
+def _built(cell, depth=UNITS):
+    with v1.variable_scope("spec"):
+        inputs = tf.zeros([BATCH, depth])
+        state = cell.zero_state(BATCH, tf.float32)
+        cell(inputs, state)
+    return cell
+
+
+@pytest.mark.parametrize("kind, expected_weights", [
+    ("gru", ["candidate/bias", "candidate/kernel", "gates/bias", "gates/kernel"]),
+    ("lstm", ["bias", "kernel"]),
+])
+def test_layer_cells_hand_the_engine_their_own_variables(kind, expected_weights):
+    with tf.Graph().as_default():
+        cell = make_cell(kind)
+        assert _engine.spec(cell).weights == {}
+        _built(cell)
+        described = _engine.spec(cell)
+        assert described.kind == {"gru": "gru", "lstm": "basic_lstm"}[kind]
+        assert described.options["units"] == UNITS
+        names = sorted(v.op.name.split("/", 2)[2] for v in described.weights.values())
+        assert names == expected_weights
+        assert set(id(v) for v in described.weights.values()) == \
+            set(id(v) for v in cell.trainable_variables)
+
+
+def test_wrappers_name_the_cells_they_hold():
+    with tf.Graph().as_default():
+        gru = rnn_cell.GRUCell(UNITS)
+        multi = rnn_cell.MultiRNNCell([gru, gru])
+        dropout = rnn_cell.DropoutWrapper(multi, output_keep_prob=0.5)
+        projection = rnn_cell.OutputProjectionWrapper(dropout, 3)
+        assert _engine.spec(multi).cells == (gru, gru)
+        assert _engine.spec(dropout).cells == (multi,)
+        assert _engine.spec(dropout).options["output_keep_prob"] == 0.5
+        assert _engine.spec(projection).weights == {}
+        _built(projection)
+        weights = _engine.spec(projection).weights
+        assert sorted(v.op.name for v in weights.values()) == [
+            "spec/output_projection_wrapper/bias", "spec/output_projection_wrapper/kernel"]
+
+
+def test_a_subclass_of_a_known_cell_keeps_the_step_by_step_path():
+    class PlainSubclass(rnn_cell.GRUCell):
+        pass
+
+    with tf.Graph().as_default():
+        inputs = [tf.constant(np.ones([BATCH, 4], np.float32)) for _ in range(3)]
+        rnn.static_rnn(PlainSubclass(UNITS), inputs, dtype=tf.float32)
+        assert _engine.spec(PlainSubclass(UNITS)) is None
+        assert fastpath.report() == [fastpath.Decision(
+            "static_rnn", False,
+            "cell type PlainSubclass (fast steps exist for GRUCell and BasicLSTMCell)")]
+
+
+def test_argmax_loop_function_describes_itself_and_feeds_the_argmax_embedding():
+    with tf.Graph().as_default():
+        embedding = tf.constant(np.arange(12, dtype=np.float32).reshape(4, 3))
+        projection = (tf.constant(np.eye(2, 4, dtype=np.float32)), tf.zeros([4]))
+        loop_function = decoders.extract_argmax_and_embed(embedding, projection, False)
+        assert _engine.argmax_feedback(loop_function) == (embedding, projection, False)
+        assert _engine.argmax_feedback(lambda prev, i: prev) is None
+        prev = tf.constant([[0.0, 1.0], [2.0, -1.0]])
+        with v1.Session() as sess:
+            fed = sess.run(loop_function(prev, 3))
+        np.testing.assert_array_equal(fed, [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]])
