@@ -29,10 +29,11 @@ rotates from repetition to repetition; the ratios b/a and c/a are the
 medians of the per-repetition ratios. Executed kernels come from one
 ``RunOptions.FULL_TRACE`` run of each fetch (the node stats of all devices).
 
-Run from the repository root (about 3 minutes on 2 cores; ``--quick``
+Run from the repository root (about 4 minutes of CPU on 2 cores, 12 of wall time
+when the machine is shared; ``--quick``
 about 40 seconds):
 
-    python benchmarks/fused_kernels.py --reps 3
+    python benchmarks/fused_kernels.py --reps 2 --runs 3
 
 It writes `fused_kernels.json` and `fused_kernels.md` to `--out` and prints
 the Markdown report.
@@ -162,15 +163,27 @@ def _kernels(sess: Any, fetch: Any) -> int:
                if node.node_name != "_SOURCE")
 
 
-def _time(sess: Any, fetch: Any, steps: int) -> float:
-    """Median wall time in ms of `steps` runs of `fetch`, after one untimed run."""
+def _time(sess: Any, fetch: Any, steps: int) -> tuple:
+    """Median wall and process CPU time in ms of `steps` runs of `fetch`, after one untimed run.
+
+    The CPU time (all threads of this process) counts the work done; it moves
+    less than the wall time when other jobs share the cores.
+    """
     sess.run(fetch)
-    samples = []
+    wall, cpu = [], []
     for _ in range(steps):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         sess.run(fetch)
-        samples.append(1000.0 * (time.perf_counter() - start))
-    return statistics.median(samples)
+        wall.append(1000.0 * (time.perf_counter() - start))
+        cpu.append(1000.0 * (time.process_time() - start_cpu))
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _ratios(samples: dict, names: list) -> dict:
+    """Per variant but a, the median over repetitions of its time over a's."""
+    return {name: round(statistics.median(
+        [m / a for m, a in zip(samples[name], samples["a"])]), 3)
+        for name in names if name != "a"}
 
 
 def measure(kind: str, batch: int, steps: int, reps: int, runs: int) -> dict:
@@ -195,17 +208,20 @@ def measure(kind: str, batch: int, steps: int, reps: int, runs: int) -> dict:
                              for mode in ("train", "decode")}
         for mode in ("train", "decode"):
             medians: dict = {name: [] for name in names}
+            cpu: dict = {name: [] for name in names}
             for rep in range(reps):
                 order = names[rep % len(names):] + names[:rep % len(names)]
                 for name in order:
-                    medians[name].append(_time(sess, variants[name][mode], runs))
+                    wall_ms, cpu_ms = _time(sess, variants[name][mode], runs)
+                    medians[name].append(wall_ms)
+                    cpu[name].append(cpu_ms)
             result[mode] = {
                 "ms": {name: [round(m, 3) for m in medians[name]] for name in names},
                 "median_ms": {name: round(statistics.median(medians[name]), 3)
                               for name in names},
-                "ratio": {name: round(statistics.median(
-                    [m / a for m, a in zip(medians[name], medians["a"])]), 3)
-                    for name in names if name != "a"}}
+                "ratio": _ratios(medians, names),
+                "cpu_ms": {name: [round(m, 3) for m in cpu[name]] for name in names},
+                "cpu_ratio": _ratios(cpu, names)}
     return result
 
 
@@ -218,7 +234,9 @@ def _cell_row(result: dict, mode: str) -> str:
         return f"{timing['median_ms'][name]:.1f}"
 
     def ratio(name: str) -> str:
-        return f"{timing['ratio'][name]:.2f}" if name in timing["ratio"] else "n/a"
+        if name not in timing["ratio"]:
+            return "n/a"
+        return f"{timing['ratio'][name]:.2f} / {timing['cpu_ratio'][name]:.2f}"
 
     def count(name: str) -> str:
         if name not in kernels:
@@ -236,8 +254,9 @@ def report(meta: dict, results: list) -> str:
              f"{meta['runs']} runs; one layer, {UNITS} units, input depth {DEPTH}, float32. "
              f"Load average at the start / end: {meta['load_start']} / {meta['load_end']}.",
              "", "Variants: " + "; ".join(f"{k} = {v}" for k, v in NAMES.items())
-             + ". Ratios are medians of the per-repetition ratios; kernels are the nodes one "
-             "FULL_TRACE run executed (per time step in brackets).", ""]
+             + ". Times are wall-clock medians; ratios are medians of the per-repetition "
+             "ratios, of wall time and of this process's CPU time (all threads); kernels are "
+             "the nodes one FULL_TRACE run executed (per time step in brackets).", ""]
     for kind in ("lstm", "gru"):
         for mode, title in (("train", "training step (forward + gradients)"),
                             ("decode", "forward only")):
@@ -245,7 +264,8 @@ def report(meta: dict, results: list) -> str:
             if not rows:
                 continue
             lines += [f"## {kind}: {title}", "",
-                      "| batch | T | a (ms) | b (ms) | c (ms) | b/a | c/a | kernels a | "
+                      "| batch | T | a (ms) | b (ms) | c (ms) | b/a wall / cpu | "
+                      "c/a wall / cpu | kernels a | "
                       "kernels b | kernels c |",
                       "|---|---|---|---|---|---|---|---|---|---|"]
             lines += [_cell_row(r, mode) for r in rows]
