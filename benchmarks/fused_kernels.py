@@ -29,9 +29,8 @@ rotates from repetition to repetition; the ratios b/a and c/a are the
 medians of the per-repetition ratios. Executed kernels come from one
 ``RunOptions.FULL_TRACE`` run of each fetch (the node stats of all devices).
 
-Run from the repository root (about 4 minutes of CPU on 2 cores, 12 of wall time
-when the machine is shared; ``--quick``
-about 40 seconds):
+Run from the repository root (all 40 configurations: about 4 minutes of CPU,
+12 of wall time on the shared 2-core machine; ``--quick``: under a minute):
 
     python benchmarks/fused_kernels.py --reps 2 --runs 3
 
