@@ -494,6 +494,11 @@ class _Layer:
             return f"cell type {name} with an activation other than tanh"
         return None
 
+    @property
+    def state_width(self) -> int:
+        """Width of the layer's state when it is one Tensor (in a joined MultiRNNCell state)."""
+        return self.units if self.is_gru else 2 * self.units
+
     def project(self, inputs: tf.Tensor) -> tf.Tensor:
         return tf.nn.bias_add(tf.matmul(inputs, self.input_kernel), self.input_bias)
 
@@ -558,9 +563,14 @@ def _kind(cell: Any) -> Optional[str]:
 
 
 class _Stack:
-    """A cell the fast paths can run: layers, and an optional output projection."""
+    """A cell the fast paths can run: layers, and an optional output projection.
 
-    def __init__(self, layers: list, multi: bool, projection: Optional[list]) -> None:
+    `multi` is None for a single layer, else how a MultiRNNCell holds its
+    layers' states: ``"tuple"`` (one state per layer) or ``"joined"``
+    (state_is_tuple=False: the layers' states concatenated).
+    """
+
+    def __init__(self, layers: list, multi: Optional[str], projection: Optional[list]) -> None:
         self.layers = layers
         self.multi = multi
         self.projection = projection
@@ -584,7 +594,7 @@ class _Stack:
 
     @staticmethod
     def _unwrap(cell: Any) -> tuple:
-        """``(projection Linear or None, list of layer cells, multi)``, or None.
+        """``(projection weights or None, list of layer cells, multi)``, or None.
 
         DropoutWrappers that drop nothing are left out (see `_without_idle_dropout`).
         """
@@ -600,10 +610,9 @@ class _Stack:
             # A cell object repeated in the list is one set of weights that
             # several layers read (as in TF 1.15); see `from_cell`.
             multi = spec(cell)
-            if not multi.options["state_is_tuple"]:
-                return None
-            return projection, [_without_idle_dropout(c) for c in multi.cells], True
-        return projection, [cell], False
+            kind = "tuple" if multi.options["state_is_tuple"] else "joined"
+            return projection, [_without_idle_dropout(c) for c in multi.cells], kind
+        return projection, [cell], None
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
@@ -618,10 +627,7 @@ class _Stack:
             cell = _without_idle_dropout(wrapper.cells[0])
         cells = [cell]
         if _kind(cell) == "multi":
-            multi = spec(cell)
-            if not multi.options["state_is_tuple"]:
-                return "a MultiRNNCell with state_is_tuple=False"
-            cells = [_without_idle_dropout(c) for c in multi.cells]
+            cells = [_without_idle_dropout(c) for c in spec(cell).cells]
         for layer in cells:
             if _kind(layer) == "dropout":
                 return ("a DropoutWrapper whose keep probabilities are not all the constant "
@@ -650,11 +656,16 @@ class _Stack:
         return cls([layers[id(c)] for c in cells], multi, projection)
 
     def to_parts(self, state: Any) -> list:
-        states = state if self.multi else (state,)
+        if self.multi == "joined":
+            states = tf.split(state, [layer.state_width for layer in self.layers], 1)
+        else:
+            states = state if self.multi else (state,)
         return [layer.to_parts(s) for layer, s in zip(self.layers, states)]
 
     def from_parts(self, parts: list) -> Any:
         states = tuple(layer.from_parts(p) for layer, p in zip(self.layers, parts))
+        if self.multi == "joined":
+            return tf.concat(states, 1)
         return states if self.multi else states[0]
 
     def step(self, inputs: tf.Tensor, parts: list, taps: Optional[list] = None) -> tuple:

@@ -39,6 +39,11 @@ def make_cell(kind):
     if kind == "multi_lstm":
         return rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
                                       for _ in range(2)])
+    if kind == "multi_joined":
+        # One concatenated state for all layers (TF1's deprecated layout).
+        return rnn_cell.MultiRNNCell(
+            [rnn_cell.GRUCell(UNITS), rnn_cell.BasicLSTMCell(UNITS, state_is_tuple=False)],
+            state_is_tuple=False)
     raise ValueError(kind)
 
 
@@ -110,6 +115,7 @@ def flat(structure):
     pytest.param("multi_gru", True, True, False, marks=pytest.mark.slow),
     ("multi_lstm", False, True, True),
     pytest.param("multi_lstm", True, True, False, marks=pytest.mark.slow),
+    ("multi_joined", True, False, False),
 ])
 def test_embedding_attention_seq2seq_matches_step_by_step(cell_kind, feed_previous, projected,
                                                           static_batch):
@@ -163,7 +169,8 @@ def test_attention_decoder_with_dynamic_attention_length_matches(cell_kind,
 
 
 @pytest.mark.parametrize("cell_kind, embedded", [
-    ("gru", False), ("lstm", True), ("multi_gru", True), ("multi_lstm", False)])
+    ("gru", False), ("lstm", True), ("multi_gru", True), ("multi_lstm", False),
+    ("multi_joined", False)])
 def test_static_rnn_matches_step_by_step(cell_kind, embedded):
     def build():
         rng = np.random.RandomState(7)
