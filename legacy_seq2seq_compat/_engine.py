@@ -18,11 +18,14 @@ first:
 * the input half of each kernel is applied to all steps in one matmul before
   the steps, and the decoder's output projection to all steps after them;
 * the step maths carry hand-written gradients, free of the shape ops TF adds
-  for operands of unknown batch size;
+  for operands of unknown batch size (LSTMCell's clips pass the gradient
+  where the value lies within the bounds, bounds included, as TF's own
+  gradient of `tf.clip_by_value` does);
 * when training, a kernel used at every step gets its gradient as one
   product over all steps (``X^T dY``) instead of one small product per
-  step and their sum (see `_kernel_tap`), and so do the attention states
-  that every decoder step reads (see `_read_tap`).
+  step and their sum (see `_kernel_tap`; LSTMCell's projection kernel and
+  peepholes included), and so do the attention states that every decoder
+  step reads (see `_read_tap`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
@@ -415,6 +418,8 @@ def _read_tap(tap: tf.Tensor, hidden: tf.Tensor) -> tuple:
 class _Layer:
     """One GRU or BasicLSTM layer as tensors: kernels split into input and state rows.
 
+    (An LSTMCell layer is a `_FullLSTMLayer`, with the same interface.)
+
     ``project(x)`` is the input half of the pre-activations (with the bias),
     which needs no state and so can be applied to all steps at once;
     ``step(projected, parts)`` adds the state half and applies the gates.
@@ -578,7 +583,6 @@ def _lstm_full_gates(config: tuple, defer: bool = False) -> Callable:
                  *unused: Any) -> list:
             d_c_out = tf.zeros_like(c) if d_c_out is None else d_c_out
             d_m = tf.zeros_like(m) if d_m_out is None else d_m_out
-            weight_grads = []
             if projected_out:
                 if proj_clip is not None:
                     d_m = _clip_grad(m_proj, m, d_m)
@@ -853,7 +857,7 @@ class _Stack:
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
-        """None for a built GRU / BasicLSTM cell or MultiRNNCell of them, else why not."""
+        """None for a built GRU / (Basic)LSTM cell or MultiRNNCell of them, else why not."""
         cell = _without_idle_dropout(cell)
         if type(cell) is rnn_cell.OutputProjectionWrapper:
             if cell._activation is not None:

@@ -755,7 +755,10 @@ class LSTMCell(LayerRNNCell):
       Same variables as TF 1.15 (`kernel`, `bias`, the peepholes `w_f_diag`, `w_i_diag`, `w_o_diag`,
       `projection/kernel`), the same partitioners for the deprecated shard arguments, and the same
       maths. `num_units`, `num_proj`, `num_unit_shards` and `num_proj_shards` must be positive ints,
-      checked in the constructor (TypeError for floats and bools).
+      checked in the constructor (TypeError for floats and bools). Inside `static_rnn` and
+      `attention_decoder` the steps after the first may be built by the fast path (same variables,
+      same numbers up to float rounding) when the activation is tanh and `forget_bias`,
+      `cell_clip` and `proj_clip` are Python numbers (or None).
     """
 
     def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip: Any = None,
