@@ -954,3 +954,27 @@ def test_lstm_cell_that_the_fast_path_cannot_run_says_why(change, reason):
         outputs, _ = rnn.static_rnn(cell, inputs, dtype=tf.float32)
         assert len(outputs) == 3 and not call_ops(graph)
     assert fastpath.report(graph) == [fastpath.Decision("static_rnn", False, reason)]
+
+
+def test_lstm_cell_peephole_and_projection_gradients_are_one_product_for_all_steps():
+    # Step by step (or without the taps) each peephole's and the projection
+    # kernel's gradient is a sum of one term per step; deferred, each is one
+    # product (or reduction) over all steps.
+    num_steps = 9
+    with tf.Graph().as_default():
+        rng = np.random.RandomState(5)
+        enc, _ = ids(rng, num_steps)
+        dec, _ = ids(rng, num_steps)
+        cell = rnn_cell.LSTMCell(UNITS, use_peepholes=True, cell_clip=0.2, num_proj=PROJ,
+                                 proj_clip=0.06)
+        outputs, _ = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, cell, VOCAB, VOCAB, EMB)
+        first_gradient_op = len(v1.get_default_graph().get_operations())
+        grads = tf.gradients(tf.reduce_sum(tf.stack(outputs)), v1.trainable_variables())
+        assert all(g is not None for g in grads)
+        gradient_ops = v1.get_default_graph().get_operations()[first_gradient_op:]
+    # Peepholes are [UNITS], the projection kernel [UNITS, PROJ].
+    sums = [len(op.inputs) for op in gradient_ops if op.type == "AddN" and
+            op.outputs[0].get_shape().as_list() in ([UNITS], [UNITS, PROJ])]
+    assert sums, "no peephole or projection gradient is a sum"
+    assert max(sums) <= 3, sums
