@@ -866,11 +866,13 @@ PROJ = 4  # num_proj; also the embedding size of the repeated-cell cases below
 # (peepholes, cell_clip, num_proj, proj_clip, state_is_tuple, layers, path, shards); layers
 # "repeated" is one cell object used twice in a MultiRNNCell; path "teacher" and "argmax" are
 # embedding_attention_seq2seq (encoder static_rnn, attention decoder fed the targets or its
-# argmax). The clips are small enough to bite.
+# argmax). The clips are small enough to bite. tests/baseline_models.py adds two LSTMCell
+# attention models (separate layers with a tuple state, teacher forced; a repeated cell with a
+# concatenated state, argmax fed).
 LSTM_CELL_CASES = [
-    (True, 0.2, PROJ, 0.06, True, "one", "teacher", False),
-    (True, 0.2, PROJ, None, False, "repeated", "argmax", False),
-    (False, None, None, None, False, "two", "teacher", True),
+    (True, 0.2, PROJ, 0.06, False, "one", "teacher", False),
+    (True, 0.2, PROJ, None, True, "repeated", "argmax", False),
+    (False, None, None, None, False, "two", "static_rnn", True),
     (False, 0.2, PROJ, 0.06, True, "repeated", "static_rnn", True),
     (True, None, None, None, True, "two", "static_rnn", False),
     (False, None, PROJ, None, False, "one", "static_rnn", False),
