@@ -18,11 +18,14 @@ first:
 * the input half of each kernel is applied to all steps in one matmul before
   the steps, and the decoder's output projection to all steps after them;
 * the step maths carry hand-written gradients, free of the shape ops TF adds
-  for operands of unknown batch size;
+  for operands of unknown batch size (LSTMCell's clips pass the gradient
+  where the value lies within the bounds, bounds included, as TF's own
+  gradient of `tf.clip_by_value` does);
 * when training, a kernel used at every step gets its gradient as one
   product over all steps (``X^T dY``) instead of one small product per
-  step and their sum (see `_kernel_tap`), and so do the attention states
-  that every decoder step reads (see `_read_tap`).
+  step and their sum (see `_kernel_tap`; LSTMCell's projection kernel and
+  peepholes included), and so do the attention states that every decoder
+  step reads (see `_read_tap`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
@@ -51,7 +54,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import numbers
 import os
+import types
 import weakref
 from typing import Any, Callable, NamedTuple, Optional, Sequence
 
@@ -350,7 +355,9 @@ def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
       tap: The sequence whose gradient is dY, the gradient of the steps'
         products (or of the sequence itself, when it is a loop input).
       kernels: ``(weight, first column)`` pairs: each weight (a `[K, n]`
-        kernel or `[n]` bias) made columns ``first .. first + n`` of Y.
+        kernel or `[n]` bias) made columns ``first .. first + n`` of Y. A
+        triple ``(weight, first column, DIAGONAL)`` is an `[n]` weight
+        multiplied elementwise with an input X `[T, B, n]` (a peephole).
 
     Returns:
       ``(identity of tap, set_inputs)``: after the loop the caller passes
@@ -362,23 +369,34 @@ def _kernel_tap(tap: tf.Tensor, kernels: Sequence[tuple]) -> tuple:
 
     def set_inputs(stacked: Sequence[tf.Tensor]) -> None:
         remaining = iter(stacked)
-        inputs[:] = [None if weight.get_shape().rank == 1 else next(remaining)
-                     for weight, _ in kernels]
+        inputs[:] = [next(remaining) if _has_input(entry) else None for entry in kernels]
 
     def kernel_grads(d_tap: tf.Tensor) -> list:
         d_rows = tf.reshape(d_tap, [-1, width])
         grads = []
-        for (weight, first), x in zip(kernels, inputs):
+        for (weight, first, *kind), x in zip(kernels, inputs):
             size = _dim(weight, -1)
             d_cols = d_rows if size == width else d_rows[:, first:first + size]
             if x is None:
                 grads.append(tf.reduce_sum(d_cols, 0))
+                continue
+            x_rows = tf.reshape(x, [-1, _dim(x, 2)])
+            if kind:
+                grads.append(tf.reduce_sum(x_rows * d_cols, 0))
             else:
-                x_rows = tf.reshape(x, [-1, _dim(x, 2)])
                 grads.append(tf.matmul(x_rows, d_cols, transpose_a=True))
         return grads
 
-    return _tap_identity(tap, [weight for weight, _ in kernels], kernel_grads), set_inputs
+    return _tap_identity(tap, [entry[0] for entry in kernels], kernel_grads), set_inputs
+
+
+# Marks a `_kernel_tap` entry whose weight multiplies its input elementwise.
+DIAGONAL = "diagonal"
+
+
+def _has_input(entry: tuple) -> bool:
+    """Whether a `_kernel_tap` entry's gradient needs its input (all but biases do)."""
+    return len(entry) > 2 or entry[0].get_shape().rank != 1
 
 
 def _read_tap(tap: tf.Tensor, hidden: tf.Tensor) -> tuple:
@@ -418,11 +436,13 @@ def spec(cell: Any) -> Optional[rnn_cell._EngineSpec]:
     return cell._engine_spec()
 
 
-_LAYER_KINDS = ("gru", "basic_lstm")
+_LAYER_KINDS = ("gru", "basic_lstm", "lstm")
 
 
 class _Layer:
     """One GRU or BasicLSTM layer as tensors: kernels split into input and state rows.
+
+    (An LSTMCell layer is a `_FullLSTMLayer`, with the same interface.)
 
     ``project(x)`` is the input half of the pre-activations (with the bias),
     which needs no state and so can be applied to all steps at once;
@@ -457,6 +477,8 @@ class _Layer:
             self.state_is_tuple = layer.options["state_is_tuple"]
             self.width = 4 * units
         self.depth = depth
+        # The sizes of the state parts (see `to_parts`).
+        self.part_sizes = (units,) if self.is_gru else (units, units)
 
     @property
     def _tensor_names(self) -> tuple:
@@ -486,8 +508,11 @@ class _Layer:
         """Why `cell` cannot be a fast layer, or None when it can."""
         name = type(cell).__name__
         layer = spec(cell)
+        if layer is not None and layer.kind == "lstm":
+            return _FullLSTMLayer.decline_reason(layer)
         if layer is None or layer.kind not in _LAYER_KINDS:
-            return f"cell type {name} (fast steps exist for GRUCell and BasicLSTMCell)"
+            return (f"cell type {name} (fast steps exist for GRUCell, BasicLSTMCell "
+                    "and LSTMCell)")
         if not layer.weights:
             return f"cell type {name}, not built"
         if layer.options["activation"] not in _TANH:
@@ -539,6 +564,240 @@ class _Layer:
         if self.state_is_tuple:
             return rnn_cell.LSTMStateTuple(parts[0], parts[1])
         return tf.concat(list(parts), 1)
+
+
+def _lstm_full_gates(config: tuple, defer: bool = False) -> Callable:
+    """LSTMCell's step maths (peepholes, cell clip, projection, its clip), with its gradient.
+
+    `config` is ``(peepholes, cell_clip, projected, proj_clip, forget_bias)``.
+    The returned function takes ``(projected, c, m, state_kernel, *peepholes,
+    *projection)``: `projected` is ``x @ W_x + b`` `[B, 4H]`, followed by `P`
+    zero columns when `projected` is set (their gradient is the projection's
+    output gradient, for the deferred projection kernel; see `_kernel_tap`),
+    `peepholes` are ``w_i, w_f, w_o`` `[H]`, `projection` the `[H, P]` kernel.
+    It returns ``(new c, new m, m before the projection)``.
+
+    A clip passes the gradient where the value lies within its bounds, the
+    bounds included (TensorFlow's gradient of `tf.clip_by_value`), and none
+    elsewhere. With `defer` the weights get no gradient here.
+    """
+    peepholes, cell_clip, projected_out, proj_clip, forget_bias = config
+
+    @tf.custom_gradient
+    def gates_fn(projected: tf.Tensor, c_prev: tf.Tensor, m_prev: tf.Tensor,
+                 state_kernel: tf.Tensor, *weights: tf.Tensor) -> tuple:
+        units = _dim(c_prev, 1)
+        w_i, w_f, w_o = weights[:3] if peepholes else (None, None, None)
+        proj_kernel = weights[-1] if projected_out else None
+        if projected_out:
+            projected, _ = tf.split(projected, [4 * units, _dim(m_prev, 1)], 1)
+        gates = projected + tf.matmul(m_prev, state_kernel)
+        i, j, f, o = tf.split(gates, 4, 1)
+        f = f + tf.constant(forget_bias, dtype=f.dtype)
+        if peepholes:
+            f = f + w_f * c_prev
+            i = i + w_i * c_prev
+        forget_gate = tf.sigmoid(f)
+        input_gate = tf.sigmoid(i)
+        new_input = tf.tanh(j)
+        c_raw = forget_gate * c_prev + input_gate * new_input
+        c = c_raw if cell_clip is None else tf.clip_by_value(c_raw, -cell_clip, cell_clip)
+        output_gate = tf.sigmoid(o + w_o * c if peepholes else o)
+        squashed = tf.tanh(c)
+        m_raw = output_gate * squashed
+        m = m_raw
+        if projected_out:
+            m = m_proj = tf.matmul(m_raw, proj_kernel)
+            if proj_clip is not None:
+                m = tf.clip_by_value(m_proj, -proj_clip, proj_clip)
+
+        def grad(d_c_out: Optional[tf.Tensor], d_m_out: Optional[tf.Tensor],
+                 *unused: Any) -> list:
+            d_c_out = tf.zeros_like(c) if d_c_out is None else d_c_out
+            d_m = tf.zeros_like(m) if d_m_out is None else d_m_out
+            if projected_out:
+                if proj_clip is not None:
+                    d_m = _clip_grad(m_proj, m, d_m)
+                d_proj = d_m
+                d_m = tf.matmul(d_proj, proj_kernel, transpose_b=True)
+            d_o = _sigmoid_grad(output_gate, d_m * squashed)
+            d_c_terms = [d_c_out, _tanh_grad(squashed, d_m * output_gate)]
+            if peepholes:
+                d_c_terms.append(d_o * w_o)
+            d_c = tf.add_n(d_c_terms)
+            if cell_clip is not None:
+                d_c = _clip_grad(c_raw, c, d_c)
+            d_f = _sigmoid_grad(forget_gate, d_c * c_prev)
+            d_i = _sigmoid_grad(input_gate, d_c * new_input)
+            d_j = _tanh_grad(new_input, d_c * input_gate)
+            d_gates = tf.concat([d_i, d_j, d_f, d_o], 1)
+            d_c_prev = d_c * forget_gate
+            if peepholes:
+                d_c_prev = tf.add_n([d_c_prev, d_f * w_f, d_i * w_i])
+            d_m_prev = tf.matmul(d_gates, state_kernel, transpose_b=True)
+            d_projected = tf.concat([d_i, d_j, d_f, d_o, d_proj], 1) if projected_out \
+                else d_gates
+            if defer:
+                return [d_projected, d_c_prev, d_m_prev, None] + [None] * len(weights)
+            weight_grads = [tf.matmul(m_prev, d_gates, transpose_a=True)]
+            if peepholes:
+                weight_grads += [tf.reduce_sum(d_i * c_prev, 0), tf.reduce_sum(d_f * c_prev, 0),
+                                 tf.reduce_sum(d_o * c, 0)]
+            if projected_out:
+                weight_grads.append(tf.matmul(m_raw, d_proj, transpose_a=True))
+            return [d_projected, d_c_prev, d_m_prev] + weight_grads
+
+        return (c, m, m_raw), grad
+
+    return gates_fn
+
+
+def _clip_grad(value: tf.Tensor, clipped: tf.Tensor, d_clipped: tf.Tensor) -> tf.Tensor:
+    """The gradient of ``clipped = tf.clip_by_value(value, ...)``: passed where unchanged.
+
+    A value equal to a bound is unchanged and passes its gradient, as with
+    TensorFlow's own gradient of the clip.
+    """
+    return tf.where(tf.equal(value, clipped), d_clipped, tf.zeros([], d_clipped.dtype))
+
+
+def _lstm_view(layer: rnn_cell._EngineSpec) -> types.SimpleNamespace:
+    """An LSTMCell's `spec` as attributes: its options, and its variables or None."""
+    weights = layer.weights
+    peepholes = ()
+    if layer.options["use_peepholes"] and weights:
+        peepholes = (weights["w_i_diag"], weights["w_f_diag"], weights["w_o_diag"])
+    return types.SimpleNamespace(
+        **layer.options, built=bool(weights), kernel=weights.get("kernel"),
+        bias=weights.get("bias"), peepholes=peepholes, proj_kernel=weights.get("proj_kernel"))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real)
+
+
+class _FullLSTMLayer:
+    """One `rnn_cell.LSTMCell` layer as tensors, with `_Layer`'s interface.
+
+    The state is carried as parts ``(c, m)``: `c` has the cell's `num_units`
+    columns, `m` (the output) `units` columns, which is `num_proj` when the
+    cell projects. The kernel's input rows, applied by `project`, give
+    `width` columns: the ``4 * num_units`` gate inputs, then `num_proj`
+    zero columns when it projects, whose gradient (that of the projection's
+    output) lets the projection kernel's gradient be deferred like the
+    state kernel's (see `_kernel_tap`); so are the peepholes'.
+    """
+
+    is_gru = False
+
+    def __init__(self, layer: rnn_cell._EngineSpec) -> None:
+        view = _lstm_view(layer)
+        cell_units = view.units
+        self.cell_units = cell_units
+        self.num_proj = view.num_proj
+        self.units = cell_units if view.num_proj is None else view.num_proj
+        self.part_sizes = (cell_units, self.units)
+        kernel = _read(view.kernel)
+        depth = kernel.get_shape().as_list()[0] - self.units
+        self.depth = depth
+        input_kernel, self.state_kernel = tf.split(kernel, [depth, self.units], 0)
+        input_bias = _read(view.bias)
+        self.width = 4 * cell_units
+        if view.num_proj is not None:
+            input_kernel = tf.concat(
+                [input_kernel, tf.zeros([depth, view.num_proj], input_kernel.dtype)], 1)
+            input_bias = tf.concat([input_bias, tf.zeros([view.num_proj], input_bias.dtype)], 0)
+            self.width += view.num_proj
+        self.input_kernel, self.input_bias = input_kernel, input_bias
+        self.peepholes = [_read(w) for w in view.peepholes]
+        self.projection = [] if view.num_proj is None else [_read(view.proj_kernel)]
+        self.gates_config = (
+            view.use_peepholes,
+            None if view.cell_clip is None else float(view.cell_clip),
+            view.num_proj is not None,
+            None if view.proj_clip is None else float(view.proj_clip),
+            float(view.forget_bias))
+        self.state_is_tuple = view.state_is_tuple
+
+    @staticmethod
+    def decline_reason(layer: rnn_cell._EngineSpec) -> Optional[str]:
+        """Why the LSTMCell described by `layer` cannot be a fast layer, or None when it can."""
+        view = _lstm_view(layer)
+        if not view.built:
+            return "cell type LSTMCell, not built"
+        if view.activation not in _TANH:
+            return "cell type LSTMCell with an activation other than tanh"
+        for name in ("forget_bias", "cell_clip", "proj_clip"):
+            value = getattr(view, name)
+            if not (_number(value) or (value is None and name != "forget_bias")):
+                return f"an LSTMCell whose {name} is not a Python number"
+        return None
+
+    def tensors(self) -> list:
+        """The weights, as a list (they are passed to the traced step functions)."""
+        return [self.input_kernel, self.input_bias, self.state_kernel] + \
+            self.peepholes + self.projection
+
+    def rebind(self, tensors: Sequence[tf.Tensor]) -> _FullLSTMLayer:
+        """A copy of this layer computing with `tensors` instead of its own weights."""
+        layer = copy.copy(self)
+        tensors = list(tensors)
+        layer.input_kernel, layer.input_bias, layer.state_kernel = tensors[:3]
+        count = len(self.peepholes)
+        layer.peepholes = tensors[3:3 + count]
+        layer.projection = tensors[3 + count:]
+        return layer
+
+    def config(self) -> tuple:
+        """What, besides the tensors' shapes, decides this layer's maths."""
+        return ("lstm_full", self.cell_units, self.units, self.gates_config,
+                self.state_is_tuple)
+
+    def project(self, inputs: tf.Tensor) -> tf.Tensor:
+        return tf.nn.bias_add(tf.matmul(inputs, self.input_kernel), self.input_bias)
+
+    def state_kernels(self) -> list:
+        """The deferred products' weights and columns (see `_kernel_tap`).
+
+        Their inputs, as `step` saves them: ``m`` (state kernel), ``m``
+        before the projection (projection kernel), then ``c``, ``c`` and the
+        new ``c`` (the input, forget and output peepholes).
+        """
+        units = self.cell_units
+        kernels = [(self.state_kernel, 0)]
+        if self.projection:
+            kernels.append((self.projection[0], 4 * units))
+        if self.peepholes:
+            w_i, w_f, w_o = self.peepholes
+            kernels += [(w_i, 0, DIAGONAL), (w_f, 2 * units, DIAGONAL),
+                        (w_o, 3 * units, DIAGONAL)]
+        return kernels
+
+    def step(self, projected: tf.Tensor, parts: tuple, defer: bool = False) -> tuple:
+        """Returns ``(output, new_parts, saved)`` for one step (see `_Layer.step`)."""
+        c, m = parts
+        new_c, new_m, m_raw = _lstm_full_gates(self.gates_config, defer)(
+            projected, c, m, self.state_kernel, *self.peepholes, *self.projection)
+        saved = []
+        if defer:
+            saved = [m] + ([m_raw] if self.projection else []) + \
+                ([c, c, new_c] if self.peepholes else [])
+        return new_m, (new_c, new_m), saved
+
+    def to_parts(self, state: Any) -> tuple:
+        if self.state_is_tuple:
+            return (state[0], state[1])
+        return (state[:, :self.cell_units], state[:, self.cell_units:])
+
+    def from_parts(self, parts: tuple) -> Any:
+        if self.state_is_tuple:
+            return rnn_cell.LSTMStateTuple(parts[0], parts[1])
+        return tf.concat(list(parts), 1)
+
+
+def _layer_for(layer: rnn_cell._EngineSpec) -> Any:
+    """The fast layer of a cell `_Layer.decline_reason` accepts, from its `spec`."""
+    return _FullLSTMLayer(layer) if layer.kind == "lstm" else _Layer(layer)
 
 
 def _without_idle_dropout(cell: Any) -> Any:
@@ -616,7 +875,7 @@ class _Stack:
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
-        """None for a built GRU / BasicLSTM cell or MultiRNNCell of them, else why not."""
+        """None for a built GRU / (Basic)LSTM cell or MultiRNNCell of them, else why not."""
         cell = _without_idle_dropout(cell)
         if _kind(cell) == "output_projection":
             wrapper = spec(cell)
@@ -652,7 +911,7 @@ class _Stack:
         layers: dict = {}
         for c in cells:
             if id(c) not in layers:
-                layers[id(c)] = _Layer(spec(c))
+                layers[id(c)] = _layer_for(spec(c))
         return cls([layers[id(c)] for c in cells], multi, projection)
 
     def to_parts(self, state: Any) -> list:
@@ -907,8 +1166,11 @@ def _static_rnn_decline(cell: Any, inputs: list, first_output: Any) -> Optional[
         return reason
     first = spec(_Stack._unwrap(core)[1][0])
     kernel = first.weights["gate_kernel" if first.kind == "gru" else "kernel"]
+    state_rows = first.options["units"]
+    if first.kind == "lstm" and first.options["num_proj"] is not None:
+        state_rows = first.options["num_proj"]
     if inputs[0].dtype != kernel.dtype.base_dtype or \
-            _dim(inputs[0], 1) != kernel.get_shape().as_list()[0] - first.options["units"]:
+            _dim(inputs[0], 1) != kernel.get_shape().as_list()[0] - state_rows:
         return "the inputs' dtype or depth differ from the first step's"
     return None
 
@@ -1078,7 +1340,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     dtype = first_output.dtype
     stack = _Stack.from_cell(cell)
     input_size = _dim(inputs[0], 1)
-    part_sizes = [layer.units for layer in stack.layers for _ in range(1 if layer.is_gru else 2)]
+    part_sizes = [size for layer in stack.layers for size in layer.part_sizes]
     top_size = stack.layers[-1].units if stack.projection is None else \
         stack.projection[0].get_shape().as_list()[1]
     parts.prepare(input_size, top_size, part_sizes)

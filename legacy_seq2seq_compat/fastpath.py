@@ -2,10 +2,12 @@
 
 TF 1.15 builds one copy of the cell per time step, per bucket, and the
 gradients of each copy; that is what makes bucketed legacy models slow to
-build. When the cells are this library's own GRUCell or BasicLSTMCell (tanh
-activation, float32) or a MultiRNNCell of them (one cell object repeated in
-it included: its layers then read the same weights, whose gradients are
-summed over the layers, as in TF 1.15), optionally inside an
+build. When the cells are this library's own GRUCell, BasicLSTMCell or
+LSTMCell (tanh activation, float32; LSTMCell with any of its peepholes, cell
+clipping, `num_proj` with or without its clipping, and sharded variables;
+both LSTMs with tuple or concatenated states) or a MultiRNNCell of them (one
+cell object repeated in it included: its layers then read the same weights,
+whose gradients are summed over the layers, as in TF 1.15), optionally inside an
 EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder) and
 DropoutWrappers whose keep probabilities are all the constant 1.0, and no user
 code has to run at every step, `static_rnn` and `attention_decoder` take

@@ -71,7 +71,7 @@ class _EngineSpec(NamedTuple):
     cell.
 
     Attributes:
-      kind: ``"gru"``, ``"basic_lstm"``, ``"multi"``, ``"dropout"``,
+      kind: ``"gru"``, ``"basic_lstm"``, ``"lstm"``, ``"multi"``, ``"dropout"``,
         ``"output_projection"`` or ``"embedding"``; also ``"argmax_feedback"``
         for the loop functions of `decoders.extract_argmax_and_embed`.
       cells: The cells inside, bottom first (a wrapper's one cell, a
@@ -796,7 +796,10 @@ class LSTMCell(LayerRNNCell):
       Same variables as TF 1.15 (`kernel`, `bias`, the peepholes `w_f_diag`, `w_i_diag`, `w_o_diag`,
       `projection/kernel`), the same partitioners for the deprecated shard arguments, and the same
       maths. `num_units`, `num_proj`, `num_unit_shards` and `num_proj_shards` must be positive ints,
-      checked in the constructor (TypeError for floats and bools).
+      checked in the constructor (TypeError for floats and bools). Inside `static_rnn` and
+      `attention_decoder` the steps after the first may be built by the fast path (same variables,
+      same numbers up to float rounding) when the activation is tanh and `forget_bias`,
+      `cell_clip` and `proj_clip` are Python numbers (or None).
     """
 
     def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip: Any = None,
@@ -890,6 +893,22 @@ class LSTMCell(LayerRNNCell):
         if self._state_is_tuple:
             return m, LSTMStateTuple(c, m)
         return m, tf.concat([c, m], 1)
+
+    def _engine_spec(self) -> _EngineSpec:
+        weights = {}
+        if self.built:
+            weights = {"kernel": self._kernel, "bias": self._bias}
+            if self._use_peepholes:
+                weights.update(w_i_diag=self._w_i_diag, w_f_diag=self._w_f_diag,
+                               w_o_diag=self._w_o_diag)
+            if self._num_proj is not None:
+                weights["proj_kernel"] = self._proj_kernel
+        return _EngineSpec("lstm", (), weights, {
+            "units": self._num_units, "num_proj": self._num_proj,
+            "use_peepholes": bool(self._use_peepholes), "cell_clip": self._cell_clip,
+            "proj_clip": self._proj_clip if self._num_proj is not None else None,
+            "forget_bias": self._forget_bias, "state_is_tuple": self._state_is_tuple,
+            "activation": self._activation})
 
 
 class MultiRNNCell(RNNCell):

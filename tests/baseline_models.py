@@ -243,7 +243,11 @@ class UserCell:
 
 # Cells repeated in a MultiRNNCell, by kind: number of layers. Every layer's
 # input must then have UNITS columns (embedding size UNITS).
-REPEATED = {"gru3_repeated": 3, "lstm2_repeated": 2}
+REPEATED = {"gru3_repeated": 3, "lstm2_repeated": 2, "lstmcell2_repeated": 2}
+
+# Clips of the LSTMCell configurations: small enough that some values reach them.
+CELL_CLIP = 0.2
+PROJ_CLIP = 0.04
 
 
 def make_cell(kind):
@@ -259,6 +263,16 @@ def make_cell(kind):
             [rnn_cell.BasicLSTMCell(UNITS, state_is_tuple=True) for _ in range(2)])
     if kind == "user":
         return UserCell(UNITS)
+    if kind == "lstmcell2":
+        # Peepholes, both clips, and a projection back to UNITS (from 8 units).
+        return rnn_cell.MultiRNNCell(
+            [rnn_cell.LSTMCell(8, use_peepholes=True, cell_clip=CELL_CLIP, num_proj=UNITS,
+                               proj_clip=PROJ_CLIP, forget_bias=0.8) for _ in range(2)])
+    if kind == "lstmcell2_repeated":
+        # One LSTMCell (peepholes, cell clip, concatenated state) in both layers.
+        cell = rnn_cell.LSTMCell(UNITS, use_peepholes=True, cell_clip=CELL_CLIP,
+                                 state_is_tuple=False)
+        return rnn_cell.MultiRNNCell([cell] * 2)
     if kind in REPEATED:
         # One cell object in every layer: one set of weights (TF 1.2 and later).
         cell = rnn_cell.GRUCell(UNITS) if kind.startswith("gru") else \
@@ -374,6 +388,16 @@ def _(case):
 @config("attention_seq2seq/dropout_gru2/proj/feed_false")
 def _(case):
     build_embedding_attention(case, "dropout2", False, True)
+
+
+@config("attention_seq2seq/lstmcell2_peephole_clip_proj/proj/feed_false")
+def _(case):
+    build_embedding_attention(case, "lstmcell2", False, True)
+
+
+@config("attention_seq2seq/lstmcell2_repeated_peephole_clip_concat/noproj/feed_true")
+def _(case):
+    build_embedding_attention(case, "lstmcell2_repeated", True, False)
 
 
 # --------------------------------------------------------------------------
@@ -733,6 +757,13 @@ def _(case):
 def _(case):
     cell = rnn_cell.LSTMCell(UNITS, use_peepholes=True, num_proj=4)
     build_static_rnn(case, cell, True)
+
+
+@config("static_rnn/lstmcell_clip_proj_clip_concat")
+def _(case):
+    cell = rnn_cell.LSTMCell(UNITS, cell_clip=CELL_CLIP, num_proj=4, proj_clip=PROJ_CLIP,
+                             state_is_tuple=False)
+    build_static_rnn(case, cell, False)
 
 
 @config("static_rnn/gru3_repeated")

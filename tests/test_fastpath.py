@@ -466,8 +466,8 @@ class UserCell:
 STEPWISE_CASES = {
     "user_loop_function": ("attention_decoder", "a user loop_function (its Python code must "
                            "run at every step)"),
-    "user_cell": ("attention_decoder", "cell type UserCell (fast steps exist for GRUCell and "
-                  "BasicLSTMCell)"),
+    "user_cell": ("attention_decoder", "cell type UserCell (fast steps exist for GRUCell, "
+                  "BasicLSTMCell and LSTMCell)"),
     "sequence_length": ("static_rnn", "sequence_length is given"),
 }
 
@@ -931,7 +931,7 @@ def test_a_subclass_of_a_known_cell_keeps_the_step_by_step_path():
         assert _engine.spec(PlainSubclass(UNITS)) is None
         assert fastpath.report() == [fastpath.Decision(
             "static_rnn", False,
-            "cell type PlainSubclass (fast steps exist for GRUCell and BasicLSTMCell)")]
+            "cell type PlainSubclass (fast steps exist for GRUCell, BasicLSTMCell and LSTMCell)")]
 
 
 def test_argmax_loop_function_describes_itself_and_feeds_the_argmax_embedding():
@@ -945,3 +945,129 @@ def test_argmax_loop_function_describes_itself_and_feeds_the_argmax_embedding():
         with v1.Session() as sess:
             fed = sess.run(loop_function(prev, 3))
         np.testing.assert_array_equal(fed, [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]])
+
+
+# ---------------------------------------------------------------------------
+# LSTMCell: peepholes, cell clipping, projection (and its clipping), shards.
+# ---------------------------------------------------------------------------
+
+PROJ = 4  # num_proj; also the embedding size of the repeated-cell cases below
+
+
+# (peepholes, cell_clip, num_proj, proj_clip, state_is_tuple, layers, path, shards); layers
+# "repeated" is one cell object used twice in a MultiRNNCell; path "teacher" and "argmax" are
+# embedding_attention_seq2seq (encoder static_rnn, attention decoder fed the targets or its
+# argmax). The clips are small enough to bite. tests/baseline_models.py adds two LSTMCell
+# attention models (separate layers with a tuple state, teacher forced; a repeated cell with a
+# concatenated state, argmax fed).
+LSTM_CELL_CASES = [
+    (True, 0.2, PROJ, 0.06, False, "one", "teacher", False),
+    (True, 0.2, PROJ, None, True, "repeated", "argmax", False),
+    (False, None, None, None, False, "two", "static_rnn", True),
+    (False, 0.2, PROJ, 0.06, True, "repeated", "static_rnn", True),
+    (True, None, None, None, True, "two", "static_rnn", False),
+    (False, None, PROJ, None, False, "one", "static_rnn", False),
+]
+
+
+def lstm_model(case):
+    """Builds one LSTMCell case; returns the fetches (loss, outputs, state parts)."""
+    peepholes, cell_clip, num_proj, proj_clip, state_is_tuple, layers, path, shards = case
+
+    def new_cell():
+        return rnn_cell.LSTMCell(
+            UNITS, use_peepholes=peepholes, cell_clip=cell_clip, num_proj=num_proj,
+            proj_clip=proj_clip, state_is_tuple=state_is_tuple, forget_bias=0.7,
+            initializer=v1.random_uniform_initializer(-0.3, 0.3) if shards else None,
+            num_unit_shards=2 if shards else None,
+            num_proj_shards=2 if shards and num_proj else None)
+
+    cell = new_cell()
+    if layers == "repeated":
+        cell = rnn_cell.MultiRNNCell([cell] * 2)
+    elif layers == "two":
+        cell = rnn_cell.MultiRNNCell([new_cell(), new_cell()])
+    # A repeated cell reads its own outputs: the inputs need the output's depth.
+    depth = (num_proj or UNITS) if layers == "repeated" else EMB
+    rng = np.random.RandomState(47)
+    if path == "static_rnn":
+        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, depth)), tf.float32)
+                  for _ in range(4)]
+        outputs, state = rnn.static_rnn(cell, inputs, dtype=tf.float32)
+        loss = tf.reduce_sum(tf.square(tf.stack(outputs) - 0.1))
+    else:
+        enc, _ = ids(rng, 3)
+        dec, _ = ids(rng, 3)
+        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, cell, VOCAB, VOCAB, depth, feed_previous=path == "argmax")
+        loss = losses.sequence_loss(outputs, dec[1:] + [dec[0]], [tf.ones([BATCH])] * 3)
+    parts = []
+    for layer_state in (state if layers != "one" else (state,)):
+        parts += list(layer_state) if state_is_tuple else \
+            [layer_state[:, :UNITS], layer_state[:, UNITS:]]
+    return [loss, tf.stack(outputs)] + parts
+
+
+def clipped_share(values, bound):
+    return float(np.mean(np.isclose(np.abs(values), bound, rtol=0, atol=1e-7)))
+
+
+@pytest.mark.parametrize("case", LSTM_CELL_CASES, ids=lambda case: "-".join(map(str, case)))
+def test_lstm_cell_takes_the_fast_paths_with_the_step_by_step_numbers(case):
+    peepholes, cell_clip, num_proj, proj_clip, state_is_tuple, layers, path, shards = case
+    results, graphs = run_twice(lambda: lstm_model(case), lambda graph: {})
+    assert_same_numbers(results)
+    functions = ["static_rnn"] if path == "static_rnn" else ["static_rnn", "attention_decoder"]
+    assert fastpath.report(graphs[0]) == [fastpath.Decision(f, True, "") for f in functions]
+    assert call_ops(graphs[0]) and not call_ops(graphs[1])
+    names = [name for name, _ in results[0][0]]
+    assert any(name.endswith("lstm_cell/w_f_diag") for name in names) == peepholes
+    assert any(name.endswith("lstm_cell/projection/kernel") for name in names) == \
+        (num_proj is not None and not shards)
+    assert any(name.endswith("lstm_cell/kernel/part_1") for name in names) == shards
+    # The clips bit: some of the final c and m (the projection) sit at their bounds.
+    num_parts = 2 if layers == "one" else 4
+    state = results[0][1][2:2 + num_parts]
+    if proj_clip is not None:
+        assert max(clipped_share(m, proj_clip) for m in state[1::2]) > 0.05
+    if cell_clip is not None:
+        assert max(clipped_share(c, cell_clip) for c in state[0::2]) > 0.05
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"activation": tf.nn.relu}, "cell type LSTMCell with an activation other than tanh"),
+    ({"cell_clip": "tensor"}, "an LSTMCell whose cell_clip is not a Python number"),
+])
+def test_lstm_cell_that_the_fast_path_cannot_run_says_why(change, reason):
+    with tf.Graph().as_default() as graph:
+        if change.get("cell_clip") == "tensor":
+            change = {"cell_clip": v1.placeholder_with_default(1.0, [])}
+        cell = rnn_cell.LSTMCell(UNITS, **change)
+        inputs = [tf.ones([BATCH, EMB]) for _ in range(3)]
+        outputs, _ = rnn.static_rnn(cell, inputs, dtype=tf.float32)
+        assert len(outputs) == 3 and not call_ops(graph)
+    assert fastpath.report(graph) == [fastpath.Decision("static_rnn", False, reason)]
+
+
+def test_lstm_cell_peephole_and_projection_gradients_are_one_product_for_all_steps():
+    # Step by step (or without the taps) each peephole's and the projection
+    # kernel's gradient is a sum of one term per step; deferred, each is one
+    # product (or reduction) over all steps.
+    num_steps = 9
+    with tf.Graph().as_default():
+        rng = np.random.RandomState(5)
+        enc, _ = ids(rng, num_steps)
+        dec, _ = ids(rng, num_steps)
+        cell = rnn_cell.LSTMCell(UNITS, use_peepholes=True, cell_clip=0.2, num_proj=PROJ,
+                                 proj_clip=0.06)
+        outputs, _ = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, cell, VOCAB, VOCAB, EMB)
+        first_gradient_op = len(v1.get_default_graph().get_operations())
+        grads = tf.gradients(tf.reduce_sum(tf.stack(outputs)), v1.trainable_variables())
+        assert all(g is not None for g in grads)
+        gradient_ops = v1.get_default_graph().get_operations()[first_gradient_op:]
+    # Peepholes are [UNITS], the projection kernel [UNITS, PROJ].
+    sums = [len(op.inputs) for op in gradient_ops if op.type == "AddN" and
+            op.outputs[0].get_shape().as_list() in ([UNITS], [UNITS, PROJ])]
+    assert sums, "no peephole or projection gradient is a sum"
+    assert max(sums) <= 3, sums
