@@ -374,7 +374,7 @@ def _lstm_sizes(num_units: int, num_proj: Optional[int], state_is_tuple: bool = 
 # -- cells -----------------------------------------------------------------------------------
 
 
-class CoupledInputForgetGateLSTMCell(_ContribCell):
+class CoupledInputForgetGateLSTMCell(rnn_cell._FixedSizes, _ContribCell):
     """An LSTM whose input gate is one minus its forget gate (Greff et al., 2015).
 
     ``j, f, o = split([x, m] @ W + B)``; ``f' = sigmoid(f + forget_bias
@@ -436,14 +436,6 @@ class CoupledInputForgetGateLSTMCell(_ContribCell):
         self._norm_gain = norm_gain
         self._norm_shift = norm_shift
         self._state_size, self._output_size = _lstm_sizes(num_units, num_proj, state_is_tuple)
-
-    @property
-    def state_size(self) -> Any:
-        return self._state_size
-
-    @property
-    def output_size(self) -> int:
-        return self._output_size
 
     def _norm(self, value: tf.Tensor, scope: str) -> tf.Tensor:
         return _layer_norm(value, scope, self._norm_gain, self._norm_shift)
@@ -508,7 +500,7 @@ def _frequency_slices(inputs: tf.Tensor, size: int, skip: int, start: int = 0,
     return [inputs[:, start + k * skip:start + k * skip + size] for k in range(count)]
 
 
-class TimeFreqLSTMCell(_ContribCell):
+class TimeFreqLSTMCell(rnn_cell._FixedSizes, _ContribCell):
     """An LSTM that also recurs over frequency (Sainath & Li, 2016).
 
     The input is cut into windows of `feature_size` every `frequency_skip`
@@ -552,14 +544,7 @@ class TimeFreqLSTMCell(_ContribCell):
         self._forget_bias = forget_bias
         self._feature_size = _checks.check_positive_int(feature_size, "feature_size")
         self._frequency_skip = _checks.check_positive_int(frequency_skip, "frequency_skip")
-
-    @property
-    def state_size(self) -> int:
-        return 2 * self._num_units
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
+        self._state_size, self._output_size = 2 * self._num_units, self._num_units
 
     def _check_state(self, state: Any) -> None:
         # The state is 2 * num_units per frequency window (state_size says one window).
@@ -619,7 +604,7 @@ class TimeFreqLSTMCell(_ContribCell):
         return tf.concat(outputs, 1), tf.concat(states, 1)
 
 
-class GridLSTMCell(_ContribCell):
+class GridLSTMCell(rnn_cell._FixedSizes, _ContribCell):
     """The grid LSTM over time and frequency (Kalchbrenner et al., 2016; Sainath & Li, 2016).
 
     The input is cut into frequency windows (`feature_size` wide, every
@@ -717,14 +702,6 @@ class GridLSTMCell(_ContribCell):
                     fields += [f"{prefix}_f{k:02d}_b{block:02d}_c",
                                f"{prefix}_f{k:02d}_b{block:02d}_m"]
         return collections.namedtuple(type_name, fields)
-
-    @property
-    def state_size(self) -> Any:
-        return self._state_size
-
-    @property
-    def output_size(self) -> int:
-        return self._output_size
 
     @property
     def state_tuple_type(self) -> Optional[type]:
@@ -929,7 +906,7 @@ class BidirectionalGridLSTMCell(GridLSTMCell):
         return tf.concat(outputs, 1), self._state_tuple_type(*states)
 
 
-class LayerNormBasicLSTMCell(_ContribCell):
+class LayerNormBasicLSTMCell(rnn_cell._FixedSizes, _ContribCell):
     """A basic LSTM with layer normalization and recurrent dropout.
 
     ``i, j, f, o = split([x, h] @ kernel [+ bias])``; with `layer_norm` each of
@@ -984,14 +961,7 @@ class LayerNormBasicLSTMCell(_ContribCell):
         self._layer_norm = layer_norm
         self._norm_gain = norm_gain
         self._norm_shift = norm_shift
-
-    @property
-    def state_size(self) -> rnn_cell.LSTMStateTuple:
-        return rnn_cell.LSTMStateTuple(self._num_units, self._num_units)
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
+        self._state_size, self._output_size = _lstm_sizes(self._num_units, None)
 
     def _norm(self, value: tf.Tensor, scope: str, dtype: Any) -> tf.Tensor:
         return _layer_norm(value, scope, self._norm_gain, self._norm_shift, dtype)
@@ -1022,7 +992,7 @@ class LayerNormBasicLSTMCell(_ContribCell):
         return new_h, rnn_cell.LSTMStateTuple(new_c, new_h)
 
 
-class NASCell(rnn_cell.LayerRNNCell):
+class NASCell(rnn_cell._FixedSizes, rnn_cell.LayerRNNCell):
     """The recurrent cell found by Neural Architecture Search (Zoph & Le, 2017).
 
     Eight branches ``x @ kernel`` and ``m @ recurrent_kernel [+ bias]`` are
@@ -1059,14 +1029,6 @@ class NASCell(rnn_cell.LayerRNNCell):
         self._num_proj = num_proj
         self._use_bias = use_bias
         self._state_size, self._output_size = _lstm_sizes(num_units, num_proj)
-
-    @property
-    def state_size(self) -> rnn_cell.LSTMStateTuple:
-        return self._state_size
-
-    @property
-    def output_size(self) -> int:
-        return self._output_size
 
     def build(self, inputs_shape: tf.TensorShape) -> None:
         depth = tf.compat.dimension_value(inputs_shape[1])
@@ -1106,7 +1068,7 @@ class NASCell(rnn_cell.LayerRNNCell):
         return new_m, rnn_cell.LSTMStateTuple(new_c, new_m)
 
 
-class UGRNNCell(_ContribCell):
+class UGRNNCell(rnn_cell._FixedSizes, rnn_cell._CachedLinears, _ContribCell):
     """The update-gate RNN (Collins et al., 2017): one gate between old state and candidate.
 
     ``g, c = split([x, h] @ kernel + bias)``; ``u = sigmoid(g + forget_bias)``;
@@ -1127,6 +1089,8 @@ class UGRNNCell(_ContribCell):
     variables and numbers.
     """
 
+    _CACHED_LINEARS = ("_linear",)
+
     def __init__(self, num_units: int, initializer: Any = None, forget_bias: float = 1.0,
                  activation: Callable = tf.tanh, reuse: Any = None) -> None:
         super().__init__(_reuse=reuse)
@@ -1134,18 +1098,7 @@ class UGRNNCell(_ContribCell):
         self._initializer = initializer
         self._forget_bias = forget_bias
         self._activation = activation
-
-    def _reset_binding(self) -> None:
-        super()._reset_binding()
-        self._linear = None
-
-    @property
-    def state_size(self) -> int:
-        return self._num_units
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
+        self._state_size = self._output_size = self._num_units
 
     def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
         with _v1.variable_scope(_v1.get_variable_scope(), initializer=self._initializer):
@@ -1158,7 +1111,7 @@ class UGRNNCell(_ContribCell):
         return new_state, new_state
 
 
-class IntersectionRNNCell(_ContribCell):
+class IntersectionRNNCell(rnn_cell._FixedSizes, rnn_cell._CachedLinears, _ContribCell):
     """The intersection RNN (+RNN, Collins et al., 2017): gated paths through time and depth.
 
     ``gh, h, gy, y = split([x, s] @ kernel + bias)`` (num_units each);
@@ -1190,6 +1143,8 @@ class IntersectionRNNCell(_ContribCell):
     signature, variables and numbers.
     """
 
+    _CACHED_LINEAR_DICTS = ("_linear",)  # the projections made at the first call, by key
+
     def __init__(self, num_units: int, num_in_proj: Optional[int] = None,
                  initializer: Any = None, forget_bias: float = 1.0,
                  y_activation: Callable = tf.nn.relu, reuse: Any = None) -> None:
@@ -1199,19 +1154,7 @@ class IntersectionRNNCell(_ContribCell):
         self._initializer = initializer
         self._forget_bias = forget_bias
         self._y_activation = y_activation
-
-    def _reset_binding(self) -> None:
-        super()._reset_binding()
-        # The projections made at the first call ("_linear" is dropped by deepcopy).
-        self._linear: dict = {}
-
-    @property
-    def state_size(self) -> int:
-        return self._num_units
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
+        self._state_size = self._output_size = self._num_units
 
     def call(self, inputs: tf.Tensor, state: tf.Tensor) -> tuple:
         units = self._num_units
@@ -1240,7 +1183,7 @@ class IntersectionRNNCell(_ContribCell):
         return new_y, new_state
 
 
-class GLSTMCell(_ContribCell):
+class GLSTMCell(rnn_cell._FixedSizes, _ContribCell):
     """The group LSTM (Kuchaiev & Ginsburg, 2017): one smaller LSTM matmul per group.
 
     The input and the previous output are each cut into `number_of_groups`
@@ -1292,14 +1235,6 @@ class GLSTMCell(_ContribCell):
         self._activation = activation
         self._state_size, self._output_size = _lstm_sizes(num_units, num_proj)
 
-    @property
-    def state_size(self) -> rnn_cell.LSTMStateTuple:
-        return self._state_size
-
-    @property
-    def output_size(self) -> int:
-        return self._output_size
-
     def _check_inputs(self, inputs: Any) -> None:
         depth = _input_depth(inputs)
         if depth % self._number_of_groups:
@@ -1340,7 +1275,7 @@ class GLSTMCell(_ContribCell):
         return m, rnn_cell.LSTMStateTuple(c, m)
 
 
-class IndRNNCell(rnn_cell.LayerRNNCell):
+class IndRNNCell(rnn_cell._FixedSizes, rnn_cell.LayerRNNCell):
     """The independently recurrent cell (Li et al., 2018): ``h' = act(x @ W + u * h + b)``.
 
     Each unit sees only its own previous state, through the vector ``u``.
@@ -1369,14 +1304,7 @@ class IndRNNCell(rnn_cell.LayerRNNCell):
             raise TypeError(f"`activation` must be None or a callable such as tf.nn.relu, got "
                             f"{_checks.describe_value(activation)}.")
         self._activation = activation or tf.tanh
-
-    @property
-    def state_size(self) -> int:
-        return self._num_units
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
+        self._state_size = self._output_size = self._num_units
 
     def build(self, inputs_shape: tf.TensorShape) -> None:
         depth = tf.compat.dimension_value(inputs_shape[1])
@@ -1404,7 +1332,7 @@ def _exp_uniform_initializer(low: float, high: float) -> Callable:
     return initialize
 
 
-class PhasedLSTMCell(_ContribCell):
+class PhasedLSTMCell(rnn_cell._FixedSizes, rnn_cell._CachedLinears, _ContribCell):
     """The phased LSTM (Neil et al., 2016): an LSTM whose updates open in periodic phases.
 
     Inputs are a pair ``(time, x)`` with ``time`` [batch, 1] (float32 or
@@ -1439,6 +1367,8 @@ class PhasedLSTMCell(_ContribCell):
     signature, variables and numbers.
     """
 
+    _CACHED_LINEAR_DICTS = ("_linear",)  # the linear maps made at the first call, by key
+
     def __init__(self, num_units: int, use_peepholes: bool = False, leak: Any = 0.001,
                  ratio_on: Any = 0.1, trainable_ratio_on: bool = True,
                  period_init_min: Any = 1.0, period_init_max: Any = 1000.0,
@@ -1459,19 +1389,7 @@ class PhasedLSTMCell(_ContribCell):
         self._trainable_ratio_on = trainable_ratio_on
         self._period_init_min = period_init_min
         self._period_init_max = period_init_max
-
-    def _reset_binding(self) -> None:
-        super()._reset_binding()
-        # The linear maps made at the first call ("_linear" is dropped by deepcopy).
-        self._linear: dict = {}
-
-    @property
-    def state_size(self) -> rnn_cell.LSTMStateTuple:
-        return rnn_cell.LSTMStateTuple(self._num_units, self._num_units)
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
+        self._state_size, self._output_size = _lstm_sizes(self._num_units, None)
 
     def _check_call_inputs(self, inputs: Any) -> None:
         if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
@@ -1530,7 +1448,7 @@ class PhasedLSTMCell(_ContribCell):
 _CONV_OPS = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
 
 
-class ConvLSTMCell(_CheckedCall, rnn_cell.RNNCell):
+class ConvLSTMCell(rnn_cell._FixedSizes, _CheckedCall, rnn_cell.RNNCell):
     """The convolutional LSTM (Shi et al., 2015): the LSTM's matmuls become convolutions.
 
     ``i, j, f, o = split(conv([x, h], kernel) [+ biases])`` on the channel axis
@@ -1586,14 +1504,6 @@ class ConvLSTMCell(_CheckedCall, rnn_cell.RNNCell):
         size = tf.TensorShape(self._conv_input_shape[:-1] + [output_channels])
         self._state_size = rnn_cell.LSTMStateTuple(size, size)
         self._output_size = tf.TensorShape(self._conv_input_shape[:-1] + [total])
-
-    @property
-    def state_size(self) -> rnn_cell.LSTMStateTuple:
-        return self._state_size
-
-    @property
-    def output_size(self) -> tf.TensorShape:
-        return self._output_size
 
     def _check_call_inputs(self, inputs: Any) -> None:
         rnn_cell._check_float(type(self).__name__, "inputs", inputs)
@@ -1724,7 +1634,7 @@ class HighwayWrapper(rnn_cell._Wrapper):
         return mixed, new_state
 
 
-class AttentionCellWrapper(_ContribCell):
+class AttentionCellWrapper(rnn_cell._CachedLinears, _ContribCell):
     """Adds attention over the cell's last `attn_length` outputs (Cheng et al., 2016).
 
     Each step: the input is mixed with the previous attention read
@@ -1764,6 +1674,8 @@ class AttentionCellWrapper(_ContribCell):
     signature, variables and numbers.
     """
 
+    _CACHED_LINEAR_DICTS = ("_linear",)  # the linear maps made at the first call, by key
+
     def __init__(self, cell: Any, attn_length: int, attn_size: Optional[int] = None,
                  attn_vec_size: Optional[int] = None, input_size: Optional[int] = None,
                  state_is_tuple: bool = True, reuse: Any = None) -> None:
@@ -1786,11 +1698,6 @@ class AttentionCellWrapper(_ContribCell):
         self._attn_vec_size = attn_vec_size if attn_vec_size is not None else self._attn_size
         self._input_size = input_size
         self._state_is_tuple = state_is_tuple
-
-    def _reset_binding(self) -> None:
-        super()._reset_binding()
-        # The linear maps made at the first call ("_linear" is dropped by deepcopy).
-        self._linear: dict = {}
 
     def _child_cells(self) -> list:
         return [self._cell]

@@ -122,7 +122,20 @@ def _add_block_lstm_variables(layer: Any, depth: int) -> None:
         layer._w_o_diag = layer.add_variable("w_o_diag", [units])
 
 
-class LSTMBlockCell(rnn_cell.LayerRNNCell):
+def _set_block_lstm_options(layer: Any, num_units: int, forget_bias: Any, cell_clip: Any,
+                            use_peephole: bool) -> None:
+    """Checks and keeps the block LSTM kernels' options on `layer` (-1: no clipping).
+
+    Shared by LSTMBlockCell and LSTMBlockFusedCell, which take the same options.
+    """
+    layer._num_units = _checks.check_positive_int(num_units, "num_units")
+    layer._forget_bias = _checks.check_number(forget_bias, "forget_bias")
+    _checks.check_number(cell_clip, "cell_clip", allow_none=True)
+    layer._cell_clip = cell_clip if cell_clip is not None else -1
+    layer._use_peephole = use_peephole
+
+
+class LSTMBlockCell(rnn_cell._FixedSizes, rnn_cell.LayerRNNCell):
     """An LSTM step as one fused kernel (``tf.raw_ops.LSTMBlockCell``).
 
     The maths is `BasicLSTMCell`'s (gates ``i, j, f, o`` from one matmul,
@@ -153,19 +166,9 @@ class LSTMBlockCell(rnn_cell.LayerRNNCell):
                  use_peephole: bool = False, dtype: Any = None, reuse: Any = None,
                  name: str = "lstm_cell") -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype)
-        self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._forget_bias = _checks.check_number(forget_bias, "forget_bias")
-        _checks.check_number(cell_clip, "cell_clip", allow_none=True)
-        self._cell_clip = cell_clip if cell_clip is not None else -1
-        self._use_peephole = use_peephole
-
-    @property
-    def state_size(self) -> rnn_cell.LSTMStateTuple:
-        return rnn_cell.LSTMStateTuple(self._num_units, self._num_units)
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
+        _set_block_lstm_options(self, num_units, forget_bias, cell_clip, use_peephole)
+        self._state_size = rnn_cell.LSTMStateTuple(self._num_units, self._num_units)
+        self._output_size = self._num_units
 
     def build(self, inputs_shape: tf.TensorShape) -> None:
         _add_block_lstm_variables(self, tf.compat.dimension_value(inputs_shape[1]))
@@ -186,7 +189,7 @@ class LSTMBlockCell(rnn_cell.LayerRNNCell):
         return h, rnn_cell.LSTMStateTuple(cs, h)
 
 
-class GRUBlockCell(rnn_cell.LayerRNNCell):
+class GRUBlockCell(rnn_cell._FixedSizes, rnn_cell.LayerRNNCell):
     """A GRU step as one fused kernel (``tf.raw_ops.GRUBlockCell``), TF 1.15's first names.
 
     The maths is `GRUCell`'s with tanh: ``r, u = sigmoid([x, h] @ w_ru + b_ru)``,
@@ -224,14 +227,7 @@ class GRUBlockCell(rnn_cell.LayerRNNCell):
         chosen = num_units if num_units is not None else cell_size
         self._cell_size = _checks.check_positive_int(
             chosen, "num_units" if num_units is not None else "cell_size")
-
-    @property
-    def state_size(self) -> int:
-        return self._cell_size
-
-    @property
-    def output_size(self) -> int:
-        return self._cell_size
+        self._state_size = self._output_size = self._cell_size
 
     def build(self, inputs_shape: tf.TensorShape) -> None:
         depth = tf.compat.dimension_value(inputs_shape[1])
@@ -546,11 +542,7 @@ class LSTMBlockFusedCell(LSTMBlockWrapper):
                  use_peephole: bool = False, reuse: Any = None, dtype: Any = None,
                  name: str = "lstm_fused_cell") -> None:
         super().__init__(_reuse=reuse, name=name, dtype=dtype)
-        self._num_units = _checks.check_positive_int(num_units, "num_units")
-        self._forget_bias = _checks.check_number(forget_bias, "forget_bias")
-        _checks.check_number(cell_clip, "cell_clip", allow_none=True)
-        self._cell_clip = cell_clip if cell_clip is not None else -1
-        self._use_peephole = use_peephole
+        _set_block_lstm_options(self, num_units, forget_bias, cell_clip, use_peephole)
 
     @property
     def num_units(self) -> int:

@@ -1433,6 +1433,46 @@ class Linear:
         return result
 
 
+class _FixedSizes:
+    """Mixin for a cell whose sizes are fixed by its constructor.
+
+    The constructor sets ``self._state_size`` and ``self._output_size``; the
+    two properties return them. Put it before the RNNCell base in the class
+    list so that its properties replace the abstract ones.
+    """
+
+    @property
+    def state_size(self) -> Any:
+        return self._state_size
+
+    @property
+    def output_size(self) -> Any:
+        return self._output_size
+
+
+class _CachedLinears:
+    """Mixin for a cell that keeps the `Linear` maps made at its first call.
+
+    `_reset_binding` also empties the attributes named in `_CACHED_LINEARS`
+    (each one `Linear`, None until the first call) and in
+    `_CACHED_LINEAR_DICTS` (each a dict of `Linear` maps by key), so that a
+    `copy.deepcopy` of a used cell is unbuilt and makes its own variables.
+    The names must be in `_BINDING_ATTRS` (deepcopy shares those instead of
+    copying the graph objects inside). Put it before the RNNCell base in the
+    class list.
+    """
+
+    _CACHED_LINEARS: tuple = ()
+    _CACHED_LINEAR_DICTS: tuple = ()
+
+    def _reset_binding(self) -> None:
+        super()._reset_binding()
+        for attribute in self._CACHED_LINEARS:
+            setattr(self, attribute, None)
+        for attribute in self._CACHED_LINEAR_DICTS:
+            setattr(self, attribute, {})
+
+
 class _ContribWrapper(RNNCell):
     """Base of the tf.contrib.rnn wrappers that do create a scope level."""
 
@@ -1530,7 +1570,7 @@ class EmbeddingWrapper(_ContribWrapper):
         return _EngineSpec("embedding", (self._cell,), weights, {})
 
 
-class InputProjectionWrapper(_ContribWrapper):
+class InputProjectionWrapper(_CachedLinears, _ContribWrapper):
     """Projects the inputs to `num_proj` (``kernel`` + ``bias``), then runs the cell.
 
     Args:
@@ -1546,6 +1586,8 @@ class InputProjectionWrapper(_ContribWrapper):
       `input_size` ignored with a warning. `num_proj` must be a positive int.
     """
 
+    _CACHED_LINEARS = ("_linear",)
+
     def __init__(self, cell: Any, num_proj: int, activation: Any = None,
                  input_size: Any = None, reuse: Any = None) -> None:
         super().__init__(cell, reuse)
@@ -1553,10 +1595,6 @@ class InputProjectionWrapper(_ContribWrapper):
             _log.warning("%s: The input_size parameter is deprecated.", type(self).__name__)
         self._num_proj = _checks.check_positive_int(num_proj, "num_proj")
         self._activation = activation
-
-    def _reset_binding(self) -> None:
-        super()._reset_binding()
-        self._linear = None
 
     def call(self, inputs: tf.Tensor, state: Any) -> tuple:
         if self._linear is None:
@@ -1567,7 +1605,7 @@ class InputProjectionWrapper(_ContribWrapper):
         return self._cell(projected, state)
 
 
-class OutputProjectionWrapper(_ContribWrapper):
+class OutputProjectionWrapper(_CachedLinears, _ContribWrapper):
     """Runs the cell, then projects its output to `output_size` (``kernel`` + ``bias``).
 
     Args:
@@ -1586,6 +1624,8 @@ class OutputProjectionWrapper(_ContribWrapper):
       TypeError.
     """
 
+    _CACHED_LINEARS = ("_linear",)
+
     def __init__(self, cell: Any, output_size: int, activation: Any = None,
                  reuse: Any = None) -> None:
         super().__init__(cell, reuse)
@@ -1594,10 +1634,6 @@ class OutputProjectionWrapper(_ContribWrapper):
             raise ValueError(f"Parameter output_size must be > 0: {output_size}.")
         self._output_size = output_size
         self._activation = activation
-
-    def _reset_binding(self) -> None:
-        super()._reset_binding()
-        self._linear = None
 
     @property
     def output_size(self) -> int:
