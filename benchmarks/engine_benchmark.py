@@ -760,7 +760,7 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: every model's first bucket only (textsum (10, 5)), "
                              "fewer steps and repetitions")
-    parser.add_argument("--timeout", type=float, default=1800.0,
+    parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds before a worker is stopped and reported as failed")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="directory of the json and md results")
