@@ -1,0 +1,115 @@
+"""The pure helpers of benchmarks/engine_benchmark.py: plan, kernel count, summary, report."""
+
+import importlib.util
+import os
+
+import pytest
+import tensorflow as tf
+
+_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                     "benchmarks", "engine_benchmark.py")
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("engine_benchmark", _PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plan_alternates_the_variants_and_gives_translate_a_decode_worker(bench):
+    jobs = bench.plan(["translate", "textsum"], ["gru"], ["a", "b"], 2)
+    assert jobs == [
+        (0, "translate", "gru", "a", "train"), (0, "translate", "gru", "a", "decode"),
+        (0, "translate", "gru", "b", "train"), (0, "translate", "gru", "b", "decode"),
+        (0, "textsum", "gru", "a", "train"), (0, "textsum", "gru", "b", "train"),
+        (1, "translate", "gru", "b", "train"), (1, "translate", "gru", "b", "decode"),
+        (1, "translate", "gru", "a", "train"), (1, "translate", "gru", "a", "decode"),
+        (1, "textsum", "gru", "b", "train"), (1, "textsum", "gru", "a", "train"),
+    ]
+
+
+def test_count_kernels_counts_every_device_but_the_tracer_streams(bench):
+    metadata = tf.compat.v1.RunMetadata()
+    cpu = metadata.step_stats.dev_stats.add(device="/job:localhost/replica:0/task:0/device:CPU:0")
+    for name, label in (("m1", "m1 = MatMul(x, w)"), ("m2", "m2 = MatMul(y, w)"),
+                        ("t", "t = Tanh(m1)"), ("_SOURCE", "")):
+        cpu.node_stats.add(node_name=name, timeline_label=label)
+    gpu = metadata.step_stats.dev_stats.add(device="/job:localhost/replica:0/task:0/device:GPU:0")
+    gpu.node_stats.add(node_name="g", timeline_label="g = Sigmoid(t)")
+    for extra in ("/device:GPU:0/stream:all", "/device:GPU:0/stream:7", "/device:GPU:0/memcpy"):
+        metadata.step_stats.dev_stats.add(device=extra).node_stats.add(node_name="g")
+    counted = bench.count_kernels(metadata.step_stats)
+    assert counted["total"] == 5
+    assert counted["per_device"] == {"/job:localhost/replica:0/task:0/device:CPU:0": 4,
+                                     "/job:localhost/replica:0/task:0/device:GPU:0": 1}
+    assert counted["top_op_types"] == [("MatMul", 2), ("Tanh", 1), ("_SOURCE", 1),
+                                       ("Sigmoid", 1)]
+
+
+def _worker(bench, variant, mode, build_s, kernels, step_s, rep=0):
+    return {"rep": rep, "model": "translate", "cell": "gru", "variant": variant, "mode": mode,
+            "build_s": build_s, "op_count": 100, "init_s": 1.0, "peak_rss_kib": 1024 * 100,
+            "decisions": [["static_rnn", variant == "a",
+                           "" if variant == "a" else "fastpath.stepwise() is on"]],
+            "loadavg_after": [1.0, 1.0, 1.0],
+            "buckets": {"0": {"first_step_s": 2.0, "median_s": step_s,
+                              "kernels": {"total": kernels}}}}
+
+
+def test_summary_takes_medians_over_good_repetitions_only(bench):
+    runs = [_worker(bench, "a", "train", 1.0, 100, 0.1),
+            _worker(bench, "a", "train", 3.0, 120, 0.3, rep=1),
+            _worker(bench, "a", "train", 2.0, 110, 0.2, rep=2),
+            {"rep": 3, "error": "exit status 1"}]
+    summary = bench.summarize(runs)
+    assert (summary["build_s"], summary["reps_ok"], summary["reps_failed"]) == (2.0, 3, 1)
+    assert summary["buckets"]["0"]["kernels"] == 110
+    assert summary["buckets"]["0"]["step_median_s"] == 0.2
+    assert summary["buckets"]["0"]["step_median_range_s"] == [0.1, 0.3]
+
+
+def test_report_checks_targets_and_lists_failed_workers(bench):
+    runs = [_worker(bench, "a", "train", 1.0, 20, 0.05),
+            _worker(bench, "b", "train", 10.0, 100, 0.1),
+            _worker(bench, "a", "decode", 1.0, 50, 0.09),
+            {"rep": 0, "model": "translate", "cell": "gru", "variant": "b", "mode": "decode",
+             "error": "exit status 1, 0 result lines", "stderr_tail": "Traceback\nValueError: x"}]
+    summary = {"translate": {"gru": {
+        v: {m: bench.summarize([r for r in runs if (r["variant"], r["mode"]) == (v, m)])
+            for m in ("train", "decode")} for v in ("a", "b")}}}
+    report = {"config": {"models": ["translate"], "cells": ["gru"], "reps": 1, "steps": 1,
+                         "warmup": 1, "quick": True, "buckets": {"translate": [(5, 10)]},
+                         "stepped": {"translate": [0]}},
+              "machine": {"date": "today", "tf_version": "2.x", "cpu_count": 2},
+              "sources": {"a": {"head": "0123456789abcdef", "uncommitted_changes": []}},
+              "total_wall_s": 60.0, "summary": summary, "runs": runs}
+    text = bench.markdown_report(report)
+    lines = text.splitlines()
+    assert "| train graph build (s) | 1.0 | 10.0 | 0.10 | <= 0.2 | PASS |" in lines
+    assert "| train step median, bucket 0 (5, 10) (ms) | 50.0 | 100.0 | 0.50 | <= 0.6 | PASS |" \
+        in lines
+    assert "| train kernels per step, bucket 0 (5, 10) | 20 | 100 | 0.20 | <= 0.3 | PASS |" \
+        in lines
+    assert "| train peak RSS (MiB) | 100 | 100 | 1.00 | <= 0.8 | FAIL |" in lines
+    assert "| decode step median, bucket 0 (5, 10) (ms) | 90.0 | n/a | n/a | <= 0.7 | n/a |" \
+        in lines
+    assert "| translate | gru | 3 | 1 | 3 |" in lines
+    assert "* rep 1, translate gru b decode: exit status 1, 0 result lines" in lines
+    assert "ValueError: x" in lines
+    assert "* b train: `static_rnn` step by step (fastpath.stepwise() is on)" in lines
+    assert "**Smoke run" in text
+
+
+def test_quick_changes_the_defaults_and_names_are_checked(bench):
+    args = bench.parse_args(["--quick"])
+    assert (args.reps, args.steps, args.warmup) == (1, 1, 1)
+    args = bench.parse_args(["--quick", "--steps", "3"])
+    assert (args.reps, args.steps, args.warmup) == (1, 3, 1)
+    args = bench.parse_args([])
+    assert (args.reps, args.steps, args.warmup) == (2, 10, 2)
+    assert bench.model_buckets("textsum", True) == [(10, 5)]
+    assert bench.stepped_buckets("chatbot", False) == [5]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--models", "translate,nmt"])
