@@ -121,9 +121,17 @@ def model_buckets(model: str, quick: bool) -> list:
     return list(spec["quick_buckets"] if quick else spec["buckets"])
 
 
-def stepped_buckets(model: str, quick: bool) -> list:
-    """Indices of the buckets whose steps are timed and traced."""
-    return [0] if quick else list(MODELS[model]["stepped"])
+def stepped_buckets(model: str, quick: bool, translate: Optional[str] = None) -> list:
+    """Indices of the buckets whose steps are timed and traced.
+
+    `translate` (the --translate-buckets flag, e.g. ``"0,3"``) narrows the
+    translate model's stepped buckets, for a shorter run.
+    """
+    if quick:
+        return [0]
+    if model == "translate" and translate:
+        return [int(index) for index in translate.split(",")]
+    return list(MODELS[model]["stepped"])
 
 
 # ---------------------------------------------------------------------------
@@ -416,7 +424,7 @@ def run_worker(args: argparse.Namespace) -> None:
         sess.run(init)
         info["init_s"] = time.perf_counter() - start
     info["buckets"] = {}
-    for bucket_id in stepped_buckets(args.model, args.quick):
+    for bucket_id in stepped_buckets(args.model, args.quick, args.translate_buckets):
         if decode:
             fetches = model["logits"][bucket_id]
         else:
@@ -473,6 +481,8 @@ def run_one(args: argparse.Namespace, job: tuple, root: str) -> dict:
                "--expect-root", root]
     if args.quick:
         command.append("--quick")
+    if args.translate_buckets:
+        command += ["--translate-buckets", args.translate_buckets]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=root)
     # b asks for stepwise() in the worker; a must not inherit the switch.
     env.pop(STEPWISE_ENV, None)
@@ -726,7 +736,8 @@ def run_parent(args: argparse.Namespace) -> dict:
             "models": models, "cells": cells, "variants": variants, "reps": args.reps,
             "steps": args.steps, "warmup": args.warmup, "quick": args.quick, "seed": SEED,
             "buckets": {model: model_buckets(model, args.quick) for model in models},
-            "stepped": {model: stepped_buckets(model, args.quick) for model in models},
+            "stepped": {model: stepped_buckets(model, args.quick, args.translate_buckets)
+                        for model in models},
             "models_spec": {model: MODELS[model] for model in models},
         },
         "sources": {"a": source, "b": {"same_as": "a", "switch": "fastpath.stepwise()"}},
@@ -760,6 +771,9 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: every model's first bucket only (textsum (10, 5)), "
                              "fewer steps and repetitions")
+    parser.add_argument("--translate-buckets", default="",
+                        help="comma list of the translate buckets to step, e.g. 0,3 "
+                             "(default: all four)")
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds before a worker is stopped and reported as failed")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
@@ -776,6 +790,9 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
             setattr(args, name, value)
     if args.warmup < 1 or args.steps < 1 or args.reps < 1:
         parser.error("--warmup, --steps and --reps must be at least 1")
+    if args.translate_buckets and not set(args.translate_buckets.split(",")) <= set("0123"):
+        parser.error("--translate-buckets must be a comma list of 0, 1, 2, 3; "
+                     f"got {args.translate_buckets!r}")
     for name, allowed in (("models", MODELS), ("cells", CELLS), ("variants", VARIANT_NAMES)):
         given = getattr(args, name).split(",")
         unknown = set(given) - set(allowed)

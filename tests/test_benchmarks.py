@@ -111,5 +111,9 @@ def test_quick_changes_the_defaults_and_names_are_checked(bench):
     assert (args.reps, args.steps, args.warmup) == (2, 10, 2)
     assert bench.model_buckets("textsum", True) == [(10, 5)]
     assert bench.stepped_buckets("chatbot", False) == [5]
+    assert bench.stepped_buckets("translate", False, "0,3") == [0, 3]
+    assert bench.stepped_buckets("chatbot", False, "0,3") == [5]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--translate-buckets", "0,4"])
     with pytest.raises(SystemExit):
         bench.parse_args(["--models", "translate,nmt"])
