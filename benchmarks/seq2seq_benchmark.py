@@ -63,7 +63,8 @@ MODES = ("train", "decode")
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The library's opt-in switches, set for variant a only (b predates them).
 BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
-TRACE_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS"
+# Set by the parent for the workers of a run with --seed-graph.
+SEED_GRAPH_ENV = "SEQ2SEQ_BENCHMARK_SEED_GRAPH"
 
 
 # ---------------------------------------------------------------------------
@@ -284,11 +285,11 @@ def run_tf1_worker(mode: str, cell_kind: str, bucket_ids: list, steps: int, warm
     """Builds and times variant a or b (the library in graph mode)."""
     legacy_seq2seq, rnn_cell, info = import_library(expect_root)
     decode = mode == "decode"
-    # A graph seed makes fastpath.trace_loss_functions call the loss per step
-    # (one trace would give every step the same samples), so with that switch
-    # on the graph is left unseeded, as the tutorial leaves it.
+    # Unseeded by default, as the tutorial leaves it: a graph seed makes the
+    # library call the user's loss per step (one trace would give every step
+    # the same samples) instead of tracing it.
     model, sess, timings = build_tf1_session(legacy_seq2seq, rnn_cell, cell_kind, decode,
-                                             seeded=os.environ.get(TRACE_LOSS_ENV) != "1")
+                                             seeded=os.environ.get(SEED_GRAPH_ENV) == "1")
     info.update(timings)
     info["buckets"] = {}
     for bucket_id in bucket_ids:
@@ -533,13 +534,14 @@ def run_one(args: argparse.Namespace, variant: str, mode: str, cell: str, bucket
         env["PYTHONPATH"] = roots[variant]
     else:
         env.pop("PYTHONPATH", None)
-    # The library's opt-in switches (fastpath.batch_loss_functions and
-    # fastpath.trace_loss_functions) for variant a only.
-    for name, wanted in ((BATCH_LOSS_ENV, args.batch_loss_functions),
-                         (TRACE_LOSS_ENV, args.trace_loss_functions)):
-        env.pop(name, None)
-        if variant == "a" and wanted:
-            env[name] = "1"
+    # The library's opt-in switch (fastpath.batch_loss_functions) for variant
+    # a only; --seed-graph for every variant.
+    env.pop(BATCH_LOSS_ENV, None)
+    if variant == "a" and args.batch_loss_functions:
+        env[BATCH_LOSS_ENV] = "1"
+    env.pop(SEED_GRAPH_ENV, None)
+    if args.seed_graph:
+        env[SEED_GRAPH_ENV] = "1"
     start = time.perf_counter()
     result = run_tagged_worker(command, env, RESULT_TAG, f"{variant} {mode} {cell}")
     result["wall_s"] = time.perf_counter() - start
@@ -676,9 +678,9 @@ def markdown_report(report: dict) -> str:
     if config.get("batch_loss_functions"):
         lines[-1] += (f" with {BATCH_LOSS_ENV}=1 (the user loss "
                       "function called once for all steps)")
-    if config.get("trace_loss_functions"):
-        lines[-1] += (f" with {TRACE_LOSS_ENV}=1 (the user loss "
-                      "function traced once, called at every step; graph not seeded)")
+    if config.get("seed_graph"):
+        lines[-1] += (" with seeded graphs (--seed-graph: the user loss function is called "
+                      "per step, not traced)")
     changed = [line.split(maxsplit=1)[1] for line in report["sources"]["a"]["uncommitted_changes"]]
     if changed:
         lines[-1] += f" + uncommitted changes to {', '.join(changed)}"
@@ -828,7 +830,7 @@ def run_parent(args: argparse.Namespace) -> None:
             "steps": args.steps, "warmup": args.warmup, "batch": BATCH, "vocab": VOCAB,
             "size": SIZE, "layers": LAYERS, "num_sampled": NUM_SAMPLED, "seed": SEED,
             "all_buckets": BUCKETS, "batch_loss_functions": args.batch_loss_functions,
-            "trace_loss_functions": args.trace_loss_functions,
+            "seed_graph": args.seed_graph,
         },
         "sources": sources,
         "total_wall_s": time.perf_counter() - started,
@@ -860,9 +862,10 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument("--batch-loss-functions", action="store_true",
                         help="variant a calls the sampled-softmax loss once for all steps "
                              "(the library's opt-in fastpath.batch_loss_functions)")
-    parser.add_argument("--trace-loss-functions", action="store_true",
-                        help="variant a traces the sampled-softmax loss once and calls it at "
-                             "every step (the library's opt-in fastpath.trace_loss_functions)")
+    parser.add_argument("--seed-graph", action="store_true",
+                        help="seed every variant's graph (tf.compat.v1.set_random_seed); a then "
+                             "calls the sampled-softmax loss per step instead of tracing it, "
+                             "its default")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="directory of the json, png and md results")
     parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
