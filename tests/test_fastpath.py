@@ -862,7 +862,7 @@ def test_loss_reading_a_ps_variable_is_called_per_step_under_replica_device_sett
 # Each configuration is built fast and step by step; the inputs are variables
 # (or fed through ones) so that their gradients are compared too.
 
-SEQ_STEPS = 5
+SEQ_STEPS = 3
 
 
 def seq_cell(kind, layers):
@@ -891,11 +891,8 @@ def step_inputs(static_batch, depth=UNITS):
 
 
 @pytest.mark.parametrize("kind, layers, lengths, static_batch", [
-    ("gru", 1, [0, SEQ_STEPS, 2], True),
-    ("lstm", 2, [3, 1, SEQ_STEPS], False),
-    ("gru", "repeated", [SEQ_STEPS, 0, 4], False),
-    ("lstm", "repeated", [2, 2, 2], True),
-    ("gru", 2, [0, 0, 0], True),
+    ("gru", "repeated", [0, SEQ_STEPS, 1], True),
+    ("lstm", 2, [2, 1, SEQ_STEPS], False),
 ])
 def test_static_rnn_with_sequence_length_matches_step_by_step(kind, layers, lengths,
                                                               static_batch):
@@ -920,8 +917,7 @@ def test_static_rnn_with_sequence_length_matches_step_by_step(kind, layers, leng
         assert not np.any(outputs[length:, row])
 
 
-@pytest.mark.parametrize("kind, layers, static_batch", [
-    ("lstm", 1, True), ("gru", 2, False)])
+@pytest.mark.parametrize("kind, layers, static_batch", [("lstm", 1, False)])
 def test_static_bidirectional_rnn_with_sequence_length_matches_step_by_step(kind, layers,
                                                                             static_batch):
     def build():
@@ -972,14 +968,14 @@ def build_rnn_seq2seq(model, kind, layers, feed_previous, static_batch):
     """One of the five rnn_decoder models; returns ``(outputs, state)`` (a list of outputs)."""
     cell = seq_cell(kind, layers)
     if model in ("basic", "tied"):
-        enc, dec = step_inputs(static_batch)[:3], step_inputs_again(static_batch)
+        enc, dec = step_inputs(static_batch)[:2], step_inputs_again(static_batch)
         if model == "basic":
             return legacy_seq2seq.basic_rnn_seq2seq(enc, dec, cell)
         loop = (lambda prev, _: tf.tanh(prev)) if feed_previous == "user" else None
         return legacy_seq2seq.tied_rnn_seq2seq(enc, dec, cell, loop_function=loop)
     rng = np.random.RandomState(59)
-    enc, _ = ids(rng, 3)
-    dec, _ = ids(rng, 4)
+    enc, _ = ids(rng, 2)
+    dec, _ = ids(rng, 3)
     if not static_batch:
         enc = [v1.placeholder_with_default(x, [None]) for x in enc]
         dec = [v1.placeholder_with_default(x, [None]) for x in dec]
@@ -997,16 +993,16 @@ def build_rnn_seq2seq(model, kind, layers, feed_previous, static_batch):
         return legacy_seq2seq.embedding_tied_rnn_seq2seq(
             enc, dec, cell, VOCAB, UNITS, feed_previous=feed_previous)
     outputs, states = legacy_seq2seq.one2many_rnn_seq2seq(
-        enc, {"a": dec, "b": [d % 7 for d in dec[:3]]}, seq_cell(kind, layers),
+        enc, {"a": dec, "b": [d % 7 for d in dec[:2]]}, seq_cell(kind, layers),
         {"a": cell, "b": seq_cell(kind, layers)}, VOCAB, {"a": VOCAB, "b": 7}, emb,
         feed_previous=feed_previous)
     return outputs["a"] + outputs["b"], (states["a"], states["b"])
 
 
 def step_inputs_again(static_batch):
-    """Decoder steps for the float-input models: another variable, 4 steps."""
-    values = v1.get_variable("decoder_inputs", [4, BATCH, UNITS])
-    steps = tf.unstack(values, num=4)
+    """Decoder steps for the float-input models: another variable, 3 steps."""
+    values = v1.get_variable("decoder_inputs", [3, BATCH, UNITS])
+    steps = tf.unstack(values, num=3)
     if not static_batch:
         steps = [v1.placeholder_with_default(s, [None, UNITS]) for s in steps]
     return steps
@@ -1014,16 +1010,11 @@ def step_inputs_again(static_batch):
 
 @pytest.mark.parametrize("model, kind, layers, feed_previous, static_batch", [
     ("basic", "gru", 2, False, True),
-    ("basic", "lstm", 1, False, False),
     ("tied", "lstm", "repeated", False, True),
-    ("embedding", "gru", 1, False, False),
     ("embedding", "lstm", 2, True, True),
     ("embedding", "gru", "repeated", "tensor", False),
     ("embedding_tied", "lstm", 1, True, True),
-    ("embedding_tied", "gru", 2, "tensor", True),
-    ("one2many", "gru", 2, False, True),
-    ("one2many", "lstm", 1, True, False),
-    ("one2many", "gru", 1, "tensor", True),
+    ("one2many", "gru", 1, True, False),
 ])
 def test_rnn_decoder_models_match_step_by_step(model, kind, layers, feed_previous,
                                                 static_batch):
