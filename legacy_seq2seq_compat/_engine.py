@@ -7,8 +7,9 @@ switch or inspect it through `legacy_seq2seq_compat.fastpath`.
 What it covers. TF 1.15 builds one copy of the cell per time step, per
 bucket, and the gradients of each copy; that is what makes bucketed legacy
 models slow to build. For the cells it knows (`fastpath`'s docstring lists
-them) `static_rnn` and `attention_decoder` hand it every step after the
-first:
+them) `static_rnn` (also with `sequence_length`, and so
+`static_bidirectional_rnn`), `rnn_decoder` and `attention_decoder` hand it
+every step after the first:
 
 * the first step is built exactly as before, so every variable is created by
   the cell itself, with the same name, shape, initializer and order;
@@ -22,7 +23,15 @@ first:
 * when training, a kernel used at every step gets its gradient as one
   product over all steps (``X^T dY``) instead of one small product per
   step and their sum (see `_kernel_tap`), and so do the attention states
-  that every decoder step reads (see `_read_tap`).
+  that every decoder step reads (see `_read_tap`);
+* with `sequence_length` every step is computed and, per row, its state
+  parts are selected (``where(t < length, new, old)``, TF's v1 `where` and
+  its gradient, as the step-by-step graph uses) inside the loop and its
+  outputs zeroed after it (`_running_rows`); the step-by-step graph's
+  conditionals at the shortest and longest length only skip work;
+* a decoder fed the argmax of its previous output (the library's own loop
+  function, `argmax_feedback`) runs one traced step per time step that
+  projects, takes the argmax, looks the embedding up and runs the cell.
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
@@ -80,9 +89,9 @@ class Decision(NamedTuple):
     """One path choice made while a graph was built, as `report` lists it.
 
     Attributes:
-      function: What chose: ``"static_rnn"``, ``"attention_decoder"``,
-        ``"rnn_decoder"`` (always step by step) or ``"softmax_loss_function"``
-        (the user's loss in `sequence_loss_by_example`).
+      function: What chose: ``"static_rnn"``, ``"rnn_decoder"``,
+        ``"attention_decoder"`` or ``"softmax_loss_function"`` (the user's
+        loss in `sequence_loss_by_example`).
       fast: True when it took the fast path (for the loss: was traced).
       reason: Why it took the step-by-step path (empty when `fast`).
 

@@ -112,8 +112,8 @@ def extract_argmax_and_embed(embedding: Any, output_projection: Any = None,
       TF 1.15's private `_extract_argmax_and_embed`, made public; `contrib` also offers it under the
       old private name. The loop function builds the same ops (xw_plus_b, argmax over axis 1,
       embedding lookup, stop_gradient when `update_embedding` is False). It also carries an
-      attribute that lets the attention decoder's fast path do the same feedback inside its loop;
-      the numbers are unchanged.
+      attribute that lets the decoders' fast paths do the same feedback inside their loops; the
+      numbers are unchanged.
     """
 
     def loop_function(prev: tf.Tensor, _: int) -> tf.Tensor:
@@ -168,7 +168,10 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
       names the cell of this library to use), a single Tensor for `decoder_inputs` raises TypeError
       with the tf.unstack spelling for time-major and batch-major data, a non-callable
       `loop_function` raises TypeError, and, without a loop function, steps of different shapes or
-      dtypes raise ValueError. As in TF 1.15, `decoder_inputs` may be any iterable.
+      dtypes raise ValueError. As in TF 1.15, `decoder_inputs` may be any iterable; it is read
+      whole after the first step (TF 1.15 read it step by step). For this library's cells the
+      steps after the first are built by the fast paths (see `fastpath`; a user `loop_function`
+      other than `extract_argmax_and_embed`'s keeps the step-by-step path), with the same numbers.
     """
     _checks.ensure_graph_mode("rnn_decoder")
     _checks.assert_like_rnncell("cell", cell)
