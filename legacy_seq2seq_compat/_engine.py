@@ -886,7 +886,21 @@ def _layers_tail(cell: Any, inputs: list, state: Any, first_output: tf.Tensor,
     steps = tf.unstack(tf.reshape(outputs, [num_steps, batch, width]), num=num_steps)
     for output in steps:
         output.set_shape(first_output.get_shape())
-    return steps, stack.from_parts(final_parts)
+    final = stack.from_parts(final_parts)
+    return steps, tf.nest.map_structure(_shaped_like, final, state)
+
+
+def _shaped_like(value: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
+    """`value` with the static shape of `like`, which may know less.
+
+    The steps' batch size can be static where the state's is not (after the
+    conditionals of a step with `sequence_length`, as in TF 1.15); `value`
+    is returned unchanged when the shapes are equal.
+    """
+    if value.get_shape() == like.get_shape():
+        return value
+    # An identity whose static shape is the one given.
+    return _v1.placeholder_with_default(value, like.get_shape())
 
 
 def _static_rnn_decline(cell: Any, inputs: list, first_output: Any) -> Optional[str]:
