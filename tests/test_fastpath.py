@@ -1012,7 +1012,7 @@ def step_inputs_again(static_batch):
     ("basic", "gru", 2, False, True),
     ("tied", "lstm", "repeated", False, True),
     ("embedding", "lstm", 2, True, True),
-    ("embedding", "gru", "repeated", "tensor", False),
+    ("embedding", "gru", 1, "tensor", False),
     ("embedding_tied", "lstm", 1, True, True),
     ("one2many", "gru", 1, True, False),
 ])
