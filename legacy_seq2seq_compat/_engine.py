@@ -7,8 +7,9 @@ switch or inspect it through `legacy_seq2seq_compat.fastpath`.
 What it covers. TF 1.15 builds one copy of the cell per time step, per
 bucket, and the gradients of each copy; that is what makes bucketed legacy
 models slow to build. For the cells it knows (`fastpath`'s docstring lists
-them) `static_rnn` and `attention_decoder` hand it every step after the
-first:
+them) `static_rnn` (also with `sequence_length`, and so
+`static_bidirectional_rnn`), `rnn_decoder` and `attention_decoder` hand it
+every step after the first:
 
 * the first step is built exactly as before, so every variable is created by
   the cell itself, with the same name, shape, initializer and order;
@@ -24,8 +25,16 @@ first:
 * when training, a kernel used at every step gets its gradient as one
   product over all steps (``X^T dY``) instead of one small product per
   step and their sum (see `_kernel_tap`; LSTMCell's projection kernel and
-  peepholes included), and so do the attention states that every decoder
-  step reads (see `_read_tap`).
+  peepholes included), and so do the attention states
+  that every decoder step reads (see `_read_tap`);
+* with `sequence_length` every step is computed and, per row, its state
+  parts are selected (``where(t < length, new, old)``, TF's v1 `where` and
+  its gradient, as the step-by-step graph uses) inside the loop and its
+  outputs zeroed after it (`_running_rows`); the step-by-step graph's
+  conditionals at the shortest and longest length only skip work;
+* a decoder fed the argmax of its previous output (the library's own loop
+  function, `argmax_feedback`) runs one traced step per time step that
+  projects, takes the argmax, looks the embedding up and runs the cell.
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
@@ -93,9 +102,9 @@ class Decision(NamedTuple):
     """One path choice made while a graph was built, as `report` lists it.
 
     Attributes:
-      function: What chose: ``"static_rnn"``, ``"attention_decoder"``,
-        ``"rnn_decoder"`` (always step by step) or ``"softmax_loss_function"``
-        (the user's loss in `sequence_loss_by_example`).
+      function: What chose: ``"static_rnn"``, ``"rnn_decoder"``,
+        ``"attention_decoder"`` or ``"softmax_loss_function"`` (the user's
+        loss in `sequence_loss_by_example`).
       fast: True when it took the fast path (for the loss: was traced).
       reason: Why it took the step-by-step path (empty when `fast`).
 
@@ -146,17 +155,6 @@ def decide(function: str, reason: Optional[str] = None, quiet: bool = False) -> 
         "legacy_seq2seq_compat: %s takes the step-by-step path, which builds far more ops: "
         "%s. (Logged once per reason; fastpath.report(graph) lists every choice.)",
         function, reason)
-
-
-def record_stepwise(function: str, reason: str, quiet: bool = False) -> None:
-    """For callers: `function` took the step-by-step path for `reason` (logged once).
-
-    `quiet` records the choice for `report()` without logging it: for a path
-    that has no fast alternative, a warning would ask the user for a change
-    that cannot help.
-    """
-    decide(function, STEPWISE_REASON if is_stepwise() else reason, quiet=quiet)
-
 
 
 def decisions(graph: tf.Graph) -> list:
@@ -1080,12 +1078,17 @@ def stackable(values: Sequence[Any], rank: Optional[int] = None) -> bool:
 
 
 def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
-                batch: int) -> tuple:
+                batch: int, running: Optional[tf.Tensor] = None) -> tuple:
     """Runs every layer over all steps, one loop per layer (inputs `[num_steps * B, D]`).
+
+    With `running` (`[num_steps, B]` bool, see `_running_rows`) a row's state
+    parts stay as they were at every step where it is not running; its
+    outputs there are left as computed (the caller zeroes the top ones).
 
     Returns ``(top outputs [num_steps * B, H], final parts)``.
     """
     final_parts = []
+    sequences_extra = [] if running is None else [running]
     for layer, layer_parts in zip(stack.layers, parts):
         projected = tf.reshape(layer.project(inputs), [num_steps, batch, layer.width])
         # `projected` is a loop input, so its gradient is already the tap's.
@@ -1093,18 +1096,43 @@ def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
 
         def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer) -> tuple:
             output, new_parts, saved = layer.rebind(weights).step(inputs_t[0], carry, defer=True)
+            if len(inputs_t) > 1:
+                new_parts = _keep_finished(inputs_t[1], new_parts, carry)
             return new_parts, [output] + saved
 
-        last, (outputs, *saved) = _loop(("layer", "deferred") + layer.config(), step,
-                                        [projected], tuple(layer_parts), num_steps,
-                                        layer.tensors())
+        key = ("layer", "deferred", running is not None) + layer.config()
+        last, (outputs, *saved) = _loop(key, step, [projected] + sequences_extra,
+                                        tuple(layer_parts), num_steps, layer.tensors())
         set_inputs(saved)
         final_parts.append(last)
         inputs = tf.reshape(outputs, [-1, layer.units])
     return inputs, final_parts
 
 
-def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> Optional[tuple]:
+def _running_rows(lengths: tf.Tensor, first: int, num_steps: int) -> tf.Tensor:
+    """`[num_steps, B]` bool: whether row b is still running at step ``first + t``."""
+    times = tf.range(first, first + num_steps, dtype=lengths.dtype)
+    return tf.less(tf.expand_dims(times, 1), tf.expand_dims(lengths, 0))
+
+
+def _keep_finished(running: tf.Tensor, new: Sequence[tf.Tensor],
+                   old: Sequence[tf.Tensor]) -> tuple:
+    """Per row, `new` where `running` (`[B]` bool) else `old`: the step-by-step selects.
+
+    The v1 `where` picks whole rows with a `[B]` condition, as the
+    step-by-step graph does; its gradient (TF's) sends each row's gradient
+    to the side that was picked.
+    """
+    return tuple(_v1.where(running, n, o) for n, o in zip(new, old))
+
+
+def _zero_finished(running: tf.Tensor, outputs: tf.Tensor) -> tf.Tensor:
+    """`outputs` `[T * B, W]` with the rows of finished steps (`running` `[T, B]`) zeroed."""
+    return _v1.where(tf.reshape(running, [-1]), outputs, tf.zeros_like(outputs))
+
+
+def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any,
+                    lengths: Optional[tf.Tensor] = None) -> Optional[tuple]:
     """Steps 1.. of `static_rnn` after step 0 ran through the cell itself.
 
     Args:
@@ -1112,6 +1140,10 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
       inputs: The step inputs after the first.
       state: The state after the first step.
       first_output: The first step's output (for its static shape).
+      lengths: None, or the int32 `[B]` sequence lengths: past its length a
+        row's outputs are zeros and its state is carried unchanged, as
+        TF 1.15's conditionals and selects give (its short-cuts at the
+        shortest and longest length change no number).
 
     Returns:
       ``(outputs, final state)`` with `outputs` the list for `inputs`, or None
@@ -1121,6 +1153,12 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
     decide("static_rnn", reason)
     if reason is not None:
         return None
+    return _layers_tail(cell, inputs, state, first_output, lengths)
+
+
+def _layers_tail(cell: Any, inputs: list, state: Any, first_output: tf.Tensor,
+                 lengths: Optional[tf.Tensor]) -> tuple:
+    """`cell` (accepted by `_inputs_decline`) over `inputs` from `state`, layer by layer."""
     embedding = None
     core = cell
     if _kind(cell) == "embedding":
@@ -1135,20 +1173,43 @@ def static_rnn_tail(cell: Any, inputs: list, state: Any, first_output: Any) -> O
             flat_inputs = tf.nn.embedding_lookup(embedding, tf.reshape(ids, [-1]))
     else:
         flat_inputs = tf.reshape(tf.stack(inputs), [-1, _dim(inputs[0], 1)])
+    # Step 0 ran in the caller, so these are the steps from 1 on.
+    running = None if lengths is None else _running_rows(lengths, 1, num_steps)
     outputs, final_parts = _run_layers(stack, flat_inputs, stack.to_parts(state), num_steps,
-                                       batch)
+                                       batch, running)
     outputs = stack.project_output(outputs)
+    if running is not None:
+        outputs = _zero_finished(running, outputs)
     width = _dim(outputs, -1)
     steps = tf.unstack(tf.reshape(outputs, [num_steps, batch, width]), num=num_steps)
     for output in steps:
         output.set_shape(first_output.get_shape())
-    return steps, stack.from_parts(final_parts)
+    final = stack.from_parts(final_parts)
+    return steps, tf.nest.map_structure(_shaped_like, final, state)
+
+
+def _shaped_like(value: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
+    """`value` with the static shape of `like`, which may know less.
+
+    The steps' batch size can be static where the state's is not (after the
+    conditionals of a step with `sequence_length`, as in TF 1.15); `value`
+    is returned unchanged when the shapes are equal.
+    """
+    if value.get_shape() == like.get_shape():
+        return value
+    # An identity whose static shape is the one given.
+    return _v1.placeholder_with_default(value, like.get_shape())
 
 
 def _static_rnn_decline(cell: Any, inputs: list, first_output: Any) -> Optional[str]:
     """Why `static_rnn_tail` must leave the steps to the cell, or None."""
     if is_stepwise():
         return STEPWISE_REASON
+    return _inputs_decline(cell, inputs, first_output)
+
+
+def _inputs_decline(cell: Any, inputs: list, first_output: Any) -> Optional[str]:
+    """Why `_layers_tail` cannot run `cell` over `inputs`, or None."""
     if not isinstance(first_output, tf.Tensor) or first_output.dtype != tf.float32:
         return "the outputs are not float32 Tensors"
     core = cell
@@ -1164,15 +1225,110 @@ def _static_rnn_decline(cell: Any, inputs: list, first_output: Any) -> Optional[
     reason = _Stack.decline_reason(core)
     if reason is not None or _kind(cell) == "embedding":
         return reason
-    first = spec(_Stack._unwrap(core)[1][0])
+    return _input_depth_decline(core, inputs[0].dtype, _dim(inputs[0], 1))
+
+
+def _input_depth_decline(cell: Any, dtype: tf.DType, depth: Optional[int]) -> Optional[str]:
+    """Why inputs of `dtype` and `depth` cannot enter `cell`'s first layer, or None."""
+    first = spec(_Stack._unwrap(cell)[1][0])
     kernel = first.weights["gate_kernel" if first.kind == "gru" else "kernel"]
     state_rows = first.options["units"]
     if first.kind == "lstm" and first.options["num_proj"] is not None:
         state_rows = first.options["num_proj"]
-    if inputs[0].dtype != kernel.dtype.base_dtype or \
-            _dim(inputs[0], 1) != kernel.get_shape().as_list()[0] - state_rows:
+    if dtype != kernel.dtype.base_dtype or \
+            depth != kernel.get_shape().as_list()[0] - state_rows:
         return "the inputs' dtype or depth differ from the first step's"
     return None
+
+
+def rnn_decoder_tail(cell: Any, inputs: list, state: Any, first_output: Any,
+                     loop_function: Any) -> Optional[tuple]:
+    """Steps 1.. of `rnn_decoder` after step 0 ran through the cell itself.
+
+    Without a loop function these are `static_rnn`'s steps from the given
+    state (layer by layer, the input products of all steps in one); with
+    the library's argmax feedback (`argmax_feedback`) each step is one call
+    of a traced step that projects the previous output, takes its argmax,
+    looks its embedding up and runs every layer.
+
+    Args:
+      cell: The decoder cell, already called once (so built).
+      inputs: The decoder inputs after the first (with feedback only their
+        number is used, as the step-by-step graph ignores them).
+      state: The state after step 0.
+      first_output: Step 0's output.
+      loop_function: None, or the decoder's loop function.
+
+    Returns:
+      ``(outputs, final state)``, or None when the step-by-step path is needed.
+    """
+    feedback = None if loop_function is None else argmax_feedback(loop_function)
+    reason = _rnn_decoder_decline(cell, inputs, state, first_output, loop_function)
+    decide("rnn_decoder", reason)
+    if reason is not None:
+        return None
+    if feedback is None:
+        return _layers_tail(cell, inputs, state, first_output, None)
+    return _feedback_tail(_Stack.from_cell(cell), feedback, len(inputs), state, first_output)
+
+
+def _feedback_tail(stack: _Stack, feedback: tuple, num_steps: int, state: Any,
+                   first_output: tf.Tensor) -> tuple:
+    """`num_steps` steps, each fed the embedding of the previous output's argmax."""
+    dtype = first_output.dtype
+    embedding, projection, update = feedback
+    num_stack = len(stack.tensors())
+    constants = stack.tensors() + [_read(embedding)]
+    if projection is not None:
+        constants += [tf.convert_to_tensor(projection[0], dtype),
+                      tf.convert_to_tensor(projection[1], dtype)]
+
+    def step(carry: tuple, inputs_t: list, weights: list) -> tuple:
+        layers = stack.rebind(weights[:num_stack])
+        extra = weights[num_stack:]
+        layer_parts, logits = carry
+        if len(extra) == 3:
+            logits = _v1.nn.xw_plus_b(logits, extra[1], extra[2])
+        fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
+        if not update:
+            fed = tf.stop_gradient(fed)
+        top, new_parts, _ = layers.step(fed, list(layer_parts))
+        output = layers.project_output(top)
+        return (tuple(tuple(p) for p in new_parts), output), [output]
+
+    carry = (tuple(tuple(p) for p in stack.to_parts(state)), first_output)
+    key = ("feedback", stack.config(), projection is not None, update)
+    final, (outputs,) = _loop(key, step, [], carry, num_steps, constants)
+    steps = tf.unstack(outputs, num=num_steps)
+    for output in steps:
+        output.set_shape(first_output.get_shape())
+    return steps, stack.from_parts([list(p) for p in final[0]])
+
+
+def _rnn_decoder_decline(cell: Any, inputs: list, state: Any, first_output: Any,
+                         loop_function: Any) -> Optional[str]:
+    """Why `rnn_decoder_tail` must leave the steps to the cell, or None."""
+    if is_stepwise():
+        return STEPWISE_REASON
+    if loop_function is None:
+        return _inputs_decline(cell, inputs, first_output)
+    feedback = argmax_feedback(loop_function)
+    if feedback is None:
+        return "a user loop_function (its Python code must run at every step)"
+    if not isinstance(first_output, tf.Tensor) or first_output.dtype != tf.float32:
+        return "the outputs are not float32 Tensors"
+    reason = _Stack.decline_reason(cell)
+    if reason is not None:
+        return reason
+    if any(not isinstance(leaf, tf.Tensor) or leaf.dtype != tf.float32
+           for leaf in tf.nest.flatten(state)):
+        return "the state is not float32 Tensors"
+    embedding, projection, _ = feedback
+    shape = embedding.get_shape()
+    if shape.rank != 2:
+        return "the fed-back embedding is not a matrix"
+    return _input_depth_decline(cell, embedding.dtype.base_dtype,
+                                tf.compat.dimension_value(shape.dims[1]))
 
 
 class AttentionParts:

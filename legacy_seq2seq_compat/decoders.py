@@ -185,7 +185,10 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
       names the cell of this library to use), a single Tensor for `decoder_inputs` raises TypeError
       with the tf.unstack spelling for time-major and batch-major data, a non-callable
       `loop_function` raises TypeError, and, without a loop function, steps of different shapes or
-      dtypes raise ValueError. As in TF 1.15, `decoder_inputs` may be any iterable.
+      dtypes raise ValueError. As in TF 1.15, `decoder_inputs` may be any iterable; it is read
+      whole after the first step (TF 1.15 read it step by step). For this library's cells the
+      steps after the first are built by the fast paths (see `fastpath`; a user `loop_function`
+      other than `extract_argmax_and_embed`'s keeps the step-by-step path), with the same numbers.
     """
     _checks.ensure_graph_mode("rnn_decoder")
     _checks.assert_like_rnncell("cell", cell)
@@ -194,22 +197,25 @@ def rnn_decoder(decoder_inputs: Iterable[tf.Tensor], initial_state: Any, cell: A
     if loop_function is None:
         _checks.check_same_steps(decoder_inputs, "decoder_inputs")
     with _v1.variable_scope(scope or "rnn_decoder"):
-        state = initial_state
-        outputs = []
-        prev = None
-        for i, inp in enumerate(decoder_inputs):
-            if loop_function is not None and prev is not None:
+        steps = iter(decoder_inputs)
+        first = next(steps, None)
+        if first is None:
+            return [], initial_state
+        output, state = cell(first, initial_state)
+        outputs = [output]
+        rest = list(steps)
+        if rest:
+            _v1.get_variable_scope().reuse_variables()
+            # Step 0 created the variables; a known cell runs the rest in loops.
+            tail = _engine.rnn_decoder_tail(cell, rest, state, output, loop_function)
+            if tail is not None:
+                return outputs + tail[0], tail[1]
+        for i, inp in enumerate(rest, start=1):
+            if loop_function is not None:
                 with _v1.variable_scope("loop_function", reuse=True):
-                    inp = loop_function(prev, i)
-            if i > 0:
-                _v1.get_variable_scope().reuse_variables()
-            if i == 1:
-                _engine.record_stepwise("rnn_decoder", "rnn_decoder has no fast path yet",
-                                         quiet=True)
+                    inp = loop_function(outputs[-1], i)
             output, state = cell(inp, state)
             outputs.append(output)
-            if loop_function is not None:
-                prev = output
     return outputs, state
 
 

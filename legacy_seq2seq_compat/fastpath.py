@@ -10,8 +10,10 @@ cell object repeated in it included: its layers then read the same weights,
 whose gradients are summed over the layers, as in TF 1.15), optionally inside an
 EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder) and
 DropoutWrappers whose keep probabilities are all the constant 1.0, and no user
-code has to run at every step, `static_rnn` and `attention_decoder` take
-over after the first step:
+code has to run at every step, `static_rnn` (with or without
+`sequence_length`; `static_bidirectional_rnn` runs it in both directions),
+`rnn_decoder` (the decoder of the models without attention) and
+`attention_decoder` take over after the first step:
 
 * the first step is built exactly as before, so every variable is created by
   the cell itself, with the same name, shape, initializer and order;
@@ -25,7 +27,14 @@ over after the first step:
 * when training, a kernel used at every step gets its gradient as one
   product over all steps (``X^T dY``) instead of one small product per
   step and their sum (see `_kernel_tap`), and so do the attention states
-  that every decoder step reads (see `_read_tap`).
+  that every decoder step reads (see `_read_tap`);
+* with `sequence_length`, each step's state is selected row by row (the
+  rows past their length keep theirs) and the outputs of those rows are
+  zeros, as in the step-by-step graph, which skips the cell at steps no row
+  reaches (the numbers are the same);
+* a decoder fed its previous output's argmax (`feed_previous`, as a bool or
+  a bool Tensor) runs the projection, argmax and embedding lookup inside
+  each traced step.
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op. A user `softmax_loss_function` is traced once (per graph,
@@ -44,9 +53,8 @@ revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
 ``[x, h] @ W``. Op names inside the steps differ from TF 1.15's; the
 attention distributions keep theirs. A user `loop_function` (other than the
 argmax feedback of the embedding decoders), a user or other cell, a
-DropoutWrapper that drops, `sequence_length`, nested inputs or a dtype other
-than float32 keep the step-by-step path, and `rnn_decoder` (the decoder of
-the non-attention models) has none yet.
+DropoutWrapper that drops, nested inputs or a dtype other than float32 keep
+the step-by-step path.
 
 Every such choice is recorded per graph: `report(graph)` lists them as
 `Decision` tuples and `used(graph)` says whether all of them were fast. A
@@ -208,7 +216,8 @@ def report(graph: Optional[tf.Graph] = None) -> list:
     Returns:
       A list of `Decision` (function, fast, reason), distinct, in the order
       first made: e.g. ``Decision("static_rnn", True, "")`` or
-      ``Decision("static_rnn", False, "sequence_length is given")``.
+      ``Decision("rnn_decoder", False, "a user loop_function (its Python code must run at
+      every step)")``.
 
     Compatibility:
       Not in TF 1.15, which always built step by step.
@@ -221,8 +230,9 @@ def used(graph: Optional[tf.Graph] = None) -> bool:
     """Whether `graph` was built on the fast paths only.
 
     True when at least one call took a fast path (a traced step of
-    `static_rnn` or `attention_decoder`, or a traced loss function) and none
-    took the step-by-step path; `report` says which calls did what, and why.
+    `static_rnn`, `rnn_decoder` or `attention_decoder`, or a traced loss
+    function) and none took the step-by-step path; `report` says which calls
+    did what, and why.
 
     Args:
       graph: A `tf.Graph`; defaults to the default graph.

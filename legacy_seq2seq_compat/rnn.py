@@ -12,7 +12,9 @@ With `sequence_length`, a step runs under two nested conditionals, as in TF
 sequence returns the cell's results unchanged; any other step selects, row by
 row, either the cell's results or zeros and the previous state. The cell is
 therefore first called (and its variables created) inside a conditional
-branch, which works with both control-flow v1 and v2.
+branch, which works with both control-flow v1 and v2. When the engine takes
+the steps after the first (see `fastpath`), it computes every step and does
+the row selection alone: the same numbers, as the conditionals only skip work.
 """
 
 from __future__ import annotations
@@ -252,6 +254,7 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
         _checks.check_same_steps(inputs, "inputs")
         state = _initial_state(cell, initial_state, dtype, batch_size)
 
+        lengths = None
         if sequence_length is not None:
             lengths = _prepare_sequence_length(sequence_length, static_batch)
             zero_output = rnn_cell.zero_state_tensors(
@@ -262,11 +265,9 @@ def static_rnn(cell: Any, inputs: Sequence[Any], initial_state: Any = None, dtyp
         for time, step_input in enumerate(inputs):
             if time > 0:
                 varscope.reuse_variables()
-            if time == 1 and sequence_length is not None:
-                _engine.record_stepwise("static_rnn", "sequence_length is given")
-            if time == 1 and sequence_length is None:
+            if time == 1:
                 # Step 0 created the variables; a known cell runs the rest in loops.
-                tail = _engine.static_rnn_tail(cell, inputs[1:], state, outputs[0])
+                tail = _engine.static_rnn_tail(cell, inputs[1:], state, outputs[0], lengths)
                 if tail is not None:
                     outputs.extend(tail[0])
                     return outputs, tail[1]

@@ -511,6 +511,11 @@ def _(case):
     build_embedding_rnn(case, "gru1", "tensor", False)
 
 
+@config("embedding_rnn_seq2seq/gru2/proj/feed_true")
+def _(case):
+    build_embedding_rnn(case, "gru2", True, True)
+
+
 @config("embedding_rnn_seq2seq/dropout_gru2/noproj/feed_false")
 def _(case):
     build_embedding_rnn(case, "dropout2", False, False)
@@ -773,6 +778,14 @@ def _(case):
     case.watch_model(outputs, state)
 
 
+@config("static_rnn/lstm2_repeated/sequence_length")
+def _(case):
+    inputs = case.floats("input", 4, UNITS)
+    outputs, state = rnn.static_rnn(make_cell("lstm2_repeated"), inputs, dtype=tf.float32,
+                                    sequence_length=SEQUENCE_LENGTH)
+    case.watch_model(outputs, state)
+
+
 @config("static_rnn/user_cell")
 def _(case):
     build_static_rnn(case, make_cell("user"), False)
@@ -818,6 +831,17 @@ def _(case):
 @config("static_bidirectional_rnn/lstm1/sequence_length")
 def _(case):
     build_bidirectional(case, True)
+
+
+@config("static_bidirectional_rnn/gru2/sequence_length")
+def _(case):
+    inputs = case.floats("input", 4, INPUT_DEPTH)
+    outputs, state_fw, state_bw = rnn.static_bidirectional_rnn(
+        make_cell("gru2"), make_cell("gru2"), inputs, dtype=tf.float32,
+        sequence_length=SEQUENCE_LENGTH)
+    case.watch("output", outputs)
+    case.watch("state_fw", state_fw)
+    case.watch("state_bw", state_bw)
 
 
 # --------------------------------------------------------------------------

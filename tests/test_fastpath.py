@@ -468,7 +468,8 @@ STEPWISE_CASES = {
                            "run at every step)"),
     "user_cell": ("attention_decoder", "cell type UserCell (fast steps exist for GRUCell, "
                   "BasicLSTMCell and LSTMCell)"),
-    "sequence_length": ("static_rnn", "sequence_length is given"),
+    "rnn_decoder_loop_function": ("rnn_decoder", "a user loop_function (its Python code "
+                                  "must run at every step)"),
 }
 
 
@@ -485,9 +486,10 @@ def test_user_code_keeps_the_step_by_step_path_and_says_why_once(case, caplog, m
         with tf.Graph().as_default() as graph:
             inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
                       for _ in range(4)]
-            if case == "sequence_length":
-                outputs, _ = rnn.static_rnn(make_cell("gru"), inputs, dtype=tf.float32,
-                                            sequence_length=tf.constant([1, 4, 2]))
+            if case == "rnn_decoder_loop_function":
+                outputs, _ = decoders.rnn_decoder(inputs, tf.zeros([BATCH, UNITS]),
+                                                  make_cell("gru"),
+                                                  loop_function=user_loop_function)
             else:
                 cell = UserCell() if case == "user_cell" else make_cell("gru")
                 loop = user_loop_function if case == "user_loop_function" else None
@@ -504,14 +506,13 @@ def test_user_code_keeps_the_step_by_step_path_and_says_why_once(case, caplog, m
     assert f"{function} takes the step-by-step path" in logged[0] and reason in logged[0]
 
 
-def test_rnn_decoder_is_reported_but_not_logged(caplog, monkeypatch):
-    # rnn_decoder has no fast path at all: a warning could ask for no useful change.
+def test_rnn_decoder_takes_the_fast_path_without_a_warning(caplog, monkeypatch):
     monkeypatch.setattr(_engine, "_logged", set())
     with tf.Graph().as_default() as graph:
         inputs = [tf.zeros([BATCH, EMB]) for _ in range(3)]
         decoders.rnn_decoder(inputs, tf.zeros([BATCH, UNITS]), make_cell("gru"))
-    assert fastpath.report(graph) == [
-        fastpath.Decision("rnn_decoder", False, "rnn_decoder has no fast path yet")]
+        assert call_ops(graph)
+    assert fastpath.report(graph) == [fastpath.Decision("rnn_decoder", True, "")]
     assert fastpath_log(caplog) == []
 
 
@@ -1071,3 +1072,207 @@ def test_lstm_cell_peephole_and_projection_gradients_are_one_product_for_all_ste
             op.outputs[0].get_shape().as_list() in ([UNITS], [UNITS, PROJ])]
     assert sums, "no peephole or projection gradient is a sum"
     assert max(sums) <= 3, sums
+
+
+# ---------------------------------------------------------------------------
+# sequence_length in static_rnn / static_bidirectional_rnn, and rnn_decoder.
+# Each configuration is built fast and step by step; the inputs are variables
+# (or fed through ones) so that their gradients are compared too.
+
+SEQ_STEPS = 3
+
+
+def seq_cell(kind, layers):
+    """GRU or BasicLSTM cells: one, a MultiRNNCell of `layers`, or one object repeated."""
+    def one():
+        return rnn_cell.GRUCell(UNITS) if kind == "gru" else \
+            rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
+
+    if layers == "repeated":
+        return rnn_cell.MultiRNNCell([one()] * 2)
+    if layers == 1:
+        return one()
+    return rnn_cell.MultiRNNCell([one() for _ in range(layers)])
+
+
+def step_inputs(static_batch, depth=UNITS):
+    """`SEQ_STEPS` [BATCH, depth] steps read from one variable (so they have gradients).
+
+    With an unknown batch the steps pass through a [None, depth] placeholder_with_default.
+    """
+    values = v1.get_variable("step_inputs", [SEQ_STEPS, BATCH, depth])
+    steps = tf.unstack(values, num=SEQ_STEPS)
+    if not static_batch:
+        steps = [v1.placeholder_with_default(s, [None, depth]) for s in steps]
+    return steps
+
+
+@pytest.mark.parametrize("kind, layers, lengths, static_batch", [
+    ("gru", "repeated", [0, SEQ_STEPS, 1], True),
+    ("lstm", 2, [2, 1, SEQ_STEPS], False),
+])
+def test_static_rnn_with_sequence_length_matches_step_by_step(kind, layers, lengths,
+                                                              static_batch):
+    def build():
+        steps = step_inputs(static_batch)
+        outputs, state = rnn.static_rnn(seq_cell(kind, layers), steps, dtype=tf.float32,
+                                        sequence_length=tf.constant(lengths))
+        assert [o.get_shape().as_list() for o in outputs] == \
+            [[BATCH if static_batch else None, UNITS]] * SEQ_STEPS
+        # One sum of outputs and states: its gradients reach every variable.
+        loss = tf.add_n([tf.reduce_sum(tf.stack(outputs) * 1.5)] +
+                        [tf.reduce_sum(s * s) for s in flat(state)])
+        return [loss, tf.stack(outputs)] + flat(state)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert call_ops(graphs[0]) and not call_ops(graphs[1])
+    assert fastpath.report(graphs[0]) == [fastpath.Decision("static_rnn", True, "")]
+    # Finished rows: zeros (checked here against the lengths, not only the other graph).
+    outputs = results[0][1][1]
+    for row, length in enumerate(lengths):
+        assert not np.any(outputs[length:, row])
+
+
+@pytest.mark.parametrize("kind, layers, static_batch", [("lstm", 1, False)])
+def test_static_bidirectional_rnn_with_sequence_length_matches_step_by_step(kind, layers,
+                                                                            static_batch):
+    def build():
+        steps = step_inputs(static_batch)
+        lengths = v1.placeholder_with_default(tf.constant([SEQ_STEPS, 0, 3]), [None])
+        outputs, state_fw, state_bw = rnn.static_bidirectional_rnn(
+            seq_cell(kind, layers), seq_cell(kind, layers), steps, dtype=tf.float32,
+            sequence_length=lengths)
+        loss = tf.add_n([tf.reduce_sum(tf.stack(outputs) * 0.5)] +
+                        [tf.reduce_sum(s * s) for s in flat((state_fw, state_bw))])
+        return [loss, tf.stack(outputs)] + flat((state_fw, state_bw))
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    # Both directions, the backward one over inputs reversed per row, took the fast path.
+    assert fastpath.report(graphs[0]) == [fastpath.Decision("static_rnn", True, "")]
+    names = [op.name for op in call_ops(graphs[0])]
+    assert [n for n in names if "/fw/" in n] and [n for n in names if "/bw/" in n], names
+    assert not call_ops(graphs[1])
+
+
+def test_static_rnn_with_sequence_length_feeds_unknown_lengths():
+    """Lengths of unknown shape, fed at run time: the same graph serves several batches."""
+    with tf.Graph().as_default() as graph:
+        steps = [v1.placeholder(tf.float32, [None, EMB], name=f"x{t}") for t in range(3)]
+        lengths = v1.placeholder(tf.int64, None, name="lengths")
+        outputs, state = rnn.static_rnn(make_cell("gru"), steps, dtype=tf.float32,
+                                        sequence_length=lengths)
+        assert call_ops(graph)
+        rng = np.random.RandomState(53)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            for batch, given in ((2, [3, 1]), (4, [0, 2, 3, 1])):
+                xs = rng.uniform(-1, 1, (3, batch, EMB)).astype(np.float32)
+                feed = {lengths: given, **dict(zip(steps, xs))}
+                out, final = sess.run([tf.stack(outputs), state], feed)
+                # A finished row's final state is its output at its last step.
+                for row, length in enumerate(given):
+                    assert not np.any(out[length:, row])
+                    expected = out[length - 1, row] if length else np.zeros(UNITS)
+                    np.testing.assert_allclose(final[row], expected, atol=ATOL)
+
+
+SEQ2SEQ_MODELS = ["basic", "tied", "embedding", "embedding_tied", "one2many"]
+
+
+def build_rnn_seq2seq(model, kind, layers, feed_previous, static_batch):
+    """One of the five rnn_decoder models; returns ``(outputs, state)`` (a list of outputs)."""
+    cell = seq_cell(kind, layers)
+    if model in ("basic", "tied"):
+        enc, dec = step_inputs(static_batch)[:2], step_inputs_again(static_batch)
+        if model == "basic":
+            return legacy_seq2seq.basic_rnn_seq2seq(enc, dec, cell)
+        loop = (lambda prev, _: tf.tanh(prev)) if feed_previous == "user" else None
+        return legacy_seq2seq.tied_rnn_seq2seq(enc, dec, cell, loop_function=loop)
+    rng = np.random.RandomState(59)
+    enc, _ = ids(rng, 2)
+    dec, _ = ids(rng, 3)
+    if not static_batch:
+        enc = [v1.placeholder_with_default(x, [None]) for x in enc]
+        dec = [v1.placeholder_with_default(x, [None]) for x in dec]
+    if feed_previous == "tensor":
+        feed_previous = v1.placeholder_with_default(True, [])
+    # A cell object repeated in a MultiRNNCell takes inputs of its own size.
+    emb = UNITS if layers == "repeated" else EMB
+    if model == "embedding":
+        projection = (v1.get_variable("proj_w", [UNITS, VOCAB]),
+                      v1.get_variable("proj_b", [VOCAB]))
+        return legacy_seq2seq.embedding_rnn_seq2seq(
+            enc, dec, cell, VOCAB, VOCAB, emb, output_projection=projection,
+            feed_previous=feed_previous)
+    if model == "embedding_tied":
+        return legacy_seq2seq.embedding_tied_rnn_seq2seq(
+            enc, dec, cell, VOCAB, UNITS, feed_previous=feed_previous)
+    outputs, states = legacy_seq2seq.one2many_rnn_seq2seq(
+        enc, {"a": dec, "b": [d % 7 for d in dec[:2]]}, seq_cell(kind, layers),
+        {"a": cell, "b": seq_cell(kind, layers)}, VOCAB, {"a": VOCAB, "b": 7}, emb,
+        feed_previous=feed_previous)
+    return outputs["a"] + outputs["b"], (states["a"], states["b"])
+
+
+def step_inputs_again(static_batch):
+    """Decoder steps for the float-input models: another variable, 3 steps."""
+    values = v1.get_variable("decoder_inputs", [3, BATCH, UNITS])
+    steps = tf.unstack(values, num=3)
+    if not static_batch:
+        steps = [v1.placeholder_with_default(s, [None, UNITS]) for s in steps]
+    return steps
+
+
+@pytest.mark.parametrize("model, kind, layers, feed_previous, static_batch", [
+    ("basic", "gru", 2, False, True),
+    ("tied", "lstm", "repeated", False, True),
+    ("embedding", "lstm", 2, True, True),
+    ("embedding", "gru", 1, "tensor", False),
+    ("embedding_tied", "lstm", 1, True, True),
+    ("one2many", "gru", 1, True, False),
+])
+def test_rnn_decoder_models_match_step_by_step(model, kind, layers, feed_previous,
+                                                static_batch):
+    def build():
+        outputs, state = build_rnn_seq2seq(model, kind, layers, feed_previous, static_batch)
+        loss = tf.add_n([tf.reduce_sum(o * (1.0 + 0.1 * t)) for t, o in enumerate(outputs)] +
+                        [tf.reduce_sum(s * s) for s in flat(state)])
+        return [loss] + list(outputs) + flat(state)
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert fastpath.used(graphs[0]), fastpath.report(graphs[0])
+    assert "rnn_decoder" in [d.function for d in fastpath.report(graphs[0])]
+    assert not call_ops(graphs[1])
+    assert fastpath.report(graphs[1]) == [
+        fastpath.Decision(d.function, False, fastpath.STEPWISE_REASON)
+        for d in fastpath.report(graphs[0])]
+
+
+def test_rnn_decoder_with_a_user_loop_function_keeps_the_step_by_step_path(caplog,
+                                                                          monkeypatch):
+    monkeypatch.setattr(_engine, "_logged", set())
+
+    def build():
+        return list(build_rnn_seq2seq("tied", "gru", 1, "user", True)[0])
+
+    results, graphs = run_twice(build, lambda graph: {})
+    assert_same_numbers(results)
+    assert fastpath.report(graphs[0]) == [
+        fastpath.Decision("static_rnn", True, ""),
+        fastpath.Decision("rnn_decoder", False, STEPWISE_CASES["user_loop_function"][1])]
+    logged = fastpath_log(caplog)
+    assert len(logged) == 1 and "rnn_decoder takes the step-by-step path" in logged[0], logged
+
+
+def test_rnn_decoder_of_one_or_no_step_records_nothing():
+    with tf.Graph().as_default() as graph:
+        cell = make_cell("gru")
+        initial = tf.zeros([BATCH, UNITS])
+        outputs, state = decoders.rnn_decoder([], initial, cell)
+        assert outputs == [] and state is initial
+        outputs, _ = decoders.rnn_decoder([tf.ones([BATCH, EMB])], initial, cell)
+        assert len(outputs) == 1
+    assert fastpath.report(graph) == []
