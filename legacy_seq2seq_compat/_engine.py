@@ -510,26 +510,153 @@ class _Layer:
         return tf.concat(list(parts), 1)
 
 
-def _without_idle_dropout(cell: Any) -> Any:
-    """`cell` inside any DropoutWrappers whose keep probabilities are all the constant 1.0.
+class _Dropout(NamedTuple):
+    """What the engine needs of one DropoutWrapper (see `_read_dropout`)."""
 
-    Such a wrapper adds no op to a step (nor a variable scope), so the fast
-    paths can run the cell it wraps.
+    input: Any  # keep probability (float or scalar Tensor), or None when idle
+    state: Any
+    output: Any
+    seeded: bool  # a seed of its own, or the graph's
+    variational: bool
+    default_filter: bool  # the state filter is the default (an LSTM's c is kept)
+
+    @property
+    def idle(self) -> bool:
+        return self.input is None and self.state is None and self.output is None
+
+
+def _read_dropout(wrapper: Any) -> _Dropout:
+    """The one place that reads a DropoutWrapper's private attributes.
+
+    A keep probability that is the constant 1.0 adds no op to a step (the
+    wrapper skips it), so it is given as None.
     """
-    while type(cell) is rnn_cell.DropoutWrapper and all(
-            isinstance(p, float) and p == 1.0
-            for p in (cell._input_keep_prob, cell._state_keep_prob, cell._output_keep_prob)):
+    def keep(prob: Any) -> Any:
+        return None if isinstance(prob, float) and prob == 1.0 else prob
+
+    return _Dropout(
+        keep(wrapper._input_keep_prob), keep(wrapper._state_keep_prob),
+        keep(wrapper._output_keep_prob),
+        wrapper._seed is not None or _v1.get_default_graph().seed is not None,
+        bool(wrapper._variational_recurrent),
+        wrapper._dropout_state_filter is rnn_cell._default_dropout_state_filter_visitor)
+
+
+def _peel_dropout(cell: Any) -> tuple:
+    """``(cell inside every DropoutWrapper around it, their active `_Dropout`s, outer first)``.
+
+    A wrapper whose keep probabilities are all the constant 1.0 adds no op
+    (nor a variable scope), so it is left out.
+    """
+    drops = []
+    while type(cell) is rnn_cell.DropoutWrapper:
+        drop = _read_dropout(cell)
+        if not drop.idle:
+            drops.append(drop)
+        cell = cell.cell
+    return cell, drops
+
+
+def _without_idle_dropout(cell: Any) -> Any:
+    """`cell` inside any DropoutWrappers whose keep probabilities are all the constant 1.0."""
+    while type(cell) is rnn_cell.DropoutWrapper and _read_dropout(cell).idle:
         cell = cell.cell
     return cell
+
+
+def _dropout_decline(drops: Sequence[_Dropout]) -> Optional[str]:
+    """Why the fast paths cannot apply these (active) DropoutWrappers, or None."""
+    for drop in drops:
+        if drop.seeded:
+            return ("a DropoutWrapper under a seed (its own or the graph's): TF 1.15's seeded "
+                    "draws are made step by step")
+        if drop.variational:
+            return "a DropoutWrapper with variational_recurrent=True"
+        if drop.state is not None and not drop.default_filter:
+            return "a DropoutWrapper with a dropout_state_filter_visitor of its own"
+    return None
+
+
+class _LayerDrops(NamedTuple):
+    """The keep probabilities applied to one layer, each list in the order applied."""
+
+    input: tuple
+    state: tuple
+    output: tuple
+
+
+def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list) -> list:
+    """Per layer, the `_LayerDrops` of the wrappers around the stack and around each layer.
+
+    A wrapper drops its input before the cell it wraps runs, and the new state
+    and output after: inputs meet the outer wrappers first, states and
+    outputs the inner ones. The wrappers around the whole stack drop the first
+    layer's input, every layer's state and the top layer's output.
+    """
+    def keeps(drops: Sequence[_Dropout], field: str) -> tuple:
+        return tuple(getattr(d, field) for d in drops if getattr(d, field) is not None)
+
+    result = []
+    last = len(layer_drops) - 1
+    for index, own in enumerate(layer_drops):
+        inner_first = list(reversed(own))
+        outer = list(reversed(stack_drops))
+        result.append(_LayerDrops(
+            keeps(list(stack_drops) + own if index == 0 else own, "input"),
+            keeps(inner_first + outer, "state"),
+            keeps(inner_first + (outer if index == last else []), "output")))
+    return result
+
+
+def _dropout(value: tf.Tensor, keeps: Sequence[Any]) -> tf.Tensor:
+    """`value` through one dropout per keep probability, as DropoutWrapper applies it.
+
+    Used on the inputs or outputs of all steps at once: every element gets
+    its own draw, as it does in the step-by-step graph.
+    """
+    for keep in keeps:
+        value = tf.nn.dropout(value, rate=1.0 - keep)
+    return value
+
+
+def _dropout_mask(keeps: Sequence[Any], num_steps: int, like: tf.Tensor,
+                  width: int) -> tf.Tensor:
+    """``[num_steps, B, width]`` factors: 0 for a dropped unit, else 1 / keep (per keep).
+
+    `like` is any ``[B, ...]`` Tensor of the mask's dtype. Drawn for all steps
+    before the loop; each step multiplies its slice in.
+    """
+    batch = _dim(like, 0)
+    shape = [num_steps, batch if batch is not None else tf.shape(like)[0], width]
+    return _dropout(tf.ones(tf.stack(shape) if batch is None else shape, like.dtype), keeps)
+
+
+def _dropped_parts(layer: _Layer) -> tuple:
+    """Which of a layer's state parts the default state filter lets DropoutWrapper drop.
+
+    A GRU's state is dropped, an LSTMStateTuple's ``h`` but not its ``c``, and
+    a concatenated LSTM state whole (the filter sees one tensor).
+    """
+    if layer.is_gru:
+        return (True,)
+    return (False, True) if layer.state_is_tuple else (True, True)
+
+
+def _mask_parts(parts: Sequence[tf.Tensor], masks: Sequence[Optional[tf.Tensor]]) -> tuple:
+    """The state `parts` with each given mask multiplied in (None: left as is)."""
+    return tuple(p if m is None else p * m for p, m in zip(parts, masks))
 
 
 class _Stack:
     """A cell the fast paths can run: layers, and an optional output projection."""
 
-    def __init__(self, layers: list, multi: bool, projection: Optional[list]) -> None:
+    def __init__(self, layers: list, multi: bool, projection: Optional[list],
+                 drops: Optional[list] = None) -> None:
         self.layers = layers
         self.multi = multi
         self.projection = projection
+        # Per layer, the keep probabilities of the DropoutWrappers (`_LayerDrops`).
+        self.drops = drops or [_LayerDrops((), (), ())] * len(layers)
 
     def tensors(self) -> list:
         flat = [t for layer in self.layers for t in layer.tensors()]
@@ -542,52 +669,65 @@ class _Stack:
             count = len(layer.tensors())
             layers.append(layer.rebind(tensors[:count]))
             tensors = tensors[count:]
-        return _Stack(layers, self.multi, tensors if self.projection else None)
+        return _Stack(layers, self.multi, tensors if self.projection else None, self.drops)
 
     def config(self) -> tuple:
+        dropout = tuple((bool(d.input), bool(d.state), bool(d.output)) for d in self.drops)
         return (tuple(layer.config() for layer in self.layers), self.multi,
-                self.projection is not None)
+                self.projection is not None, dropout)
 
     @staticmethod
-    def _unwrap(cell: Any) -> tuple:
-        """``(projection Linear or None, list of layer cells, multi)``, or None.
+    def _unwrap(cell: Any) -> Optional[tuple]:
+        """``(projection Linear or None, layer cells, multi, per-layer `_LayerDrops`)``.
 
-        DropoutWrappers that drop nothing are left out (see `_without_idle_dropout`).
+        None when the cell is not of that shape. Active DropoutWrappers are
+        allowed around the stack (inside any OutputProjectionWrapper) and
+        around each layer; `decline_reason` checks them.
         """
         projection = None
-        cell = _without_idle_dropout(cell)
+        cell, stack_drops = _peel_dropout(cell)
         if type(cell) is rnn_cell.OutputProjectionWrapper:
-            if cell._activation is not None or getattr(cell, "_linear", None) is None:
+            if stack_drops or cell._activation is not None or \
+                    getattr(cell, "_linear", None) is None:
                 return None
             projection = cell._linear
-            cell = _without_idle_dropout(cell._cell)
+            cell, stack_drops = _peel_dropout(cell._cell)
         if type(cell) is rnn_cell.MultiRNNCell:
             # A cell object repeated in the list is one set of weights that
             # several layers read (as in TF 1.15); see `from_cell`.
             if not cell._state_is_tuple:
                 return None
-            return projection, [_without_idle_dropout(c) for c in cell._cells], True
-        return projection, [cell], False
+            peeled = [_peel_dropout(c) for c in cell._cells]
+            cells, multi = [c for c, _ in peeled], True
+            own = [d for _, d in peeled]
+        else:
+            cells, multi, own = [cell], False, [[]]
+        return projection, cells, multi, _layer_drops(stack_drops, own)
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
         """None for a built GRU / BasicLSTM cell or MultiRNNCell of them, else why not."""
-        cell = _without_idle_dropout(cell)
+        cell, outer = _peel_dropout(cell)
+        drops = list(outer)
         if type(cell) is rnn_cell.OutputProjectionWrapper:
+            if outer:
+                return "a DropoutWrapper that drops around an OutputProjectionWrapper"
             if cell._activation is not None:
                 return "an OutputProjectionWrapper with an activation"
             if getattr(cell, "_linear", None) is None:
                 return "an OutputProjectionWrapper that is not built"
-            cell = _without_idle_dropout(cell._cell)
+            cell, drops = _peel_dropout(cell._cell)
         cells = [cell]
         if type(cell) is rnn_cell.MultiRNNCell:
             if not cell._state_is_tuple:
                 return "a MultiRNNCell with state_is_tuple=False"
-            cells = [_without_idle_dropout(c) for c in cell._cells]
+            peeled = [_peel_dropout(c) for c in cell._cells]
+            cells = [c for c, _ in peeled]
+            drops += [d for _, layer in peeled for d in layer]
+        reason = _dropout_decline(drops)
+        if reason is not None:
+            return reason
         for layer in cells:
-            if type(layer) is rnn_cell.DropoutWrapper:
-                return ("a DropoutWrapper whose keep probabilities are not all the constant "
-                        "1.0 (dropout runs step by step)")
             reason = _Layer.decline_reason(layer)
             if reason is not None:
                 return reason
@@ -602,14 +742,14 @@ class _Stack:
         tensors, so their gradients (one per layer, from the taps and the
         input products) are summed by TensorFlow into the shared variables'.
         """
-        projection, cells, multi = cls._unwrap(cell)
+        projection, cells, multi, drops = cls._unwrap(cell)
         if projection is not None:
             projection = [_read(projection.kernel), _read(projection.bias)]
         layers: dict = {}
         for c in cells:
             if id(c) not in layers:
                 layers[id(c)] = _Layer(c)
-        return cls([layers[id(c)] for c in cells], multi, projection)
+        return cls([layers[id(c)] for c in cells], multi, projection, drops)
 
     def to_parts(self, state: Any) -> list:
         states = state if self.multi else (state,)
@@ -619,23 +759,59 @@ class _Stack:
         states = tuple(layer.from_parts(p) for layer, p in zip(self.layers, parts))
         return states if self.multi else states[0]
 
-    def step(self, inputs: tf.Tensor, parts: list, taps: Optional[list] = None) -> tuple:
+    def step(self, inputs: tf.Tensor, parts: list, taps: Optional[list] = None,
+             masks: Sequence[tf.Tensor] = ()) -> tuple:
         """One step of every layer: ``(top output, new parts, saved)``.
 
         With `taps` (one per layer) every kernel's gradient is deferred
         (see `_kernel_tap`): `saved` gives, layer after layer, the inputs of
-        the layer's `kernels` (the biases have none).
+        the layer's `kernels` (the biases have none). `masks` are this step's
+        dropout factors, in the order `step_masks` draws them.
         """
+        masks = list(masks)
         new_parts, saved = [], []
         for index, (layer, layer_parts) in enumerate(zip(self.layers, parts)):
+            drops = self.drops[index]
+            if drops.input:
+                inputs = inputs * masks.pop(0)
             projected = layer.project(inputs)
             if taps is not None:
                 saved.append(inputs)
                 projected = _route(projected, taps[index])
             inputs, updated, layer_saved = layer.step(projected, layer_parts, taps is not None)
+            if drops.state:
+                updated = _mask_parts(updated, [masks.pop(0) if flag else None
+                                                for flag in _dropped_parts(layer)])
+            if drops.output:
+                inputs = inputs * masks.pop(0)
             saved += layer_saved
             new_parts.append(updated)
         return inputs, new_parts, saved
+
+    def step_masks(self, num_steps: int, parts: list) -> list:
+        """The dropout factors of `num_steps` steps of `step`, all drawn at once.
+
+        Per layer: its input's, its dropped state parts', its output's, each
+        ``[num_steps, B, width]``; `parts` (the initial state) gives B and the dtype.
+        """
+        like = parts[0][0]
+        masks = []
+        for layer, drops in zip(self.layers, self.drops):
+            if drops.input:
+                masks.append(_dropout_mask(drops.input, num_steps, like, layer.depth))
+            masks += self.state_masks(layer, drops, num_steps, like)
+            if drops.output:
+                masks.append(_dropout_mask(drops.output, num_steps, like, layer.units))
+        return masks
+
+    @staticmethod
+    def state_masks(layer: _Layer, drops: _LayerDrops, num_steps: int,
+                    like: tf.Tensor) -> list:
+        """The factors of the layer's dropped state parts for `num_steps` steps."""
+        if not drops.state:
+            return []
+        return [_dropout_mask(drops.state, num_steps, like, layer.units)
+                for flag in _dropped_parts(layer) if flag]
 
     def kernels(self) -> list:
         """Per layer, ``(weight, first column)`` of every product of its tap."""
@@ -775,24 +951,35 @@ def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
                 batch: int) -> tuple:
     """Runs every layer over all steps, one loop per layer (inputs `[num_steps * B, D]`).
 
+    A layer's input and output dropout are applied to all its steps at once,
+    before and after its loop; its state dropout inside the loop, with
+    factors drawn before it (`_Stack.state_masks`).
+
     Returns ``(top outputs [num_steps * B, H], final parts)``.
     """
     final_parts = []
-    for layer, layer_parts in zip(stack.layers, parts):
+    for layer, layer_parts, drops in zip(stack.layers, parts, stack.drops):
+        inputs = _dropout(inputs, drops.input)
         projected = tf.reshape(layer.project(inputs), [num_steps, batch, layer.width])
         # `projected` is a loop input, so its gradient is already the tap's.
         projected, set_inputs = _kernel_tap(projected, layer.state_kernels())
+        masks = stack.state_masks(layer, drops, num_steps, layer_parts[0])
+        flags = _dropped_parts(layer) if masks else ()
 
-        def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer) -> tuple:
+        def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer,
+                 flags: tuple = flags) -> tuple:
             output, new_parts, saved = layer.rebind(weights).step(inputs_t[0], carry, defer=True)
+            if flags:
+                given = iter(inputs_t[1:])
+                new_parts = _mask_parts(new_parts, [next(given) if f else None for f in flags])
             return new_parts, [output] + saved
 
-        last, (outputs, *saved) = _loop(("layer", "deferred") + layer.config(), step,
-                                        [projected], tuple(layer_parts), num_steps,
+        last, (outputs, *saved) = _loop(("layer", "deferred", flags) + layer.config(), step,
+                                        [projected] + masks, tuple(layer_parts), num_steps,
                                         layer.tensors())
         set_inputs(saved)
         final_parts.append(last)
-        inputs = tf.reshape(outputs, [-1, layer.units])
+        inputs = _dropout(tf.reshape(outputs, [-1, layer.units]), drops.output)
     return inputs, final_parts
 
 
@@ -1027,8 +1214,11 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         layers = stack.rebind(weights[:num_stack])
         attention = parts.rebind(weights[num_stack:num_stack + num_parts])
         layer_parts, reads = carry[:2]
+        # The dropout factors come last among the step's inputs.
+        masks = inputs_t[len(inputs_t) - num_masks:]
+        inputs_t = inputs_t[:len(inputs_t) - num_masks]
         if feedback is None:
-            return deferred_step(layers, attention, layer_parts, reads, inputs_t)
+            return deferred_step(layers, attention, layer_parts, reads, inputs_t, masks)
         extra = weights[num_stack + num_parts:]
         logits = carry[2]
         if len(extra) == 3:
@@ -1038,7 +1228,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
             fed = tf.stop_gradient(fed)
         x = tf.nn.bias_add(_block_matmul([fed] + list(reads), attention.merge),
                            attention.merge_bias)
-        top, new_parts, _ = layers.step(x, list(layer_parts))
+        top, new_parts, _ = layers.step(x, list(layer_parts), masks=masks)
         new_reads, distributions = attention.attend(new_parts)
         # The output is fed back, so it is computed (and carried) in the step.
         output = tf.nn.bias_add(
@@ -1048,7 +1238,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         return new_carry, [top] + new_reads + distributions + [output]
 
     def deferred_step(layers: _Stack, attention: AttentionParts, layer_parts: tuple,
-                      reads: tuple, inputs_t: list) -> tuple:
+                      reads: tuple, inputs_t: list, masks: list) -> tuple:
         layers = layers.rebind([tf.stop_gradient(w) for w in layers.tensors()])
         frozen = attention.tensors()
         # The weights and `hidden` get their gradients from the taps; the
@@ -1060,7 +1250,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         x = tf.add_n([inputs_t[0], _block_matmul(reads, attention.merge[1:])])
         x = _route(x, taps[0])
         top, new_parts, layer_saved = layers.step(x, list(layer_parts),
-                                                  taps[1:1 + num_layers])
+                                                  taps[1:1 + num_layers], masks)
         query_taps = taps[1 + num_layers:1 + num_layers + num_heads]
         new_reads, distributions = attention.attend(new_parts, query_taps,
                                                     taps[1 + num_layers + num_heads:])
@@ -1088,6 +1278,9 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         sequences += [tap for tap, _ in taps] + [tap for tap, _ in read_taps]
     else:
         sequences = []
+    masks = stack.step_masks(num_steps, stack.to_parts(state))
+    num_masks = len(masks)
+    sequences += masks
     carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns))
     if feedback is not None:
         carry += (first_output,)
