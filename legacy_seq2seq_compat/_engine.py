@@ -24,6 +24,21 @@ first:
   step and their sum (see `_kernel_tap`), and so do the attention states
   that every decoder step reads (see `_read_tap`).
 
+DropoutWrappers (around the layers, or around the stack inside any
+OutputProjectionWrapper) with constant or Tensor keep probabilities are run
+by the fast paths too, with fresh random masks drawn as DropoutWrapper draws
+them (``tf.nn.dropout`` with ``rate = 1 - keep``: every element of every
+step kept with probability `keep` and scaled by ``1 / keep``), but for all
+steps in one op before the loop: a layer's input and output dropout of
+`static_rnn` on its stacked inputs and outputs, and state dropout (and the
+decoder's dropout, whose steps feed each other) through factors passed to
+the steps as loop inputs (`_Stack.step_masks`). The draws are other random
+numbers than the step-by-step graph's, of the same distribution; with keep
+probabilities of 1 the numbers are the same. A seed (the wrapper's or the
+graph's), `variational_recurrent`, a state filter of the user's, or a
+wrapper that drops around an OutputProjectionWrapper keep the steps
+(`_dropout_decline`).
+
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
 

@@ -1119,7 +1119,12 @@ class DropoutWrapper(_Wrapper):
       Matches TF 1.15's `DropoutWrapper`: no scope level of its own, the same keep-probability
       checks, the LSTM memory `c` kept by the default state filter, variational masks
       of shape [1, depth], and each mask's seed derived from `seed` the way TF 1.15 derived it.
-      `seed` must be an int.
+      `seed` must be an int. Under `static_rnn` and `attention_decoder`'s fast paths (see
+      `legacy_seq2seq_compat.fastpath`) the masks of all steps are drawn in one op: the same
+      distribution as TF 1.15's per-step draws (each unit of each step kept with probability
+      `keep`, scaled by 1 / keep), not the same random numbers op for op. With a `seed`, a graph
+      seed, `variational_recurrent` or a `dropout_state_filter_visitor` of your own, those
+      functions build one step at a time and draw exactly as TF 1.15 did.
     """
 
     def __init__(self, cell: Any, input_keep_prob: Any = 1.0, output_keep_prob: Any = 1.0,
