@@ -35,9 +35,10 @@ decoder's dropout, whose steps feed each other) through factors passed to
 the steps as loop inputs (`_Stack.step_masks`). The draws are other random
 numbers than the step-by-step graph's, of the same distribution; with keep
 probabilities of 1 the numbers are the same. A seed (the wrapper's or the
-graph's), `variational_recurrent`, a state filter of the user's, or a
-wrapper that drops around an OutputProjectionWrapper keep the steps
-(`_dropout_decline`).
+graph's), a state filter of the user's, or a wrapper that drops around
+an OutputProjectionWrapper keep the steps (`_dropout_decline`). A
+`variational_recurrent` wrapper's masks are its own tensors, drawn once for
+all steps, so the fast paths apply those very masks: the same numbers.
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
@@ -534,6 +535,7 @@ class _Dropout(NamedTuple):
     seeded: bool  # a seed of its own, or the graph's
     variational: bool
     default_filter: bool  # the state filter is the default (an LSTM's c is kept)
+    noise: tuple  # variational: the wrapper's input, state and output noise, else ()
 
     @property
     def idle(self) -> bool:
@@ -554,7 +556,9 @@ def _read_dropout(wrapper: Any) -> _Dropout:
         keep(wrapper._output_keep_prob),
         wrapper._seed is not None or _v1.get_default_graph().seed is not None,
         bool(wrapper._variational_recurrent),
-        wrapper._dropout_state_filter is rnn_cell._default_dropout_state_filter_visitor)
+        wrapper._dropout_state_filter is rnn_cell._default_dropout_state_filter_visitor,
+        (wrapper._recurrent_input_noise, wrapper._recurrent_state_noise,
+         wrapper._recurrent_output_noise) if wrapper._variational_recurrent else ())
 
 
 def _peel_dropout(cell: Any) -> tuple:
@@ -582,25 +586,45 @@ def _without_idle_dropout(cell: Any) -> Any:
 def _dropout_decline(drops: Sequence[_Dropout]) -> Optional[str]:
     """Why the fast paths cannot apply these (active) DropoutWrappers, or None."""
     for drop in drops:
-        if drop.seeded:
+        # Variational masks are the wrapper's own tensors, drawn once: seeds change nothing.
+        if drop.seeded and not drop.variational:
             return ("a DropoutWrapper under a seed (its own or the graph's): TF 1.15's seeded "
                     "draws are made step by step")
-        if drop.variational:
-            return "a DropoutWrapper with variational_recurrent=True"
         if drop.state is not None and not drop.default_filter:
             return "a DropoutWrapper with a dropout_state_filter_visitor of its own"
     return None
 
 
 class _LayerDrops(NamedTuple):
-    """The keep probabilities applied to one layer, each list in the order applied."""
+    """The keep probabilities applied to one layer, each list in the order applied.
+
+    An entry is a keep probability (fresh draws), or a `_Variational`; a state
+    entry's `_Variational` holds one noise per state part (None: not dropped).
+    """
 
     input: tuple
     state: tuple
     output: tuple
 
 
-def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list) -> list:
+class _Variational(NamedTuple):
+    """A variational_recurrent wrapper's keep probability and its noise (``[1, width]``)."""
+
+    keep: Any
+    noise: Any
+
+
+def _state_noise(noise: Any, layer: _Layer) -> tuple:
+    """A layer's state noise (shaped like its state) as one noise per part, None if kept."""
+    if layer.is_gru:
+        return (noise,)
+    if layer.state_is_tuple:
+        return (None, noise[1])
+    return tuple(tf.split(noise, 2, 1))
+
+
+def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list, layers: list,
+                 multi: bool) -> list:
     """Per layer, the `_LayerDrops` of the wrappers around the stack and around each layer.
 
     A wrapper drops its input before the cell it wraps runs, and the new state
@@ -608,18 +632,33 @@ def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list) -> list:
     outputs the inner ones. The wrappers around the whole stack drop the first
     layer's input, every layer's state and the top layer's output.
     """
-    def keeps(drops: Sequence[_Dropout], field: str) -> tuple:
-        return tuple(getattr(d, field) for d in drops if getattr(d, field) is not None)
+    def entries(drops: Sequence[_Dropout], field: int, index: Optional[int] = None) -> tuple:
+        result = []
+        for drop in drops:
+            keep = drop[field]
+            if keep is None:
+                continue
+            if drop.variational:
+                noise = drop.noise[field]
+                if field == 1:
+                    layer_noise = noise[index] if index is not None else noise
+                    noise = _state_noise(layer_noise, layers[position])
+                else:
+                    noise = tf.nest.flatten(noise)[0]
+                keep = _Variational(keep, noise)
+            result.append(keep)
+        return tuple(result)
 
     result = []
     last = len(layer_drops) - 1
-    for index, own in enumerate(layer_drops):
+    for position, own in enumerate(layer_drops):
         inner_first = list(reversed(own))
         outer = list(reversed(stack_drops))
+        stack_index = position if multi else None
         result.append(_LayerDrops(
-            keeps(list(stack_drops) + own if index == 0 else own, "input"),
-            keeps(inner_first + outer, "state"),
-            keeps(inner_first + (outer if index == last else []), "output")))
+            entries(list(stack_drops) + own if position == 0 else own, 0),
+            entries(inner_first, 1) + entries(outer, 1, stack_index),
+            entries(inner_first + (outer if position == last else []), 2)))
     return result
 
 
@@ -627,10 +666,14 @@ def _dropout(value: tf.Tensor, keeps: Sequence[Any]) -> tf.Tensor:
     """`value` through one dropout per keep probability, as DropoutWrapper applies it.
 
     Used on the inputs or outputs of all steps at once: every element gets
-    its own draw, as it does in the step-by-step graph.
+    its own draw, as it does in the step-by-step graph. A `_Variational`
+    entry applies its wrapper's own mask, the same at every step.
     """
     for keep in keeps:
-        value = tf.nn.dropout(value, rate=1.0 - keep)
+        if isinstance(keep, _Variational):
+            value = tf.math.divide(value, keep.keep) * tf.floor(keep.keep + keep.noise)
+        else:
+            value = tf.nn.dropout(value, rate=1.0 - keep)
     return value
 
 
@@ -693,11 +736,12 @@ class _Stack:
 
     @staticmethod
     def _unwrap(cell: Any) -> Optional[tuple]:
-        """``(projection Linear or None, layer cells, multi, per-layer `_LayerDrops`)``.
+        """``(projection Linear or None, layer cells, multi, layer wrappers, stack wrappers)``.
 
-        None when the cell is not of that shape. Active DropoutWrappers are
-        allowed around the stack (inside any OutputProjectionWrapper) and
-        around each layer; `decline_reason` checks them.
+        None when the cell is not of that shape. Active DropoutWrappers (as
+        `_Dropout`s, outer first) are allowed around the stack (inside any
+        OutputProjectionWrapper) and around each layer; `decline_reason`
+        checks them.
         """
         projection = None
         cell, stack_drops = _peel_dropout(cell)
@@ -717,7 +761,7 @@ class _Stack:
             own = [d for _, d in peeled]
         else:
             cells, multi, own = [cell], False, [[]]
-        return projection, cells, multi, _layer_drops(stack_drops, own)
+        return projection, cells, multi, own, stack_drops
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
@@ -757,14 +801,15 @@ class _Stack:
         tensors, so their gradients (one per layer, from the taps and the
         input products) are summed by TensorFlow into the shared variables'.
         """
-        projection, cells, multi, drops = cls._unwrap(cell)
+        projection, cells, multi, own, stack_drops = cls._unwrap(cell)
         if projection is not None:
             projection = [_read(projection.kernel), _read(projection.bias)]
         layers: dict = {}
         for c in cells:
             if id(c) not in layers:
                 layers[id(c)] = _Layer(c)
-        return cls([layers[id(c)] for c in cells], multi, projection, drops)
+        stacked = [layers[id(c)] for c in cells]
+        return cls(stacked, multi, projection, _layer_drops(stack_drops, own, stacked, multi))
 
     def to_parts(self, state: Any) -> list:
         states = state if self.multi else (state,)
@@ -825,8 +870,13 @@ class _Stack:
         """The factors of the layer's dropped state parts for `num_steps` steps."""
         if not drops.state:
             return []
-        return [_dropout_mask(drops.state, num_steps, like, layer.units)
-                for flag in _dropped_parts(layer) if flag]
+        masks = []
+        for part, flag in enumerate(_dropped_parts(layer)):
+            if flag:
+                keeps = [_Variational(k.keep, k.noise[part]) if isinstance(k, _Variational)
+                         else k for k in drops.state]
+                masks.append(_dropout_mask(keeps, num_steps, like, layer.units))
+        return masks
 
     def kernels(self) -> list:
         """Per layer, ``(weight, first column)`` of every product of its tap."""

@@ -45,11 +45,13 @@ attention distributions keep theirs. A DropoutWrapper's masks are drawn for
 all steps at once: the same distribution as its per-step draws (every unit
 of every step kept with probability ``keep``, scaled by ``1 / keep``), other
 random numbers; with keep probabilities of 1 (constant or fed) the numbers
-are the step-by-step graph's. A user `loop_function` (other than the argmax
-feedback of the embedding decoders), a user or other cell, a DropoutWrapper
-that drops under a seed (its own or the graph's: TF 1.15's seeded draws are
-per step), with `variational_recurrent`, with a state filter of the user's
-or around an OutputProjectionWrapper, `sequence_length`, nested inputs or a
+are the step-by-step graph's, and so they are with `variational_recurrent`
+(its masks are drawn once, for all steps, and reused as they are). A user
+`loop_function` (other than the argmax feedback of the embedding decoders),
+a user or other cell, a DropoutWrapper that drops under a seed (its own or
+the graph's: TF 1.15's seeded draws are per step; not for variational
+masks), with a state filter of the user's or around an
+OutputProjectionWrapper, `sequence_length`, nested inputs or a
 dtype other than float32 keep the step-by-step path, and `rnn_decoder` (the
 decoder of the non-attention models) has none yet.
 

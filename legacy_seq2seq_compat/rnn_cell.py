@@ -1122,9 +1122,10 @@ class DropoutWrapper(_Wrapper):
       `seed` must be an int. Under `static_rnn` and `attention_decoder`'s fast paths (see
       `legacy_seq2seq_compat.fastpath`) the masks of all steps are drawn in one op: the same
       distribution as TF 1.15's per-step draws (each unit of each step kept with probability
-      `keep`, scaled by 1 / keep), not the same random numbers op for op. With a `seed`, a graph
-      seed, `variational_recurrent` or a `dropout_state_filter_visitor` of your own, those
-      functions build one step at a time and draw exactly as TF 1.15 did.
+      `keep`, scaled by 1 / keep), not the same random numbers op for op. With a `seed` or a
+      graph seed, or a `dropout_state_filter_visitor` of your own, those functions build one
+      step at a time and draw exactly as TF 1.15 did; `variational_recurrent` masks, drawn
+      once for all steps, are applied as they are on the fast paths too.
     """
 
     def __init__(self, cell: Any, input_keep_prob: Any = 1.0, output_keep_prob: Any = 1.0,

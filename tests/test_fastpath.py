@@ -1069,7 +1069,6 @@ def test_layer_loops_apply_given_masks_like_numpy(monkeypatch):
 @pytest.mark.parametrize("case, reason", [
     ("graph_seed", "a DropoutWrapper under a seed (its own or the graph's)"),
     ("wrapper_seed", "a DropoutWrapper under a seed (its own or the graph's)"),
-    ("variational", "a DropoutWrapper with variational_recurrent=True"),
     ("state_filter", "a DropoutWrapper with a dropout_state_filter_visitor of its own"),
     ("around_projection", "a DropoutWrapper that drops around an OutputProjectionWrapper"),
 ])
@@ -1081,9 +1080,6 @@ def test_dropout_the_fast_paths_cannot_match_steps_and_says_why(case, reason):
             cell = rnn_cell.DropoutWrapper(base, 0.5)
         elif case == "wrapper_seed":
             cell = rnn_cell.DropoutWrapper(base, output_keep_prob=0.5, seed=7)
-        elif case == "variational":
-            cell = rnn_cell.DropoutWrapper(base, state_keep_prob=0.5, variational_recurrent=True,
-                                           dtype=tf.float32)
         elif case == "state_filter":
             cell = rnn_cell.DropoutWrapper(base, state_keep_prob=0.5,
                                            dropout_state_filter_visitor=lambda s: True)
@@ -1094,3 +1090,47 @@ def test_dropout_the_fast_paths_cannot_match_steps_and_says_why(case, reason):
     decisions = fastpath.report(graph)
     assert [(d.function, d.fast) for d in decisions] == [("static_rnn", False)]
     assert decisions[0].reason.startswith(reason), decisions[0].reason
+
+
+@pytest.mark.parametrize("function, cell_kind", [("static_rnn", "lstm"), ("attention", "gru")])
+def test_variational_dropout_applies_the_wrappers_own_masks_with_the_step_by_step_numbers(
+        function, cell_kind):
+    """One mask for all steps, drawn by the wrapper: equal to the steps even at keep 0.5."""
+    def variational(cell, depth, seed):
+        return rnn_cell.DropoutWrapper(cell, 0.5, 0.5, 0.5, variational_recurrent=True,
+                                       input_size=depth, dtype=tf.float32, seed=seed)
+
+    results, graphs = [], []
+    for stepwise in (False, True):
+        graph = tf.Graph()
+        with graph.as_default(), fastpath.stepwise(stepwise):
+            rng = np.random.RandomState(59)
+            make = rnn_cell.GRUCell if cell_kind == "gru" else rnn_cell.BasicLSTMCell
+            layers = [variational(make(UNITS), EMB if i == 0 else UNITS, i) for i in range(2)]
+            cell = variational(rnn_cell.MultiRNNCell(layers), EMB, 9)
+            if function == "static_rnn":
+                inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
+                          for _ in range(4)]
+                outputs, state = rnn.static_rnn(cell, inputs, dtype=tf.float32)
+            else:
+                # (embedding_attention_seq2seq deep-copies its cell: a variational
+                # wrapper holds Tensors, which cannot be copied, so only the decoder.)
+                inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
+                          for _ in range(4)]
+                states = tf.constant(rng.uniform(-1, 1, (BATCH, 4, UNITS)), tf.float32)
+                outputs, state = decoders.attention_decoder(
+                    inputs, cell.zero_state(BATCH, tf.float32), states, cell)
+            fetches = [tf.stack(outputs)] + flat(state)
+            grads = [tf.convert_to_tensor(g) for g in tf.gradients(
+                tf.reduce_sum(fetches[0] ** 2), v1.trainable_variables())]
+            names = [(v.op.name, v.get_shape().as_list()) for v in v1.global_variables()]
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+                set_weights(sess)
+                values = sess.run(fetches + grads)
+        results.append((names, values))
+        graphs.append(graph)
+    assert_same_numbers(results)
+    assert fastpath.used(graphs[0]) and call_ops(graphs[0])
+    state_leaf = results[0][1][1 if cell_kind == "gru" else 2]
+    assert (state_leaf == 0).any()  # it does drop
