@@ -34,11 +34,12 @@ steps in one op before the loop: a layer's input and output dropout of
 decoder's dropout, whose steps feed each other) through factors passed to
 the steps as loop inputs (`_Stack.step_masks`). The draws are other random
 numbers than the step-by-step graph's, of the same distribution; with keep
-probabilities of 1 the numbers are the same. A seed (the wrapper's or the
-graph's), a state filter of the user's, or a wrapper that drops around
-an OutputProjectionWrapper keep the steps (`_dropout_decline`). A
-`variational_recurrent` wrapper's masks are its own tensors, drawn once for
-all steps, so the fast paths apply those very masks: the same numbers.
+probabilities of 1 the numbers are the same. A `variational_recurrent`
+wrapper's masks are its own tensors, drawn once for all steps, so the fast
+paths apply those very masks: the same numbers, seeded or not. A seed (the
+wrapper's or the graph's) for per-step draws, a state filter of the user's,
+or a wrapper that drops around an OutputProjectionWrapper keep the steps
+(`_dropout_decline`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
@@ -576,13 +577,6 @@ def _peel_dropout(cell: Any) -> tuple:
     return cell, drops
 
 
-def _without_idle_dropout(cell: Any) -> Any:
-    """`cell` inside any DropoutWrappers whose keep probabilities are all the constant 1.0."""
-    while type(cell) is rnn_cell.DropoutWrapper and _read_dropout(cell).idle:
-        cell = cell.cell
-    return cell
-
-
 def _dropout_decline(drops: Sequence[_Dropout]) -> Optional[str]:
     """Why the fast paths cannot apply these (active) DropoutWrappers, or None."""
     for drop in drops:
@@ -632,7 +626,9 @@ def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list, layers: lis
     outputs the inner ones. The wrappers around the whole stack drop the first
     layer's input, every layer's state and the top layer's output.
     """
-    def entries(drops: Sequence[_Dropout], field: int, index: Optional[int] = None) -> tuple:
+    def entries(drops: Sequence[_Dropout], field: int, layer: Optional[_Layer] = None,
+                index: Optional[int] = None) -> tuple:
+        """The keeps of `field` (0 input, 1 state, 2 output); `layer` for a state's noise."""
         result = []
         for drop in drops:
             keep = drop[field]
@@ -642,7 +638,7 @@ def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list, layers: lis
                 noise = drop.noise[field]
                 if field == 1:
                     layer_noise = noise[index] if index is not None else noise
-                    noise = _state_noise(layer_noise, layers[position])
+                    noise = _state_noise(layer_noise, layer)
                 else:
                     noise = tf.nest.flatten(noise)[0]
                 keep = _Variational(keep, noise)
@@ -657,7 +653,8 @@ def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list, layers: lis
         stack_index = position if multi else None
         result.append(_LayerDrops(
             entries(list(stack_drops) + own if position == 0 else own, 0),
-            entries(inner_first, 1) + entries(outer, 1, stack_index),
+            entries(inner_first, 1, layers[position]) +
+            entries(outer, 1, layers[position], stack_index),
             entries(inner_first + (outer if position == last else []), 2)))
     return result
 
