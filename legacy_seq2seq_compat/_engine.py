@@ -36,6 +36,23 @@ every step after the first:
   function, `argmax_feedback`) runs one traced step per time step that
   projects, takes the argmax, looks the embedding up and runs the cell.
 
+DropoutWrappers (around the layers, or around the stack inside any
+OutputProjectionWrapper) with constant or Tensor keep probabilities are run
+by the fast paths too, with fresh random masks drawn as DropoutWrapper draws
+them (``tf.nn.dropout`` with ``rate = 1 - keep``: every element of every
+step kept with probability `keep` and scaled by ``1 / keep``), but for all
+steps in one op before the loop: a layer's input and output dropout of
+`static_rnn` on its stacked inputs and outputs, and state dropout (and the
+decoder's dropout, whose steps feed each other) through factors passed to
+the steps as loop inputs (`_Stack.step_masks`). The draws are other random
+numbers than the step-by-step graph's, of the same distribution; with keep
+probabilities of 1 the numbers are the same. A `variational_recurrent`
+wrapper's masks are its own tensors, drawn once for all steps, so the fast
+paths apply those very masks: the same numbers, seeded or not. A seed (the
+wrapper's or the graph's) for per-step draws, a state filter of the user's,
+or a wrapper that drops around an OutputProjectionWrapper keep the steps
+(`_dropout_decline`).
+
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op and traces a user `softmax_loss_function` once (`step_loss`).
 
@@ -434,6 +451,12 @@ def spec(cell: Any) -> Optional[rnn_cell._EngineSpec]:
     return cell._engine_spec()
 
 
+def _kind(cell: Any) -> Optional[str]:
+    """The kind `cell` states in its `spec`, or None."""
+    described = spec(cell)
+    return None if described is None else described.kind
+
+
 _LAYER_KINDS = ("gru", "basic_lstm", "lstm")
 
 
@@ -798,25 +821,179 @@ def _layer_for(layer: rnn_cell._EngineSpec) -> Any:
     return _FullLSTMLayer(layer) if layer.kind == "lstm" else _Layer(layer)
 
 
-def _without_idle_dropout(cell: Any) -> Any:
-    """`cell` inside any DropoutWrappers whose keep probabilities are all the constant 1.0.
+class _Dropout(NamedTuple):
+    """What the engine needs of one DropoutWrapper (see `_read_dropout`)."""
 
-    Such a wrapper adds no op to a step (nor a variable scope), so the fast
-    paths can run the cell it wraps.
+    input: Any  # keep probability (float or scalar Tensor), or None when idle
+    state: Any
+    output: Any
+    seeded: bool  # a seed of its own, or the graph's
+    variational: bool
+    default_filter: bool  # the state filter is the default (an LSTM's c is kept)
+    noise: tuple  # variational: the wrapper's input, state and output noise, else ()
+
+    @property
+    def idle(self) -> bool:
+        return self.input is None and self.state is None and self.output is None
+
+
+def _read_dropout(wrapper: rnn_cell._EngineSpec) -> _Dropout:
+    """A DropoutWrapper's `spec` as a `_Dropout` (the graph's seed counts as a seed).
+
+    A keep probability that is the constant 1.0 adds no op to a step (the
+    wrapper skips it), so it is given as None.
     """
-    while True:
+    def keep(prob: Any) -> Any:
+        return None if isinstance(prob, float) and prob == 1.0 else prob
+
+    options = wrapper.options
+    return _Dropout(
+        keep(options["input_keep_prob"]), keep(options["state_keep_prob"]),
+        keep(options["output_keep_prob"]),
+        options["seed"] is not None or _v1.get_default_graph().seed is not None,
+        bool(options["variational_recurrent"]), options["default_state_filter"],
+        options["noise"] if options["variational_recurrent"] else ())
+
+
+def _peel_dropout(cell: Any) -> tuple:
+    """``(cell inside every DropoutWrapper around it, their active `_Dropout`s, outer first)``.
+
+    A wrapper whose keep probabilities are all the constant 1.0 adds no op
+    (nor a variable scope), so it is left out.
+    """
+    drops = []
+    while _kind(cell) == "dropout":
         wrapper = spec(cell)
-        if wrapper is None or wrapper.kind != "dropout" or not all(
-                isinstance(wrapper.options[key], float) and wrapper.options[key] == 1.0
-                for key in ("input_keep_prob", "state_keep_prob", "output_keep_prob")):
-            return cell
+        drop = _read_dropout(wrapper)
+        if not drop.idle:
+            drops.append(drop)
         cell = wrapper.cells[0]
+    return cell, drops
 
 
-def _kind(cell: Any) -> Optional[str]:
-    """The kind `cell` states in its `spec`, or None."""
-    described = spec(cell)
-    return None if described is None else described.kind
+def _dropout_decline(drops: Sequence[_Dropout]) -> Optional[str]:
+    """Why the fast paths cannot apply these (active) DropoutWrappers, or None."""
+    for drop in drops:
+        # Variational masks are the wrapper's own tensors, drawn once: seeds change nothing.
+        if drop.seeded and not drop.variational:
+            return ("a DropoutWrapper under a seed (its own or the graph's): TF 1.15's seeded "
+                    "draws are made step by step")
+        if drop.state is not None and not drop.default_filter:
+            return "a DropoutWrapper with a dropout_state_filter_visitor of its own"
+    return None
+
+
+class _LayerDrops(NamedTuple):
+    """The keep probabilities applied to one layer, each list in the order applied.
+
+    An entry is a keep probability (fresh draws), or a `_Variational`; a state
+    entry's `_Variational` holds one noise per state part (None: not dropped).
+    """
+
+    input: tuple
+    state: tuple
+    output: tuple
+
+
+class _Variational(NamedTuple):
+    """A variational_recurrent wrapper's keep probability and its noise (``[1, width]``)."""
+
+    keep: Any
+    noise: Any
+
+
+def _state_noise(noise: Any, layer: _Layer) -> tuple:
+    """A layer's state noise (shaped like its state) as one noise per part, None if kept."""
+    if layer.is_gru:
+        return (noise,)
+    if layer.state_is_tuple:
+        return (None, noise[1])
+    return tuple(tf.split(noise, list(layer.part_sizes), 1))
+
+
+def _layer_drops(stack_drops: Sequence[_Dropout], layer_drops: list, layers: list,
+                 multi: bool) -> list:
+    """Per layer, the `_LayerDrops` of the wrappers around the stack and around each layer.
+
+    A wrapper drops its input before the cell it wraps runs, and the new state
+    and output after: inputs meet the outer wrappers first, states and
+    outputs the inner ones. The wrappers around the whole stack drop the first
+    layer's input, every layer's state and the top layer's output.
+    """
+    def entries(drops: Sequence[_Dropout], field: int, layer: Optional[_Layer] = None,
+                index: Optional[int] = None) -> tuple:
+        """The keeps of `field` (0 input, 1 state, 2 output); `layer` for a state's noise."""
+        result = []
+        for drop in drops:
+            keep = drop[field]
+            if keep is None:
+                continue
+            if drop.variational:
+                noise = drop.noise[field]
+                if field == 1:
+                    layer_noise = noise[index] if index is not None else noise
+                    noise = _state_noise(layer_noise, layer)
+                else:
+                    noise = tf.nest.flatten(noise)[0]
+                keep = _Variational(keep, noise)
+            result.append(keep)
+        return tuple(result)
+
+    result = []
+    last = len(layer_drops) - 1
+    for position, own in enumerate(layer_drops):
+        inner_first = list(reversed(own))
+        outer = list(reversed(stack_drops))
+        stack_index = position if multi else None
+        result.append(_LayerDrops(
+            entries(list(stack_drops) + own if position == 0 else own, 0),
+            entries(inner_first, 1, layers[position]) +
+            entries(outer, 1, layers[position], stack_index),
+            entries(inner_first + (outer if position == last else []), 2)))
+    return result
+
+
+def _dropout(value: tf.Tensor, keeps: Sequence[Any]) -> tf.Tensor:
+    """`value` through one dropout per keep probability, as DropoutWrapper applies it.
+
+    Used on the inputs or outputs of all steps at once: every element gets
+    its own draw, as it does in the step-by-step graph. A `_Variational`
+    entry applies its wrapper's own mask, the same at every step.
+    """
+    for keep in keeps:
+        if isinstance(keep, _Variational):
+            value = tf.math.divide(value, keep.keep) * tf.floor(keep.keep + keep.noise)
+        else:
+            value = tf.nn.dropout(value, rate=1.0 - keep)
+    return value
+
+
+def _dropout_mask(keeps: Sequence[Any], num_steps: int, like: tf.Tensor,
+                  width: int) -> tf.Tensor:
+    """``[num_steps, B, width]`` factors: 0 for a dropped unit, else 1 / keep (per keep).
+
+    `like` is any ``[B, ...]`` Tensor of the mask's dtype. Drawn for all steps
+    before the loop; each step multiplies its slice in.
+    """
+    batch = _dim(like, 0)
+    shape = [num_steps, batch if batch is not None else tf.shape(like)[0], width]
+    return _dropout(tf.ones(tf.stack(shape) if batch is None else shape, like.dtype), keeps)
+
+
+def _dropped_parts(layer: _Layer) -> tuple:
+    """Which of a layer's state parts the default state filter lets DropoutWrapper drop.
+
+    A GRU's state is dropped, an LSTMStateTuple's ``h`` but not its ``c``, and
+    a concatenated LSTM state whole (the filter sees one tensor).
+    """
+    if layer.is_gru:
+        return (True,)
+    return (False, True) if layer.state_is_tuple else (True, True)
+
+
+def _mask_parts(parts: Sequence[tf.Tensor], masks: Sequence[Optional[tf.Tensor]]) -> tuple:
+    """The state `parts` with each given mask multiplied in (None: left as is)."""
+    return tuple(p if m is None else p * m for p, m in zip(parts, masks))
 
 
 class _Stack:
@@ -827,10 +1004,13 @@ class _Stack:
     (state_is_tuple=False: the layers' states concatenated).
     """
 
-    def __init__(self, layers: list, multi: Optional[str], projection: Optional[list]) -> None:
+    def __init__(self, layers: list, multi: Optional[str], projection: Optional[list],
+                 drops: Optional[list] = None) -> None:
         self.layers = layers
         self.multi = multi
         self.projection = projection
+        # Per layer, the keep probabilities of the DropoutWrappers (`_LayerDrops`).
+        self.drops = drops or [_LayerDrops((), (), ())] * len(layers)
 
     def tensors(self) -> list:
         flat = [t for layer in self.layers for t in layer.tensors()]
@@ -843,52 +1023,69 @@ class _Stack:
             count = len(layer.tensors())
             layers.append(layer.rebind(tensors[:count]))
             tensors = tensors[count:]
-        return _Stack(layers, self.multi, tensors if self.projection else None)
+        return _Stack(layers, self.multi, tensors if self.projection else None, self.drops)
 
     def config(self) -> tuple:
+        dropout = tuple((bool(d.input), bool(d.state), bool(d.output)) for d in self.drops)
         return (tuple(layer.config() for layer in self.layers), self.multi,
-                self.projection is not None)
+                self.projection is not None, dropout)
 
     @staticmethod
-    def _unwrap(cell: Any) -> tuple:
-        """``(projection weights or None, list of layer cells, multi)``, or None.
+    def _unwrap(cell: Any) -> Optional[tuple]:
+        """``(projection weights or None, layer cells, multi, layer wrappers, stack wrappers)``.
 
-        DropoutWrappers that drop nothing are left out (see `_without_idle_dropout`).
+        None when the cell is not of that shape. Active DropoutWrappers (as
+        `_Dropout`s, outer first) are allowed around the stack (inside any
+        OutputProjectionWrapper) and around each layer; `decline_reason`
+        checks them.
         """
         projection = None
-        cell = _without_idle_dropout(cell)
+        cell, stack_drops = _peel_dropout(cell)
         if _kind(cell) == "output_projection":
             wrapper = spec(cell)
-            if wrapper.options["activation"] is not None or not wrapper.weights:
+            if stack_drops or wrapper.options["activation"] is not None or not wrapper.weights:
                 return None
             projection = wrapper.weights
-            cell = _without_idle_dropout(wrapper.cells[0])
+            cell, stack_drops = _peel_dropout(wrapper.cells[0])
         if _kind(cell) == "multi":
             # A cell object repeated in the list is one set of weights that
             # several layers read (as in TF 1.15); see `from_cell`.
             multi = spec(cell)
+            peeled = [_peel_dropout(c) for c in multi.cells]
+            cells = [c for c, _ in peeled]
             kind = "tuple" if multi.options["state_is_tuple"] else "joined"
-            return projection, [_without_idle_dropout(c) for c in multi.cells], kind
-        return projection, [cell], None
+            own = [d for _, d in peeled]
+        else:
+            cells, kind, own = [cell], None, [[]]
+        return projection, cells, kind, own, stack_drops
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
         """None for a built GRU / (Basic)LSTM cell or MultiRNNCell of them, else why not."""
-        cell = _without_idle_dropout(cell)
+        cell, outer = _peel_dropout(cell)
+        drops = list(outer)
         if _kind(cell) == "output_projection":
             wrapper = spec(cell)
+            if outer:
+                return "a DropoutWrapper that drops around an OutputProjectionWrapper"
             if wrapper.options["activation"] is not None:
                 return "an OutputProjectionWrapper with an activation"
             if not wrapper.weights:
                 return "an OutputProjectionWrapper that is not built"
-            cell = _without_idle_dropout(wrapper.cells[0])
+            cell, drops = _peel_dropout(wrapper.cells[0])
         cells = [cell]
         if _kind(cell) == "multi":
-            cells = [_without_idle_dropout(c) for c in spec(cell).cells]
+            multi = spec(cell)
+            peeled = [_peel_dropout(c) for c in multi.cells]
+            cells = [c for c, _ in peeled]
+            drops += [d for _, layer in peeled for d in layer]
+            if not multi.options["state_is_tuple"] and any(d.variational for d in drops):
+                return ("a variational DropoutWrapper in a MultiRNNCell with "
+                        "state_is_tuple=False")
+        reason = _dropout_decline(drops)
+        if reason is not None:
+            return reason
         for layer in cells:
-            if _kind(layer) == "dropout":
-                return ("a DropoutWrapper whose keep probabilities are not all the constant "
-                        "1.0 (dropout runs step by step)")
             reason = _Layer.decline_reason(layer)
             if reason is not None:
                 return reason
@@ -903,14 +1100,15 @@ class _Stack:
         tensors, so their gradients (one per layer, from the taps and the
         input products) are summed by TensorFlow into the shared variables'.
         """
-        projection, cells, multi = cls._unwrap(cell)
+        projection, cells, multi, own, stack_drops = cls._unwrap(cell)
         if projection is not None:
             projection = [_read(projection["kernel"]), _read(projection["bias"])]
         layers: dict = {}
         for c in cells:
             if id(c) not in layers:
                 layers[id(c)] = _layer_for(spec(c))
-        return cls([layers[id(c)] for c in cells], multi, projection)
+        stacked = [layers[id(c)] for c in cells]
+        return cls(stacked, multi, projection, _layer_drops(stack_drops, own, stacked, multi))
 
     def to_parts(self, state: Any) -> list:
         if self.multi == "joined":
@@ -925,23 +1123,64 @@ class _Stack:
             return tf.concat(states, 1)
         return states if self.multi else states[0]
 
-    def step(self, inputs: tf.Tensor, parts: list, taps: Optional[list] = None) -> tuple:
+    def step(self, inputs: tf.Tensor, parts: list, taps: Optional[list] = None,
+             masks: Sequence[tf.Tensor] = ()) -> tuple:
         """One step of every layer: ``(top output, new parts, saved)``.
 
         With `taps` (one per layer) every kernel's gradient is deferred
         (see `_kernel_tap`): `saved` gives, layer after layer, the inputs of
-        the layer's `kernels` (the biases have none).
+        the layer's `kernels` (the biases have none). `masks` are this step's
+        dropout factors, in the order `step_masks` draws them.
         """
+        masks = list(masks)
         new_parts, saved = [], []
         for index, (layer, layer_parts) in enumerate(zip(self.layers, parts)):
+            drops = self.drops[index]
+            if drops.input:
+                inputs = inputs * masks.pop(0)
             projected = layer.project(inputs)
             if taps is not None:
                 saved.append(inputs)
                 projected = _route(projected, taps[index])
             inputs, updated, layer_saved = layer.step(projected, layer_parts, taps is not None)
+            if drops.state:
+                updated = _mask_parts(updated, [masks.pop(0) if flag else None
+                                                for flag in _dropped_parts(layer)])
+            if drops.output:
+                inputs = inputs * masks.pop(0)
             saved += layer_saved
             new_parts.append(updated)
         return inputs, new_parts, saved
+
+    def step_masks(self, num_steps: int, parts: list) -> list:
+        """The dropout factors of `num_steps` steps of `step`, all drawn at once.
+
+        Per layer: its input's, its dropped state parts', its output's, each
+        ``[num_steps, B, width]``; `parts` (the initial state) gives B and the dtype.
+        """
+        like = parts[0][0]
+        masks = []
+        for layer, drops in zip(self.layers, self.drops):
+            if drops.input:
+                masks.append(_dropout_mask(drops.input, num_steps, like, layer.depth))
+            masks += self.state_masks(layer, drops, num_steps, like)
+            if drops.output:
+                masks.append(_dropout_mask(drops.output, num_steps, like, layer.units))
+        return masks
+
+    @staticmethod
+    def state_masks(layer: _Layer, drops: _LayerDrops, num_steps: int,
+                    like: tf.Tensor) -> list:
+        """The factors of the layer's dropped state parts for `num_steps` steps."""
+        if not drops.state:
+            return []
+        masks = []
+        for part, flag in enumerate(_dropped_parts(layer)):
+            if flag:
+                keeps = [_Variational(k.keep, k.noise[part]) if isinstance(k, _Variational)
+                         else k for k in drops.state]
+                masks.append(_dropout_mask(keeps, num_steps, like, layer.units))
+        return masks
 
     def kernels(self) -> list:
         """Per layer, ``(weight, first column)`` of every product of its tap."""
@@ -1085,27 +1324,40 @@ def _run_layers(stack: _Stack, inputs: tf.Tensor, parts: list, num_steps: int,
     parts stay as they were at every step where it is not running; its
     outputs there are left as computed (the caller zeroes the top ones).
 
+    A layer's input and output dropout are applied to all its steps at once,
+    before and after its loop; its state dropout inside the loop, with
+    factors drawn before it (`_Stack.state_masks`), before the rows that
+    are not running keep their state (as the step-by-step graph selects the
+    cell's dropped state).
+
     Returns ``(top outputs [num_steps * B, H], final parts)``.
     """
     final_parts = []
     sequences_extra = [] if running is None else [running]
-    for layer, layer_parts in zip(stack.layers, parts):
+    for layer, layer_parts, drops in zip(stack.layers, parts, stack.drops):
+        inputs = _dropout(inputs, drops.input)
         projected = tf.reshape(layer.project(inputs), [num_steps, batch, layer.width])
         # `projected` is a loop input, so its gradient is already the tap's.
         projected, set_inputs = _kernel_tap(projected, layer.state_kernels())
+        masks = stack.state_masks(layer, drops, num_steps, layer_parts[0])
+        flags = _dropped_parts(layer) if masks else ()
 
-        def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer) -> tuple:
+        def step(carry: tuple, inputs_t: list, weights: list, layer: _Layer = layer,
+                 flags: tuple = flags) -> tuple:
             output, new_parts, saved = layer.rebind(weights).step(inputs_t[0], carry, defer=True)
-            if len(inputs_t) > 1:
-                new_parts = _keep_finished(inputs_t[1], new_parts, carry)
+            extra = iter(inputs_t[1:])
+            if flags:
+                new_parts = _mask_parts(new_parts, [next(extra) if f else None for f in flags])
+            if running is not None:
+                new_parts = _keep_finished(next(extra), new_parts, carry)
             return new_parts, [output] + saved
 
-        key = ("layer", "deferred", running is not None) + layer.config()
-        last, (outputs, *saved) = _loop(key, step, [projected] + sequences_extra,
+        key = ("layer", "deferred", flags, running is not None) + layer.config()
+        last, (outputs, *saved) = _loop(key, step, [projected] + masks + sequences_extra,
                                         tuple(layer_parts), num_steps, layer.tensors())
         set_inputs(saved)
         final_parts.append(last)
-        inputs = tf.reshape(outputs, [-1, layer.units])
+        inputs = _dropout(tf.reshape(outputs, [-1, layer.units]), drops.output)
     return inputs, final_parts
 
 
@@ -1516,8 +1768,11 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         layers = stack.rebind(weights[:num_stack])
         attention = parts.rebind(weights[num_stack:num_stack + num_parts])
         layer_parts, reads = carry[:2]
+        # The dropout factors come last among the step's inputs.
+        masks = inputs_t[len(inputs_t) - num_masks:]
+        inputs_t = inputs_t[:len(inputs_t) - num_masks]
         if feedback is None:
-            return deferred_step(layers, attention, layer_parts, reads, inputs_t)
+            return deferred_step(layers, attention, layer_parts, reads, inputs_t, masks)
         extra = weights[num_stack + num_parts:]
         logits = carry[2]
         if len(extra) == 3:
@@ -1527,7 +1782,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
             fed = tf.stop_gradient(fed)
         x = tf.nn.bias_add(_block_matmul([fed] + list(reads), attention.merge),
                            attention.merge_bias)
-        top, new_parts, _ = layers.step(x, list(layer_parts))
+        top, new_parts, _ = layers.step(x, list(layer_parts), masks=masks)
         new_reads, distributions = attention.attend(new_parts)
         # The output is fed back, so it is computed (and carried) in the step.
         output = tf.nn.bias_add(
@@ -1537,7 +1792,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         return new_carry, [top] + new_reads + distributions + [output]
 
     def deferred_step(layers: _Stack, attention: AttentionParts, layer_parts: tuple,
-                      reads: tuple, inputs_t: list) -> tuple:
+                      reads: tuple, inputs_t: list, masks: list) -> tuple:
         layers = layers.rebind([tf.stop_gradient(w) for w in layers.tensors()])
         frozen = attention.tensors()
         # The weights and `hidden` get their gradients from the taps; the
@@ -1549,7 +1804,7 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         x = tf.add_n([inputs_t[0], _block_matmul(reads, attention.merge[1:])])
         x = _route(x, taps[0])
         top, new_parts, layer_saved = layers.step(x, list(layer_parts),
-                                                  taps[1:1 + num_layers])
+                                                  taps[1:1 + num_layers], masks)
         query_taps = taps[1 + num_layers:1 + num_layers + num_heads]
         new_reads, distributions = attention.attend(new_parts, query_taps,
                                                     taps[1 + num_layers + num_heads:])
@@ -1577,6 +1832,9 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         sequences += [tap for tap, _ in taps] + [tap for tap, _ in read_taps]
     else:
         sequences = []
+    masks = stack.step_masks(num_steps, stack.to_parts(state))
+    num_masks = len(masks)
+    sequences += masks
     carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns))
     if feedback is not None:
         carry += (first_output,)

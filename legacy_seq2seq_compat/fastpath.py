@@ -9,8 +9,9 @@ both LSTMs with tuple or concatenated states) or a MultiRNNCell of them (one
 cell object repeated in it included: its layers then read the same weights,
 whose gradients are summed over the layers, as in TF 1.15), optionally inside an
 EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder) and
-DropoutWrappers whose keep probabilities are all the constant 1.0, and no user
-code has to run at every step, `static_rnn` (with or without
+DropoutWrappers around the layers or the stack (keep probabilities constant
+or Tensors, such as the usual ``keep_prob`` placeholder; see below), and no
+user code has to run at every step, `static_rnn` (with or without
 `sequence_length`; `static_bidirectional_rnn` runs it in both directions),
 `rnn_decoder` (the decoder of the models without attention) and
 `attention_decoder` take over after the first step:
@@ -51,9 +52,17 @@ The numbers are those of the step-by-step graph up to float rounding (within
 1e-5; tests/test_baseline_numbers.py pins them against the baseline
 revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
 ``[x, h] @ W``. Op names inside the steps differ from TF 1.15's; the
-attention distributions keep theirs. A user `loop_function` (other than the
-argmax feedback of the embedding decoders), a user or other cell, a
-DropoutWrapper that drops, nested inputs or a dtype other than float32 keep
+attention distributions keep theirs. A DropoutWrapper's masks are drawn for
+all steps at once: the same distribution as its per-step draws (every unit
+of every step kept with probability ``keep``, scaled by ``1 / keep``), other
+random numbers; with keep probabilities of 1 (constant or fed) the numbers
+are the step-by-step graph's, and so they are with `variational_recurrent`
+(its masks are drawn once, for all steps, and reused as they are). A user
+`loop_function` (other than the argmax feedback of the embedding decoders),
+a user or other cell, a DropoutWrapper that drops under a seed (its own or
+the graph's: TF 1.15's seeded draws are per step; not for variational
+masks), with a state filter of the user's or around an
+OutputProjectionWrapper, nested inputs or a dtype other than float32 keep
 the step-by-step path.
 
 Every such choice is recorded per graph: `report(graph)` lists them as

@@ -1183,7 +1183,13 @@ class DropoutWrapper(_Wrapper):
       Matches TF 1.15's `DropoutWrapper`: no scope level of its own, the same keep-probability
       checks, the LSTM memory `c` kept by the default state filter, variational masks
       of shape [1, depth], and each mask's seed derived from `seed` the way TF 1.15 derived it.
-      `seed` must be an int.
+      `seed` must be an int. Under `static_rnn` and `attention_decoder`'s fast paths (see
+      `legacy_seq2seq_compat.fastpath`) the masks of all steps are drawn in one op: the same
+      distribution as TF 1.15's per-step draws (each unit of each step kept with probability
+      `keep`, scaled by 1 / keep), not the same random numbers op for op. With a `seed` or a
+      graph seed, or a `dropout_state_filter_visitor` of your own, those functions build one
+      step at a time and draw exactly as TF 1.15 did; `variational_recurrent` masks, drawn
+      once for all steps, are applied as they are on the fast paths too.
     """
 
     def __init__(self, cell: Any, input_keep_prob: Any = 1.0, output_keep_prob: Any = 1.0,
@@ -1307,7 +1313,9 @@ class DropoutWrapper(_Wrapper):
             "variational_recurrent": self._variational_recurrent,
             "seed": self._seed,
             "default_state_filter":
-                self._dropout_state_filter is _default_dropout_state_filter_visitor})
+                self._dropout_state_filter is _default_dropout_state_filter_visitor,
+            "noise": (self._recurrent_input_noise, self._recurrent_state_noise,
+                      self._recurrent_output_noise)})
 
 
 class ResidualWrapper(_Wrapper):

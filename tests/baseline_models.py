@@ -283,6 +283,13 @@ def make_cell(kind):
             [rnn_cell.DropoutWrapper(rnn_cell.GRUCell(UNITS), input_keep_prob=1.0,
                                      output_keep_prob=1.0, state_keep_prob=1.0)
              for _ in range(2)])
+    if kind == "dropout_keep_tensor2":
+        # The usual `keep_prob` placeholder (fed 1.0 here, as when decoding).
+        keep = _v1.placeholder(tf.float32, [], name="keep_prob")
+        return rnn_cell.MultiRNNCell(
+            [rnn_cell.DropoutWrapper(rnn_cell.BasicLSTMCell(UNITS), input_keep_prob=keep,
+                                     output_keep_prob=keep, state_keep_prob=keep)
+             for _ in range(2)])
     raise ValueError(kind)
 
 
@@ -398,6 +405,12 @@ def _(case):
 @config("attention_seq2seq/lstmcell2_repeated_peephole_clip_concat/noproj/feed_true")
 def _(case):
     build_embedding_attention(case, "lstmcell2_repeated", True, False)
+
+
+@config("attention_seq2seq/dropout_keep_tensor_lstm2/noproj/feed_false")
+def _(case):
+    build_embedding_attention(case, "dropout_keep_tensor2", False, False)
+    case.feed(_v1.get_default_graph().get_tensor_by_name("keep_prob:0"), np.float32(1.0))
 
 
 # --------------------------------------------------------------------------

@@ -277,16 +277,18 @@ def test_dropout_wrapper_keeping_everything_takes_the_fast_paths():
 
 
 @pytest.mark.parametrize("keep", [0.5, "placeholder"])
-def test_dropout_wrapper_that_drops_keeps_the_step_by_step_path(keep):
-    with tf.Graph().as_default() as graph:
-        if keep == "placeholder":
-            keep = v1.placeholder_with_default(1.0, [])
-        inputs = [tf.ones([BATCH, EMB]) for _ in range(3)]
-        rnn.static_rnn(dropout_cell(keep), inputs, dtype=tf.float32)
-        assert not call_ops(graph)
-    assert fastpath.report(graph) == [fastpath.Decision(
-        "static_rnn", False, "a DropoutWrapper whose keep probabilities are not all the "
-        "constant 1.0 (dropout runs step by step)")]
+def test_dropout_wrapper_that_drops_takes_the_fast_path_unless_the_graph_has_a_seed(keep):
+    for seed in (None, 1):
+        with tf.Graph().as_default() as graph:
+            v1.set_random_seed(seed)
+            prob = v1.placeholder_with_default(1.0, []) if keep == "placeholder" else keep
+            inputs = [tf.ones([BATCH, EMB]) for _ in range(3)]
+            rnn.static_rnn(dropout_cell(prob), inputs, dtype=tf.float32)
+            assert bool(call_ops(graph)) is (seed is None)
+        assert fastpath.report(graph) == [fastpath.Decision(
+            "static_rnn", seed is None, "" if seed is None else
+            "a DropoutWrapper under a seed (its own or the graph's): TF 1.15's seeded draws "
+            "are made step by step")]
 
 
 def test_bucketed_training_graph_matches_and_is_a_fraction_of_the_ops():
@@ -1276,3 +1278,281 @@ def test_rnn_decoder_of_one_or_no_step_records_nothing():
         outputs, _ = decoders.rnn_decoder([tf.ones([BATCH, EMB])], initial, cell)
         assert len(outputs) == 1
     assert fastpath.report(graph) == []
+
+
+# ---------------------------------------------------------------------------
+# DropoutWrapper on the fast paths: keep probabilities fed 1.0 give the step-by-step
+# numbers; keep probabilities below 1 draw fresh masks of the same distribution.
+
+ALL_SITES = ("input", "state", "output")
+
+
+def dropping_cell(cell_kind, layers, wrap, sites, keep):
+    """GRU / BasicLSTM layers with a DropoutWrapper around each layer or around the stack."""
+    probs = {f"{site}_keep_prob": keep for site in sites}
+    cells = [rnn_cell.GRUCell(UNITS) if cell_kind == "gru" else
+             rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5) for _ in range(layers)]
+    if wrap == "layer":
+        cells = [rnn_cell.DropoutWrapper(c, **probs) for c in cells]
+    cell = cells[0] if layers == 1 else rnn_cell.MultiRNNCell(cells)
+    return rnn_cell.DropoutWrapper(cell, **probs) if wrap == "stack" else cell
+
+
+def keep_probability(kind):
+    """``"const1"``, ``"holder1"``, ``"const05"``, ``"holder05"``: (keep, feed dict)."""
+    value = 1.0 if kind.endswith("1") else 0.5
+    if kind.startswith("const"):
+        return value, {}
+    holder = v1.placeholder(tf.float32, [], name="keep")
+    return holder, {holder: value}
+
+
+def build_dropout_model(function, cell_kind, layers, wrap, sites, keep, feed_previous=False):
+    """Builds static_rnn or embedding_attention_seq2seq; returns (fetches, loss)."""
+    rng = np.random.RandomState(41)
+    cell = dropping_cell(cell_kind, layers, wrap, sites, keep)
+    if function == "static_rnn":
+        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32) for _ in range(5)]
+        outputs, state = rnn.static_rnn(cell, inputs, dtype=tf.float32)
+    else:
+        enc, _ = ids(rng, 3)
+        dec, _ = ids(rng, 3)
+        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, cell, VOCAB, VOCAB, EMB, feed_previous=feed_previous)
+    outputs = tf.stack(outputs)
+    return [outputs] + flat(state), tf.reduce_sum(outputs * outputs)
+
+
+def run_dropout_model(function, cell_kind, layers, wrap, sites, keep_kind, stepwise,
+                      feed_previous=False, runs=1):
+    """Values (outputs, state leaves, gradients) of `runs` runs, and the graph (no seed)."""
+    graph = tf.Graph()
+    with graph.as_default(), fastpath.stepwise(stepwise):
+        keep, feed = keep_probability(keep_kind)
+        fetches, loss = build_dropout_model(function, cell_kind, layers, wrap, sites, keep,
+                                            feed_previous)
+        grads = [tf.convert_to_tensor(g) for g in tf.gradients(loss, v1.trainable_variables())]
+        names = [(v.op.name, v.get_shape().as_list()) for v in v1.global_variables()]
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            set_weights(sess)
+            values = [sess.run(fetches + grads, feed) for _ in range(runs)]
+    return names, values, graph
+
+
+@pytest.mark.parametrize("function, cell_kind, layers, wrap, sites, keep_kind", [
+    ("static_rnn", "gru", 1, "layer", ("input",), "holder1"),
+    ("static_rnn", "lstm", 1, "stack", ("output",), "holder1"),
+    ("static_rnn", "gru", 2, "layer", ("state",), "holder1"),
+    ("static_rnn", "lstm", 2, "layer", ALL_SITES, "holder1"),
+    ("attention", "gru", 2, "stack", ALL_SITES, "holder1"),
+    ("attention", "lstm", 1, "layer", ALL_SITES, "holder1"),
+])
+def test_dropout_kept_at_one_takes_the_fast_paths_with_the_step_by_step_numbers(
+        function, cell_kind, layers, wrap, sites, keep_kind):
+    # The LSTM decoder feeds its argmax back (the decoder step's other branch).
+    feed_previous = cell_kind == "lstm"
+    fast_names, (fast,), graph = run_dropout_model(function, cell_kind, layers, wrap, sites,
+                                                   keep_kind, False, feed_previous)
+    slow_names, (slow,), _ = run_dropout_model(function, cell_kind, layers, wrap, sites,
+                                               keep_kind, True, feed_previous)
+    assert_same_numbers([(fast_names, fast), (slow_names, slow)])
+    assert fastpath.used(graph), fastpath.report(graph)
+
+
+@pytest.mark.parametrize("cell_kind, keep_kind", [("gru", "holder05"), ("lstm", "const05")])
+def test_output_dropout_keeps_half_and_scales_by_two_with_fresh_masks(keep_kind, cell_kind):
+    """Every output is 0 or twice the undropped one, about half are 0, masks change."""
+    _, (reference,), _ = run_dropout_model("static_rnn", cell_kind, 1, "layer", ("output",),
+                                           "const1", False)
+    _, runs, graph = run_dropout_model("static_rnn", cell_kind, 1, "layer", ("output",),
+                                       keep_kind, False, runs=12)
+    assert fastpath.used(graph)
+    undropped = reference[0][1:]
+    outputs = np.stack([values[0][1:] for values in runs])
+    kept = outputs != 0
+    np.testing.assert_allclose(outputs[kept], 2 * np.broadcast_to(undropped, outputs.shape)[kept],
+                               rtol=1e-6, atol=1e-6)
+    assert abs(kept.mean() - 0.5) < 0.06, kept.mean()
+    assert not np.array_equal(kept[0, 0], kept[0, 1])   # across steps
+    assert not np.array_equal(kept[0], kept[1])         # across runs
+
+
+@pytest.mark.parametrize("cell_kind, keep_kind", [("gru", "const05"), ("lstm", "holder05")])
+def test_state_dropout_drops_the_carried_state_but_not_the_output(keep_kind, cell_kind):
+    _, runs, graph = run_dropout_model("static_rnn", cell_kind, 1, "layer", ("state",),
+                                       keep_kind, False, runs=30)
+    assert fastpath.used(graph)
+    # The final state is the last step's state after dropout; the output is not dropped.
+    last_output = np.stack([values[0][-1] for values in runs])
+    final_h = np.stack([values[2 if cell_kind == "lstm" else 1] for values in runs])
+    kept = final_h != 0
+    np.testing.assert_allclose(final_h[kept], 2 * last_output[kept], rtol=1e-6, atol=1e-6)
+    assert abs(kept.mean() - 0.5) < 0.1, kept.mean()
+    assert (last_output != 0).all()
+    if cell_kind == "lstm":
+        assert (np.stack([values[1] for values in runs]) != 0).all()  # c is never dropped
+
+
+@pytest.mark.parametrize("keep_kind", ["const05", "holder05"])
+def test_input_dropout_passes_gradients_only_through_kept_units(keep_kind):
+    graph = tf.Graph()
+    with graph.as_default():
+        keep, feed = keep_probability(keep_kind)
+        rng = np.random.RandomState(43)
+        inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32) for _ in range(6)]
+        cell = dropping_cell("gru", 2, "stack", ("input",), keep)
+        outputs, _ = rnn.static_rnn(cell, inputs, dtype=tf.float32)
+        grads = tf.gradients(tf.reduce_sum(tf.stack(outputs)), inputs[1:])
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            values = np.stack([sess.run(grads, feed) for _ in range(10)])
+    assert fastpath.used(graph)
+    passed = values != 0
+    assert abs(passed.mean() - 0.5) < 0.06, passed.mean()
+    assert not np.array_equal(passed[0], passed[1])
+
+
+def _gru_numpy(x, h, gate_kernel, gate_bias, candidate_kernel, candidate_bias):
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    gates = sigmoid(np.concatenate([x, h], 1) @ gate_kernel + gate_bias)
+    r, u = np.split(gates, 2, axis=1)
+    c = np.tanh(np.concatenate([x, r * h], 1) @ candidate_kernel + candidate_bias)
+    return u * h + (1 - u) * c
+
+
+def test_stack_step_applies_given_masks_like_numpy():
+    """The attention decoder's step with fixed masks: 2 GRU layers, wrappers at both levels."""
+    rng = np.random.RandomState(47)
+    x = rng.uniform(-1, 1, (BATCH, EMB)).astype(np.float32)
+    states = [rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32) for _ in range(2)]
+    masks = [2.0 * (rng.uniform(size=(BATCH, width)) < 0.5).astype(np.float32)
+             for width in (EMB, UNITS, UNITS, UNITS, UNITS, UNITS)]
+    with tf.Graph().as_default():
+        cells = [rnn_cell.DropoutWrapper(rnn_cell.GRUCell(UNITS), 0.5, 0.5, 0.5)
+                 for _ in range(2)]
+        cell = rnn_cell.DropoutWrapper(rnn_cell.MultiRNNCell(cells), state_keep_prob=0.5)
+        cell(tf.constant(x), tuple(tf.constant(s) for s in states))
+        stack = _engine._Stack.from_cell(cell)
+        assert [len(d.state) for d in stack.drops] == [2, 2]
+        top, parts, _ = stack.step(tf.constant(x), [(tf.constant(s),) for s in states],
+                                   masks=[tf.constant(m) for m in masks])
+        weights = sorted(v1.global_variables(), key=lambda v: v.op.name)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            top, parts, weights = sess.run([top, parts, weights])
+    # Sorted by name, per layer: candidate bias, candidate kernel, gate bias, gate kernel.
+    inputs, expected = x, []
+    for layer in range(2):
+        cb, ck, gb, gk = weights[4 * layer:4 * layer + 4]
+        in_mask, state_mask, out_mask = masks[3 * layer:3 * layer + 3]
+        new_h = _gru_numpy(inputs * in_mask, states[layer], gk, gb, ck, cb)
+        expected.append(new_h * state_mask)
+        inputs = new_h * out_mask
+    np.testing.assert_allclose(top, inputs, rtol=1e-5, atol=1e-6)
+    for (got,), want in zip(parts, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_layer_loops_apply_given_masks_like_numpy(monkeypatch):
+    """static_rnn's layer loop with fixed input, state and output masks (one GRU layer)."""
+    steps = 3
+    rng = np.random.RandomState(53)
+    xs = rng.uniform(-1, 1, (steps, BATCH, EMB)).astype(np.float32)
+    h0 = rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32)
+    fixed = {width: 2.0 * (rng.uniform(size=(steps * BATCH, width)) < 0.5).astype(np.float32)
+             for width in (EMB, UNITS)}
+    state_mask = 2.0 * (rng.uniform(size=(steps, BATCH, UNITS)) < 0.5).astype(np.float32)
+    monkeypatch.setattr(_engine, "_dropout", lambda value, keeps: value * fixed[
+        value.get_shape().as_list()[1]] if keeps else value)
+    monkeypatch.setattr(_engine, "_dropout_mask",
+                        lambda keeps, num_steps, like, width: tf.constant(state_mask))
+    with tf.Graph().as_default():
+        cell = rnn_cell.DropoutWrapper(rnn_cell.GRUCell(UNITS), 0.5, 0.5, 0.5)
+        cell(tf.constant(xs[0]), tf.constant(h0))
+        stack = _engine._Stack.from_cell(cell)
+        outputs, final = _engine._run_layers(stack, tf.constant(xs.reshape(-1, EMB)),
+                                             [(tf.constant(h0),)], steps, BATCH)
+        weights = sorted(v1.global_variables(), key=lambda v: v.op.name)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            outputs, final, (cb, ck, gb, gk) = sess.run([outputs, final, weights])
+    dropped = (xs.reshape(-1, EMB) * fixed[EMB]).reshape(steps, BATCH, EMB)
+    h, expected = h0, []
+    for t in range(steps):
+        new_h = _gru_numpy(dropped[t], h, gk, gb, ck, cb)
+        expected.append(new_h)
+        h = new_h * state_mask[t]
+    np.testing.assert_allclose(outputs, np.concatenate(expected) * fixed[UNITS],
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(final[0][0], h, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("graph_seed", "a DropoutWrapper under a seed (its own or the graph's)"),
+    ("wrapper_seed", "a DropoutWrapper under a seed (its own or the graph's)"),
+    ("state_filter", "a DropoutWrapper with a dropout_state_filter_visitor of its own"),
+    ("around_projection", "a DropoutWrapper that drops around an OutputProjectionWrapper"),
+])
+def test_dropout_the_fast_paths_cannot_match_steps_and_says_why(case, reason):
+    with tf.Graph().as_default() as graph:
+        base = rnn_cell.GRUCell(UNITS)
+        if case == "graph_seed":
+            v1.set_random_seed(3)
+            cell = rnn_cell.DropoutWrapper(base, 0.5)
+        elif case == "wrapper_seed":
+            cell = rnn_cell.DropoutWrapper(base, output_keep_prob=0.5, seed=7)
+        elif case == "state_filter":
+            cell = rnn_cell.DropoutWrapper(base, state_keep_prob=0.5,
+                                           dropout_state_filter_visitor=lambda s: True)
+        else:
+            cell = rnn_cell.DropoutWrapper(rnn_cell.OutputProjectionWrapper(base, 4), 0.5)
+        inputs = [tf.zeros([BATCH, EMB]) for _ in range(3)]
+        rnn.static_rnn(cell, inputs, dtype=tf.float32)
+    decisions = fastpath.report(graph)
+    assert [(d.function, d.fast) for d in decisions] == [("static_rnn", False)]
+    assert decisions[0].reason.startswith(reason), decisions[0].reason
+
+
+@pytest.mark.parametrize("function, cell_kind", [("static_rnn", "lstm"), ("attention", "gru")])
+def test_variational_dropout_applies_the_wrappers_own_masks_with_the_step_by_step_numbers(
+        function, cell_kind):
+    """One mask for all steps, drawn by the wrapper: equal to the steps even at keep 0.5."""
+    def variational(cell, depth, seed):
+        return rnn_cell.DropoutWrapper(cell, 0.5, 0.5, 0.5, variational_recurrent=True,
+                                       input_size=depth, dtype=tf.float32, seed=seed)
+
+    results, graphs = [], []
+    for stepwise in (False, True):
+        graph = tf.Graph()
+        with graph.as_default(), fastpath.stepwise(stepwise):
+            rng = np.random.RandomState(59)
+            make = rnn_cell.GRUCell if cell_kind == "gru" else rnn_cell.BasicLSTMCell
+            layers = [variational(make(UNITS), EMB if i == 0 else UNITS, i) for i in range(2)]
+            cell = variational(rnn_cell.MultiRNNCell(layers), EMB, 9)
+            if function == "static_rnn":
+                inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
+                          for _ in range(4)]
+                outputs, state = rnn.static_rnn(cell, inputs, dtype=tf.float32)
+            else:
+                # (embedding_attention_seq2seq deep-copies its cell: a variational
+                # wrapper holds Tensors, which cannot be copied, so only the decoder.)
+                inputs = [tf.constant(rng.uniform(-1, 1, (BATCH, EMB)), tf.float32)
+                          for _ in range(4)]
+                states = tf.constant(rng.uniform(-1, 1, (BATCH, 4, UNITS)), tf.float32)
+                outputs, state = decoders.attention_decoder(
+                    inputs, cell.zero_state(BATCH, tf.float32), states, cell)
+            fetches = [tf.stack(outputs)] + flat(state)
+            grads = [tf.convert_to_tensor(g) for g in tf.gradients(
+                tf.reduce_sum(fetches[0] ** 2), v1.trainable_variables())]
+            names = [(v.op.name, v.get_shape().as_list()) for v in v1.global_variables()]
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+                set_weights(sess)
+                values = sess.run(fetches + grads)
+        results.append((names, values))
+        graphs.append(graph)
+    assert_same_numbers(results)
+    assert fastpath.used(graphs[0]) and call_ops(graphs[0])
+    state_leaf = results[0][1][1 if cell_kind == "gru" else 2]
+    assert (state_leaf == 0).any()  # it does drop
