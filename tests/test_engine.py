@@ -602,3 +602,114 @@ def test_engine_matches_stepwise(config):
 @given(data=st.data())
 def test_engine_matches_stepwise_many(function, data):
     check_config(data.draw(configs(function), label="config"))
+
+
+# -- unit tests of small _engine helpers ----------------------------------------------------
+
+
+def test_stackable_accepts_only_tensors_of_one_known_shape_and_dtype():
+    with tf.Graph().as_default():
+        a, b = tf.zeros([2, 3]), tf.ones([2, 3])
+        unknown_batch = v1.placeholder(tf.float32, [None, 3])
+        assert _engine.stackable([a, b])
+        assert _engine.stackable([a, b], rank=2)
+        assert _engine.stackable([unknown_batch, a], rank=2)  # only the batch may be unknown
+        assert not _engine.stackable([a, b], rank=1)
+        assert not _engine.stackable([a, np.zeros([2, 3], np.float32)])
+        assert not _engine.stackable([a, tf.zeros([2, 4])])
+        assert not _engine.stackable([a, tf.zeros([2, 3], tf.float64)])
+        assert not _engine.stackable([v1.placeholder(tf.float32, [2, None]), a])
+        assert not _engine.stackable([v1.placeholder(tf.float32, None), a])
+
+
+def test_carry_source_matches_by_identity_and_prefers_the_carry_in():
+    with tf.Graph().as_default():
+        h0, h1 = tf.zeros([2]), tf.ones([2])
+        copy_of_h1 = tf.identity(h1)
+        assert _engine._carry_source(h0, [h0], [h1]) == ("in", 0)
+        assert _engine._carry_source(h1, [h0], [h0, h1]) == ("out", 1)
+        # A carried tensor passed straight through is both: it counts as the carry in.
+        assert _engine._carry_source(h0, [h1, h0], [h0]) == ("in", 1)
+        assert _engine._carry_source(copy_of_h1, [h0], [h1]) is None
+
+
+def test_static_batch_is_the_dimension_or_minus_one():
+    with tf.Graph().as_default():
+        assert _engine._static_batch(tf.zeros([3, 2])) == 3
+        assert _engine._static_batch(v1.placeholder(tf.float32, [None, 2])) == -1
+
+
+def test_row_blocks_and_block_matmul_equal_one_product_of_the_concatenation():
+    rng = np.random.RandomState(0)
+    xs = [rng.uniform(-1, 1, (2, n)).astype(np.float32) for n in (3, 1, 2)]
+    kernel = rng.uniform(-1, 1, (6, 4)).astype(np.float32)
+    with tf.Graph().as_default():
+        blocks = _engine._row_blocks(tf.constant(kernel), [3, 1, 2])
+        assert [b.get_shape().as_list() for b in blocks] == [[3, 4], [1, 4], [2, 4]]
+        whole = _engine._row_blocks(tf.constant(kernel), [6])
+        product = _engine._block_matmul([tf.constant(x) for x in xs], blocks)
+        single = _engine._block_matmul([tf.constant(np.concatenate(xs, 1))], whole)
+        with v1.Session() as sess:
+            got, got_single = sess.run([product, single])
+    np.testing.assert_allclose(got, np.concatenate(xs, 1) @ kernel, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got_single, np.concatenate(xs, 1) @ kernel, rtol=1e-6,
+                               atol=1e-6)
+
+
+def test_decide_records_distinct_decisions_per_graph_in_order(caplog):
+    reason = "test_engine: a reason logged once"
+    with caplog.at_level(logging.WARNING, logger="legacy_seq2seq_compat.fastpath"):
+        with tf.Graph().as_default() as graph:
+            _engine.decide("static_rnn")
+            _engine.decide("static_rnn", reason)
+            _engine.decide("static_rnn")
+            _engine.decide("static_rnn", reason)
+            _engine.decide("attention_decoder", "test_engine: quiet", quiet=True)
+        with tf.Graph().as_default() as other:
+            _engine.decide("static_rnn", reason)
+    assert _engine.decisions(graph) == [
+        _engine.Decision("static_rnn", True, ""),
+        _engine.Decision("static_rnn", False, reason),
+        _engine.Decision("attention_decoder", False, "test_engine: quiet")]
+    assert _engine.decisions(other) == [_engine.Decision("static_rnn", False, reason)]
+    assert _engine.decisions(tf.Graph()) == []
+    # Logged once per process for the function and reason; never when quiet.
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum(reason in m for m in messages) == 1, messages
+    assert not any("test_engine: quiet" in m for m in messages), messages
+
+
+def test_decide_inside_a_function_graph_records_for_the_outer_graph():
+    with tf.Graph().as_default() as graph:
+
+        @tf.function(autograph=False)
+        def body(x):
+            _engine.decide("attention_decoder", "test_engine: inside a function graph",
+                           quiet=True)
+            return x + 1.0
+
+        body.get_concrete_function(tf.TensorSpec([], tf.float32))
+    assert _engine.decisions(graph) == [_engine.Decision(
+        "attention_decoder", False, "test_engine: inside a function graph")]
+
+
+def test_decide_records_nothing_eagerly():
+    # Eager calls build no graph, so there is no report to add to.
+    before = {graph: list(decisions) for graph, decisions in _engine._decisions.items()}
+    _engine.decide("static_rnn", "test_engine: eager")
+    after = {graph: list(decisions) for graph, decisions in _engine._decisions.items()}
+    assert after == before
+
+
+def test_record_stepwise_names_the_switch_inside_stepwise(caplog):
+    with caplog.at_level(logging.WARNING, logger="legacy_seq2seq_compat.fastpath"):
+        with tf.Graph().as_default() as graph:
+            with fastpath.stepwise():
+                _engine.record_stepwise("rnn_decoder", "test_engine: own reason")
+            _engine.record_stepwise("static_rnn", "test_engine: own reason", quiet=True)
+    assert _engine.decisions(graph) == [
+        _engine.Decision("rnn_decoder", False, fastpath.STEPWISE_REASON),
+        _engine.Decision("static_rnn", False, "test_engine: own reason")]
+    # The switch's own choice and a quiet one are not logged.
+    assert not [r for r in caplog.records if "test_engine" in r.getMessage() or
+                fastpath.STEPWISE_REASON in r.getMessage()]
