@@ -602,7 +602,7 @@ def test_engine_matches_stepwise(config):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("function", FUNCTIONS)
-@settings(max_examples=8, **HYPOTHESIS)
+@settings(max_examples=5, **HYPOTHESIS)
 @given(data=st.data())
 def test_engine_matches_stepwise_many(function, data):
     check_config(data.draw(configs(function), label="config"))
