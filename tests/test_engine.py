@@ -14,8 +14,8 @@ Which calls take the fast path is checked against `EXPECTED_FAST`: one entry
 per feature, True where the engine is meant to cover it today. A call whose
 features are all expected fast must be reported fast (`fastpath.used` is True
 when all calls are); any other must be reported step by step with a reason.
-Features being made fast in other branches start False: flip the entry when
-the engine covers them (the numbers must match either way).
+A feature the engine stops covering is set False here (the numbers must
+match either way).
 
 The examples are derandomized (CI sees the same ones every time) and tiny, so
 that the default run stays under a minute of CPU: the simplest configuration
@@ -48,33 +48,32 @@ LOSS = _engine.LOSS_FUNCTION
 #
 # One entry per feature a configuration can have. A call (a static_rnn, a decoder, a
 # sequence loss with a user function) is expected fast when all its features are True.
-# The False entries (LSTMCell, placeholder dropout, sequence_length, rnn_decoder) are being
-# made fast in other branches: flip them when those merge (this file then fails until the
-# table says what the engine does).
+# Every feature drawn here is covered today; an entry set to False makes the test expect
+# (and check) the step-by-step path with a reason for calls that have it.
 EXPECTED_FAST = {
     # cells
     "GRUCell": True,
     "BasicLSTMCell": True,
-    "LSTMCell": False,
-    "LSTMCell(use_peepholes=True)": False,
-    "LSTMCell(num_proj=...)": False,
-    "LSTMCell(cell_clip=...)": False,
+    "LSTMCell": True,
+    "LSTMCell(use_peepholes=True)": True,
+    "LSTMCell(num_proj=...)": True,
+    "LSTMCell(cell_clip=...)": True,
     "LSTM state_is_tuple=False": True,
     # wrappers
     "MultiRNNCell": True,
     "MultiRNNCell of one cell object repeated": True,
     "DropoutWrapper, constant keep 1.0": True,
-    "DropoutWrapper, placeholder keep fed 1.0": False,
+    "DropoutWrapper, placeholder keep fed 1.0": True,
     "OutputProjectionWrapper": True,
     "EmbeddingWrapper": True,
     # calls
     "static_rnn": True,
-    "static_rnn sequence_length": False,
+    "static_rnn sequence_length": True,
     "attention_decoder": True,
     "attention_decoder num_heads=2": True,
     "attention_decoder feed_previous=True (argmax feedback)": True,
-    "rnn_decoder": False,
-    "rnn_decoder feed_previous=True (argmax feedback)": False,
+    "rnn_decoder": True,
+    "rnn_decoder feed_previous=True (argmax feedback)": True,
     "feed_previous bool Tensor": True,
     "unknown batch size": True,
     "user softmax_loss_function": True,
@@ -708,12 +707,11 @@ def test_decide_records_nothing_eagerly():
     assert after == before
 
 
-def test_record_stepwise_names_the_switch_inside_stepwise(caplog):
+def test_the_switchs_own_and_quiet_choices_are_recorded_but_not_logged(caplog):
     with caplog.at_level(logging.WARNING, logger="legacy_seq2seq_compat.fastpath"):
         with tf.Graph().as_default() as graph:
-            with fastpath.stepwise():
-                _engine.record_stepwise("rnn_decoder", "test_engine: own reason")
-            _engine.record_stepwise("static_rnn", "test_engine: own reason", quiet=True)
+            _engine.decide("rnn_decoder", fastpath.STEPWISE_REASON)
+            _engine.decide("static_rnn", "test_engine: own reason", quiet=True)
     assert _engine.decisions(graph) == [
         _engine.Decision("rnn_decoder", False, fastpath.STEPWISE_REASON),
         _engine.Decision("static_rnn", False, "test_engine: own reason")]
