@@ -59,8 +59,11 @@ in one op and traces a user `softmax_loss_function` once (`step_loss`).
 How equality is shown. The numbers are those of the step-by-step graph
 (`fastpath.stepwise()`) up to float rounding: tests/test_baseline_numbers.py
 pins outputs, losses and gradients of many model configurations against the
-baseline revision's step-by-step graph within 1e-5, and tests/test_fastpath.py
-checks the paths against `stepwise()` in the same process. The one change in
+baseline revision's step-by-step graph within 1e-5, tests/test_fastpath.py
+checks every path against `stepwise()` in the same process, and
+tests/test_engine.py (hypothesis) does so for random model configurations
+(function, cells and wrappers, layers, sizes, lengths, heads, projections,
+`feed_previous` kind, loss function). The one change in
 the maths is that kernels are applied as ``x @ W_x + h @ W_h`` instead of
 ``[x, h] @ W``.
 

@@ -2,40 +2,39 @@
 
 TF 1.15 builds one copy of the cell per time step, per bucket, and the
 gradients of each copy; that is what makes bucketed legacy models slow to
-build. When the cells are this library's own GRUCell, BasicLSTMCell or
-LSTMCell (tanh activation, float32; LSTMCell with any of its peepholes, cell
-clipping, `num_proj` with or without its clipping, and sharded variables;
-both LSTMs with tuple or concatenated states) or a MultiRNNCell of them (one
-cell object repeated in it included: its layers then read the same weights,
-whose gradients are summed over the layers, as in TF 1.15), optionally inside an
-EmbeddingWrapper (encoder) or OutputProjectionWrapper (decoder) and
-DropoutWrappers around the layers or the stack (keep probabilities constant
-or Tensors, such as the usual ``keep_prob`` placeholder; see below), and no
-user code has to run at every step, `static_rnn` (with or without
-`sequence_length`; `static_bidirectional_rnn` runs it in both directions),
-`rnn_decoder` (the decoder of the models without attention) and
-`attention_decoder` take over after the first step:
+build. This library builds the first step of `static_rnn` (with or without
+`sequence_length`, and so `static_bidirectional_rnn`), `rnn_decoder` and
+`attention_decoder` through the cell, as TF 1.15 did (so every variable is
+created by the cell with the same name, shape, initializer and order), and
+hands the later steps to its engine, which builds one traced step function
+(and one gradient) per shape instead of one copy per step. The models on
+these functions (all 13 of `legacy_seq2seq`) take the fast paths with them.
 
-* the first step is built exactly as before, so every variable is created by
-  the cell itself, with the same name, shape, initializer and order;
-* each later step is one call of a step function traced once (shared by all
-  buckets and by the layers of the same size), whose gradient is also built
-  once; the runtime inlines the calls, so it still runs the unrolled graph;
-* the input half of each kernel is applied to all steps in one matmul before
-  the steps, and the decoder's output projection to all steps after them;
-* the step maths carry hand-written gradients, free of the shape ops TF adds
-  for operands of unknown batch size;
-* when training, a kernel used at every step gets its gradient as one
-  product over all steps (``X^T dY``) instead of one small product per
-  step and their sum (see `_kernel_tap`), and so do the attention states
-  that every decoder step reads (see `_read_tap`);
-* with `sequence_length`, each step's state is selected row by row (the
-  rows past their length keep theirs) and the outputs of those rows are
-  zeros, as in the step-by-step graph, which skips the cell at steps no row
-  reaches (the numbers are the same);
-* a decoder fed its previous output's argmax (`feed_previous`, as a bool or
-  a bool Tensor) runs the projection, argmax and embedding lookup inside
-  each traced step.
+What the engine runs: this library's GRUCell, BasicLSTMCell and LSTMCell
+(tanh activation, float32; LSTMCell with peepholes, cell clipping,
+`num_proj` with or without its clipping, sharded variables; tuple or
+concatenated states), a MultiRNNCell of them (one cell object repeated in
+it included: its layers read the same weights, whose gradients are summed,
+as in TF 1.15; tuple or concatenated states), inside an EmbeddingWrapper
+(encoder) or OutputProjectionWrapper, with DropoutWrappers around the layers
+or the stack (keep probabilities constant or Tensors, such as the usual
+``keep_prob`` placeholder; `variational_recurrent` included), decoders fed
+their own argmax (`feed_previous` as a bool or a bool Tensor), and any
+number of attention heads. A user `loop_function`, a user cell (a subclass
+of ours included), a DropoutWrapper that drops under a seed (its own or the
+graph's: TF 1.15's seeded draws are per step) or with a state filter of the
+user's or around an OutputProjectionWrapper, nested inputs or a dtype other
+than float32 keep the step-by-step path.
+
+What stays the same: the numbers, up to float rounding (within 1e-5 of the
+step-by-step graph for outputs, states, losses and gradients;
+tests/test_baseline_numbers.py pins them against the baseline revision and
+tests/test_engine.py checks random model configurations against
+`stepwise()`). Op names inside the steps differ from TF 1.15's; the
+attention distributions keep theirs. A dropping DropoutWrapper draws its
+masks for all steps at once: the same distribution as its per-step draws
+(every unit of every step kept with probability ``keep``, scaled by
+``1 / keep``), other random numbers.
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
 in one op. A user `softmax_loss_function` is traced once (per graph,
@@ -48,24 +47,7 @@ traced graph is named `TRACED_LOSS_NAME`, so that a tensor kept from inside
 the trace (say, in an outer Python list) names the fix in TensorFlow's
 "must be from the same graph" error: `stepwise()`.
 
-The numbers are those of the step-by-step graph up to float rounding (within
-1e-5; tests/test_baseline_numbers.py pins them against the baseline
-revision): the kernels are applied as ``x @ W_x + h @ W_h`` instead of
-``[x, h] @ W``. Op names inside the steps differ from TF 1.15's; the
-attention distributions keep theirs. A DropoutWrapper's masks are drawn for
-all steps at once: the same distribution as its per-step draws (every unit
-of every step kept with probability ``keep``, scaled by ``1 / keep``), other
-random numbers; with keep probabilities of 1 (constant or fed) the numbers
-are the step-by-step graph's, and so they are with `variational_recurrent`
-(its masks are drawn once, for all steps, and reused as they are). A user
-`loop_function` (other than the argmax feedback of the embedding decoders),
-a user or other cell, a DropoutWrapper that drops under a seed (its own or
-the graph's: TF 1.15's seeded draws are per step; not for variational
-masks), with a state filter of the user's or around an
-OutputProjectionWrapper, nested inputs or a dtype other than float32 keep
-the step-by-step path.
-
-Every such choice is recorded per graph: `report(graph)` lists them as
+Every path choice is recorded per graph: `report(graph)` lists them as
 `Decision` tuples and `used(graph)` says whether all of them were fast. A
 step-by-step choice not asked for with `stepwise()` is logged (logger
 ``legacy_seq2seq_compat.fastpath``, level WARNING) once per reason and
@@ -78,7 +60,8 @@ its per-step loss calls, e.g. to compare graphs op by op with TF 1.15;
 on for a whole process (e.g. an unmodified script run by
 ``legacy-seq2seq-compat run``). `trace_loss_functions()` and
 ``LEGACY_SEQ2SEQ_COMPAT_TRACE_LOSS_FUNCTIONS`` are kept, with no effect:
-tracing is the default.
+tracing is the default. How the engine works is described at the top of
+the private module `legacy_seq2seq_compat._engine`.
 """
 
 

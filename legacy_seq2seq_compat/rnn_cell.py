@@ -639,7 +639,7 @@ class GRUCell(_OneStateCell):
       Same variables (`gates/kernel`, `gates/bias`, `candidate/kernel`, `candidate/bias`),
       initializers (gate bias 1.0) and maths as TF 1.15, so TF1 checkpoints restore into it. Keras'
       GRUCell orders its gates differently and keeps input and recurrent kernels apart:
-      `keras_weights.keras_to_gru` / `gru_to_keras` convert. Inside `static_rnn` and
+      `keras_weights.keras_to_gru` / `gru_to_keras` convert. Inside `static_rnn`, `rnn_decoder` and
       `attention_decoder` the steps after the first may be built by the fast path (`fastpath`): same
       variables, same numbers up to float rounding. `num_units` must be a positive int.
     """
@@ -717,9 +717,9 @@ class BasicLSTMCell(LayerRNNCell):
     Compatibility:
       Same variables (`kernel`, `bias`), gate order i, j, f, o and run-time `forget_bias` as TF 1.15
       (the bias variable does not hold it). Keras' LSTM orders its gates i, f, c, o and has no
-      forget_bias: `keras_weights` converts. Inside `static_rnn` and `attention_decoder` the steps
-      after the first may be built by the fast path (same variables, same numbers up to float
-      rounding). `num_units` must be a positive int.
+      forget_bias: `keras_weights` converts. Inside `static_rnn`, `rnn_decoder` and
+      `attention_decoder` the steps after the first may be built by the fast path (same
+      variables, same numbers up to float rounding). `num_units` must be a positive int.
     """
 
     def __init__(self, num_units: int, forget_bias: float = 1.0, state_is_tuple: bool = True,
@@ -796,10 +796,10 @@ class LSTMCell(LayerRNNCell):
       Same variables as TF 1.15 (`kernel`, `bias`, the peepholes `w_f_diag`, `w_i_diag`, `w_o_diag`,
       `projection/kernel`), the same partitioners for the deprecated shard arguments, and the same
       maths. `num_units`, `num_proj`, `num_unit_shards` and `num_proj_shards` must be positive ints,
-      checked in the constructor (TypeError for floats and bools). Inside `static_rnn` and
-      `attention_decoder` the steps after the first may be built by the fast path (same variables,
-      same numbers up to float rounding) when the activation is tanh and `forget_bias`,
-      `cell_clip` and `proj_clip` are Python numbers (or None).
+      checked in the constructor (TypeError for floats and bools). Inside `static_rnn`,
+      `rnn_decoder` and `attention_decoder` the steps after the first may be built by the fast
+      path (same variables, same numbers up to float rounding) when the activation is tanh and
+      `forget_bias`, `cell_clip` and `proj_clip` are Python numbers (or None).
     """
 
     def __init__(self, num_units: int, use_peepholes: bool = False, cell_clip: Any = None,
@@ -1183,7 +1183,8 @@ class DropoutWrapper(_Wrapper):
       Matches TF 1.15's `DropoutWrapper`: no scope level of its own, the same keep-probability
       checks, the LSTM memory `c` kept by the default state filter, variational masks
       of shape [1, depth], and each mask's seed derived from `seed` the way TF 1.15 derived it.
-      `seed` must be an int. Under `static_rnn` and `attention_decoder`'s fast paths (see
+      `seed` must be an int. Under the fast paths of `static_rnn`, `rnn_decoder` and
+      `attention_decoder` (see
       `legacy_seq2seq_compat.fastpath`) the masks of all steps are drawn in one op: the same
       distribution as TF 1.15's per-step draws (each unit of each step kept with probability
       `keep`, scaled by 1 / keep), not the same random numbers op for op. With a `seed` or a
