@@ -1185,7 +1185,7 @@ class _Stack:
             if flag:
                 keeps = [_Variational(k.keep, k.noise[part]) if isinstance(k, _Variational)
                          else k for k in drops.state]
-                masks.append(_dropout_mask(keeps, num_steps, like, layer.units))
+                masks.append(_dropout_mask(keeps, num_steps, like, layer.part_sizes[part]))
         return masks
 
     def kernels(self) -> list:
@@ -1550,13 +1550,16 @@ def _feedback_tail(stack: _Stack, feedback: tuple, num_steps: int, state: Any,
         fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
         if not update:
             fed = tf.stop_gradient(fed)
-        top, new_parts, _ = layers.step(fed, list(layer_parts))
+        # `inputs_t` holds this step's dropout factors (`_Stack.step_masks`).
+        top, new_parts, _ = layers.step(fed, list(layer_parts), masks=inputs_t)
         output = layers.project_output(top)
         return (tuple(tuple(p) for p in new_parts), output), [output]
 
-    carry = (tuple(tuple(p) for p in stack.to_parts(state)), first_output)
+    parts = stack.to_parts(state)
+    carry = (tuple(tuple(p) for p in parts), first_output)
     key = ("feedback", stack.config(), projection is not None, update)
-    final, (outputs,) = _loop(key, step, [], carry, num_steps, constants)
+    final, (outputs,) = _loop(key, step, stack.step_masks(num_steps, parts), carry,
+                              num_steps, constants)
     steps = tf.unstack(outputs, num=num_steps)
     for output in steps:
         output.set_shape(first_output.get_shape())

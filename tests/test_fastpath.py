@@ -1290,8 +1290,15 @@ ALL_SITES = ("input", "state", "output")
 def dropping_cell(cell_kind, layers, wrap, sites, keep):
     """GRU / BasicLSTM layers with a DropoutWrapper around each layer or around the stack."""
     probs = {f"{site}_keep_prob": keep for site in sites}
-    cells = [rnn_cell.GRUCell(UNITS) if cell_kind == "gru" else
-             rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5) for _ in range(layers)]
+    def layer():
+        if cell_kind == "gru":
+            return rnn_cell.GRUCell(UNITS)
+        if cell_kind == "lstmcell_proj_concat":
+            # Its concatenated state has parts of two widths (c: UNITS, m: PROJ).
+            return rnn_cell.LSTMCell(UNITS, num_proj=PROJ, state_is_tuple=False)
+        return rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
+
+    cells = [layer() for _ in range(layers)]
     if wrap == "layer":
         cells = [rnn_cell.DropoutWrapper(c, **probs) for c in cells]
     cell = cells[0] if layers == 1 else rnn_cell.MultiRNNCell(cells)
@@ -1317,8 +1324,9 @@ def build_dropout_model(function, cell_kind, layers, wrap, sites, keep, feed_pre
     else:
         enc, _ = ids(rng, 3)
         dec, _ = ids(rng, 3)
-        outputs, state = legacy_seq2seq.embedding_attention_seq2seq(
-            enc, dec, cell, VOCAB, VOCAB, EMB, feed_previous=feed_previous)
+        model = legacy_seq2seq.embedding_attention_seq2seq if function == "attention" else \
+            legacy_seq2seq.embedding_rnn_seq2seq
+        outputs, state = model(enc, dec, cell, VOCAB, VOCAB, EMB, feed_previous=feed_previous)
     outputs = tf.stack(outputs)
     return [outputs] + flat(state), tf.reduce_sum(outputs * outputs)
 
@@ -1347,11 +1355,14 @@ def run_dropout_model(function, cell_kind, layers, wrap, sites, keep_kind, stepw
     ("static_rnn", "lstm", 2, "layer", ALL_SITES, "holder1"),
     ("attention", "gru", 2, "stack", ALL_SITES, "holder1"),
     ("attention", "lstm", 1, "layer", ALL_SITES, "holder1"),
+    ("static_rnn", "lstmcell_proj_concat", 1, "layer", ("state",), "holder1"),
+    ("rnn_seq2seq", "gru", 1, "layer", ALL_SITES, "holder1"),
 ])
 def test_dropout_kept_at_one_takes_the_fast_paths_with_the_step_by_step_numbers(
         function, cell_kind, layers, wrap, sites, keep_kind):
-    # The LSTM decoder feeds its argmax back (the decoder step's other branch).
-    feed_previous = cell_kind == "lstm"
+    # The LSTM decoders and rnn_decoder feed their argmax back (the decoder step's other
+    # branch).
+    feed_previous = cell_kind == "lstm" or function == "rnn_seq2seq"
     fast_names, (fast,), graph = run_dropout_model(function, cell_kind, layers, wrap, sites,
                                                    keep_kind, False, feed_previous)
     slow_names, (slow,), _ = run_dropout_model(function, cell_kind, layers, wrap, sites,
