@@ -1002,6 +1002,23 @@ def _mask_parts(parts: Sequence[tf.Tensor], masks: Sequence[Optional[tf.Tensor]]
     return tuple(p if m is None else p * m for p, m in zip(parts, masks))
 
 
+class _Shape(NamedTuple):
+    """A cell taken apart for `_Stack` (see `_Stack._unwrap`).
+
+    `projection` is the OutputProjectionWrapper's spec (or None), `outer`
+    the active dropouts outside it, `cells` the layer cells, `multi` as in
+    `_Stack`, `own` each layer's own dropouts and `stack_drops` those around
+    the whole stack (inside any projection), outer first.
+    """
+
+    projection: Optional[rnn_cell._EngineSpec]
+    outer: list
+    cells: list
+    multi: Optional[str]
+    own: list
+    stack_drops: list
+
+
 class _Stack:
     """A cell the fast paths can run: layers, and an optional output projection.
 
@@ -1037,61 +1054,41 @@ class _Stack:
                 self.projection is not None, dropout)
 
     @staticmethod
-    def _unwrap(cell: Any) -> Optional[tuple]:
-        """``(projection weights or None, layer cells, multi, layer wrappers, stack wrappers)``.
-
-        None when the cell is not of that shape. Active DropoutWrappers (as
-        `_Dropout`s, outer first) are allowed around the stack (inside any
-        OutputProjectionWrapper) and around each layer; `decline_reason`
-        checks them.
-        """
-        projection = None
-        cell, stack_drops = _peel_dropout(cell)
+    def _unwrap(cell: Any) -> _Shape:
+        """The parts of `cell`, as far as it has the stack's shape (`decline_reason` judges)."""
+        cell, outer = _peel_dropout(cell)
+        projection, stack_drops = None, outer
         if _kind(cell) == "output_projection":
-            wrapper = spec(cell)
-            if stack_drops or wrapper.options["activation"] is not None or not wrapper.weights:
-                return None
-            projection = wrapper.weights
-            cell, stack_drops = _peel_dropout(wrapper.cells[0])
-        if _kind(cell) == "multi":
-            # A cell object repeated in the list is one set of weights that
-            # several layers read (as in TF 1.15); see `from_cell`.
-            multi = spec(cell)
-            peeled = [_peel_dropout(c) for c in multi.cells]
-            cells = [c for c, _ in peeled]
-            kind = "tuple" if multi.options["state_is_tuple"] else "joined"
-            own = [d for _, d in peeled]
-        else:
-            cells, kind, own = [cell], None, [[]]
-        return projection, cells, kind, own, stack_drops
+            projection = spec(cell)
+            cell, stack_drops = _peel_dropout(projection.cells[0])
+        if _kind(cell) != "multi":
+            return _Shape(projection, outer, [cell], None, [[]], stack_drops)
+        # A cell object repeated in the list is one set of weights that
+        # several layers read (as in TF 1.15); see `from_cell`.
+        multi = spec(cell)
+        peeled = [_peel_dropout(c) for c in multi.cells]
+        return _Shape(projection, outer, [c for c, _ in peeled],
+                      "tuple" if multi.options["state_is_tuple"] else "joined",
+                      [d for _, d in peeled], stack_drops)
 
     @classmethod
     def decline_reason(cls, cell: Any) -> Optional[str]:
         """None for a built GRU / (Basic)LSTM cell or MultiRNNCell of them, else why not."""
-        cell, outer = _peel_dropout(cell)
-        drops = list(outer)
-        if _kind(cell) == "output_projection":
-            wrapper = spec(cell)
-            if outer:
+        shape = cls._unwrap(cell)
+        if shape.projection is not None:
+            if shape.outer:
                 return "a DropoutWrapper that drops around an OutputProjectionWrapper"
-            if wrapper.options["activation"] is not None:
+            if shape.projection.options["activation"] is not None:
                 return "an OutputProjectionWrapper with an activation"
-            if not wrapper.weights:
+            if not shape.projection.weights:
                 return "an OutputProjectionWrapper that is not built"
-            cell, drops = _peel_dropout(wrapper.cells[0])
-        cells = [cell]
-        if _kind(cell) == "multi":
-            multi = spec(cell)
-            peeled = [_peel_dropout(c) for c in multi.cells]
-            cells = [c for c, _ in peeled]
-            drops += [d for _, layer in peeled for d in layer]
-            if not multi.options["state_is_tuple"] and any(d.variational for d in drops):
-                return ("a variational DropoutWrapper in a MultiRNNCell with "
-                        "state_is_tuple=False")
+        drops = list(shape.stack_drops) + [d for own in shape.own for d in own]
+        if shape.multi == "joined" and any(d.variational for d in drops):
+            return "a variational DropoutWrapper in a MultiRNNCell with state_is_tuple=False"
         reason = _dropout_decline(drops)
         if reason is not None:
             return reason
-        for layer in cells:
+        for layer in shape.cells:
             reason = _Layer.decline_reason(layer)
             if reason is not None:
                 return reason
@@ -1106,15 +1103,18 @@ class _Stack:
         tensors, so their gradients (one per layer, from the taps and the
         input products) are summed by TensorFlow into the shared variables'.
         """
-        projection, cells, multi, own, stack_drops = cls._unwrap(cell)
-        if projection is not None:
-            projection = [_read(projection["kernel"]), _read(projection["bias"])]
+        shape = cls._unwrap(cell)
+        projection = None
+        if shape.projection is not None:
+            weights = shape.projection.weights
+            projection = [_read(weights["kernel"]), _read(weights["bias"])]
         layers: dict = {}
-        for c in cells:
+        for c in shape.cells:
             if id(c) not in layers:
                 layers[id(c)] = _layer_for(spec(c))
-        stacked = [layers[id(c)] for c in cells]
-        return cls(stacked, multi, projection, _layer_drops(stack_drops, own, stacked, multi))
+        stacked = [layers[id(c)] for c in shape.cells]
+        return cls(stacked, shape.multi, projection,
+                   _layer_drops(shape.stack_drops, shape.own, stacked, shape.multi))
 
     def to_parts(self, state: Any) -> list:
         if self.multi == "joined":
@@ -1488,7 +1488,7 @@ def _inputs_decline(cell: Any, inputs: list, first_output: Any) -> Optional[str]
 
 def _input_depth_decline(cell: Any, dtype: tf.DType, depth: Optional[int]) -> Optional[str]:
     """Why inputs of `dtype` and `depth` cannot enter `cell`'s first layer, or None."""
-    first = spec(_Stack._unwrap(cell)[1][0])
+    first = spec(_Stack._unwrap(cell).cells[0])
     kernel = first.weights["gate_kernel" if first.kind == "gru" else "kernel"]
     state_rows = first.options["units"]
     if first.kind == "lstm" and first.options["num_proj"] is not None:
