@@ -54,7 +54,9 @@ or a wrapper that drops around an OutputProjectionWrapper keep the steps
 (`_dropout_decline`).
 
 `sequence_loss_by_example` computes the default cross-entropy of all steps
-in one op and traces a user `softmax_loss_function` once (`step_loss`).
+in one op and traces a user `softmax_loss_function` once (`step_loss`); each
+step's call is followed by a control edge so that the Session inlines it
+(`_inlinable`), as it inlines the traced steps.
 
 How equality is shown. The numbers are those of the step-by-step graph
 (`fastpath.stepwise()`) up to float rounding: tests/test_baseline_numbers.py
@@ -2055,4 +2057,19 @@ def step_loss(loss_function: Callable, call_loss: Callable, target: Any, logit: 
     traced = _loss_trace(loss_function, call_loss, target, logit)
     if traced is None:
         return call_loss(target, logit)
-    return traced(target, logit)
+    return _inlinable(traced(target, logit))
+
+
+def _inlinable(result: tf.Tensor) -> tf.Tensor:
+    """`result` of a traced call, passed on so that the Session may inline the call.
+
+    Grappler inlines a call whose body has stateful ops (a sampler, a
+    ``ResourceGather`` of a variable) only if the call node has an outgoing
+    control edge. Without one, every call runs as a function of its own, with
+    its own executor and unoptimised against the rest of the graph. A NoOp
+    after the call, which the passed-on value waits for, is that edge.
+    """
+    with tf.control_dependencies([result.op]):
+        after_call = tf.no_op(name="inline_marker")
+    with tf.control_dependencies([after_call]):
+        return tf.identity(result)

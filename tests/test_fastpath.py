@@ -699,6 +699,63 @@ def test_traced_loss_function_runs_once_and_gives_the_per_step_numbers(static_ba
     np.testing.assert_allclose(results[True][0], total / (sum(w) + 1e-12), atol=ATOL)
 
 
+def _executed_calls(sess, fetches, feed):
+    """Results of one traced run, and the function calls the runtime did not inline."""
+    metadata = v1.RunMetadata()
+    results = sess.run(fetches, feed, options=v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE),
+                       run_metadata=metadata)
+    labels = [node.timeline_label for device in metadata.step_stats.dev_stats
+              for node in device.node_stats]
+    return results, [label for label in labels if "PartitionedCall(" in label]
+
+
+def test_traced_loss_reading_a_variable_is_inlined_by_the_session():
+    """A loss body with a stateful op (ResourceGather of a variable) still runs inlined.
+
+    Grappler keeps such a call whole unless the call has an outgoing control
+    edge; then every step ran as a separate function, with about 40% more
+    kernels per step in the translate model (benchmarks/engine_profile.py).
+    """
+    bias_values = np.linspace(-1, 1, VOCAB, dtype=np.float32).reshape(VOCAB, 1)
+
+    def loss_fn(labels, logits):
+        # embedding_lookup of a resource variable is a ResourceGather.
+        bias = tf.squeeze(tf.nn.embedding_lookup(target_bias, labels), 1)
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                              logits=logits) + bias
+
+    results, uninlined = {}, {}
+    for traced in (False, True):
+        with tf.Graph().as_default() as graph, fastpath.stepwise(not traced):
+            (logits, targets, weights), feed, values = _loss_inputs(31)
+            target_bias = v1.get_variable("target_bias", initializer=bias_values)
+            loss = losses.sequence_loss_by_example(logits, targets, weights,
+                                                   softmax_loss_function=loss_fn)
+            assert len(call_ops(graph)) == (4 if traced else 0)
+            grads = tf.gradients(tf.reduce_sum(loss), logits + [target_bias])
+            grads[-1] = tf.convert_to_tensor(grads[-1])
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+                results[traced], uninlined[traced] = _executed_calls(sess, [loss] + grads, feed)
+    assert uninlined == {False: [], True: []}
+    for a, b in zip(results[True], results[False]):
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=ATOL)
+    x, t, w = values
+    per_step = [wi * (_numpy_xent(xi, ti) + bias_values[ti, 0]) for xi, ti, wi in zip(x, t, w)]
+    np.testing.assert_allclose(results[True][0], sum(per_step) / (sum(w) + 1e-12), atol=ATOL)
+    # d/d(target_bias) of the weighted average: each row adds its weight share.
+    expected = np.zeros(VOCAB, np.float32)
+    for ti, wi in zip(t, w):
+        np.add.at(expected, ti, wi / (sum(w) + 1e-12))
+    np.testing.assert_allclose(results[True][-1][:, 0], expected, atol=ATOL)
+
+
+def _numpy_xent(x, t):
+    shifted = x - x.max(1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    return -log_p[np.arange(len(t)), t]
+
+
 def test_traced_loss_function_draws_fresh_random_numbers_at_every_step():
     def noisy(labels, logits):
         return tf.random.uniform(tf.shape(labels)) + 0.0 * tf.reduce_sum(logits, 1)
