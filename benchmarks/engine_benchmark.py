@@ -401,6 +401,10 @@ def run_worker(args: argparse.Namespace) -> None:
     legacy_seq2seq, rnn_cell, info = translate_benchmark.import_library(args.expect_root)
     from legacy_seq2seq_compat import fastpath, rnn
 
+    # What TensorFlow and the library take before any graph: the same for a
+    # and b, and most of either's peak.
+    info["import_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
     lib = {"legacy_seq2seq": legacy_seq2seq, "rnn_cell": rnn_cell, "rnn": rnn}
     buckets = model_buckets(args.model, args.quick)
     decode = args.worker == "decode"
@@ -517,7 +521,7 @@ def summarize(runs: list) -> dict:
     """Medians over the successful repetitions of one (model, cell, variant, mode)."""
     good = [run for run in runs if "error" not in run]
     summary = {key: median_of([run.get(key) for run in good])
-               for key in ("build_s", "op_count", "init_s", "peak_rss_kib")}
+               for key in ("build_s", "op_count", "init_s", "peak_rss_kib", "import_rss_kib")}
     summary["reps_ok"] = len(good)
     summary["reps_failed"] = len(runs) - len(good)
     summary["decisions"] = good[0]["decisions"] if good else None
@@ -598,7 +602,16 @@ def measure_rows(model: str, buckets: list, stepped: list, summaries: dict) -> l
             add(f"{mode} kernels per step, {name}", mode,
                 lambda s, b=bucket: b(s).get("kernels"), "kernels", 1.0, 0)
         add(f"{mode} peak RSS (MiB)", mode, lambda s: s["peak_rss_kib"], "peak RSS", 1 / 1024, 0)
+        add(f"{mode} peak RSS above the import's (MiB)", mode, _above_import, "model RSS",
+            1 / 1024, 0)
     return rows
+
+
+def _above_import(summary: dict) -> Optional[float]:
+    """Peak RSS less the RSS right after importing TensorFlow and the library (KiB)."""
+    if summary.get("import_rss_kib") is None or summary.get("peak_rss_kib") is None:
+        return None
+    return summary["peak_rss_kib"] - summary["import_rss_kib"]
 
 
 def path_text(function: str, fast: bool, reason: str) -> str:

@@ -48,9 +48,10 @@ def test_count_kernels_counts_every_device_but_the_tracer_streams(bench):
                                        ("Sigmoid", 1)]
 
 
-def _worker(bench, variant, mode, build_s, kernels, step_s, rep=0):
+def _worker(bench, variant, mode, build_s, kernels, step_s, rep=0, import_mib=60):
     return {"rep": rep, "model": "translate", "cell": "gru", "variant": variant, "mode": mode,
             "build_s": build_s, "op_count": 100, "init_s": 1.0, "peak_rss_kib": 1024 * 100,
+            "import_rss_kib": 1024 * import_mib,
             "decisions": [["static_rnn", variant == "a",
                            "" if variant == "a" else "fastpath.stepwise() is on"]],
             "loadavg_after": [1.0, 1.0, 1.0],
@@ -72,7 +73,7 @@ def test_summary_takes_medians_over_good_repetitions_only(bench):
 
 def test_report_checks_targets_and_lists_failed_workers(bench):
     runs = [_worker(bench, "a", "train", 1.0, 20, 0.05),
-            _worker(bench, "b", "train", 10.0, 100, 0.1),
+            _worker(bench, "b", "train", 10.0, 100, 0.1, import_mib=50),
             _worker(bench, "a", "decode", 1.0, 50, 0.09),
             {"rep": 0, "model": "translate", "cell": "gru", "variant": "b", "mode": "decode",
              "error": "exit status 1, 0 result lines", "stderr_tail": "Traceback\nValueError: x"}]
@@ -93,6 +94,9 @@ def test_report_checks_targets_and_lists_failed_workers(bench):
     assert "| train kernels per step, bucket 0 (5, 10) | 20 | 100 | 0.20 | <= 0.3 | PASS |" \
         in lines
     assert "| train peak RSS (MiB) | 100 | 100 | 1.00 | <= 0.8 | FAIL |" in lines
+    # What the model adds to the process: peak less the RSS after the imports.
+    assert "| train peak RSS above the import's (MiB) | 40 | 50 | 0.80 | - | - |" in lines
+    assert "| decode peak RSS above the import's (MiB) | 40 | n/a | n/a | - | - |" in lines
     assert "| decode step median, bucket 0 (5, 10) (ms) | 90.0 | n/a | n/a | <= 0.7 | n/a |" \
         in lines
     assert "| translate | gru | 3 | 1 | 3 |" in lines
