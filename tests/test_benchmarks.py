@@ -121,3 +121,33 @@ def test_quick_changes_the_defaults_and_names_are_checked(bench):
         bench.parse_args(["--translate-buckets", "0,4"])
     with pytest.raises(SystemExit):
         bench.parse_args(["--models", "translate,nmt"])
+
+
+@pytest.fixture(scope="module")
+def designs():
+    path = os.path.join(os.path.dirname(_PATH), "step_designs.py")
+    spec = importlib.util.spec_from_file_location("step_designs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_step_designs_report_gives_medians_and_ratios_to_b(designs):
+    def run(variant, mode, median_s, kernels, rep=0):
+        return {"variant": variant, "mode": mode, "cell": "gru", "rep": rep,
+                "first_step_s": 2.0, "median_s": median_s, "kernels": kernels}
+
+    runs = [run("a", "train", 0.4, 100), run("a", "train", 0.6, 100, rep=1),
+            run("x", "train", 0.75, 40), run("b", "train", 1.0, 200),
+            run("a", "decode", 0.3, 50), run("b", "decode", 0.25, 50),
+            {"variant": "x", "mode": "decode", "cell": "gru", "rep": 0,
+             "error": "exit status 1", "stderr_tail": "XlaError"}]
+    report = {"date": "today", "runs": runs,
+              "config": {"cells": ["gru"], "variants": ["a", "x", "b"], "reps": 2,
+                         "bucket": 3, "steps": 5, "warmup": 1}}
+    lines = designs.markdown(report).splitlines()
+    assert "| gru | train | step median (ms) | 500.0 | 750.0 | 1000.0 | 0.50 | 0.75 |" in lines
+    assert "| gru | train | nodes executed per step | 100 | 40 | 200 | 0.50 | 0.20 |" in lines
+    assert "| gru | decode | step median (ms) | 300.0 | n/a | 250.0 | 1.20 | n/a |" in lines
+    assert "* rep 1 gru decode x: exit status 1" in lines
+    assert "bucket 3 (40, 50)" in lines[2]

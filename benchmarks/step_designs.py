@@ -1,0 +1,212 @@
+"""Other designs for the engine's steps, timed against the step-by-step graph (issue #19).
+
+The engine's translate steps miss #19's step targets (train <= 0.6, decode <=
+0.7 of b). This script measures one design the engine does not use, on the
+translate model of `engine_benchmark.py` (its builder, batches and kernel
+count), one bucket, train and decode:
+
+* a: the engine as it is;
+* x: the engine with every traced step function compiled by XLA
+  (``tf.function(..., jit_compile=True)``; the traced loss stays as it is,
+  since its candidate sampler has no XLA kernel). The switch is a patch of
+  `_engine`'s `tf.function` made inside the worker only; the library has no
+  such option;
+* b: the same library inside `fastpath.stepwise()`.
+
+Every (variant, mode, repetition) runs in a fresh subprocess, in alternating
+order (repetition 1: a x b, repetition 2: b x a, ...). Run from the
+repository root:
+
+    python benchmarks/step_designs.py --reps 2
+
+It writes `step_designs.json` and `.md` to `--out` and prints the Markdown.
+Kernels per step are node executions of one traced step: an XLA cluster counts
+as one node however many kernels it runs, so x's kernel count is not what a
+GPU would launch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+engine_benchmark = importlib.import_module("engine_benchmark")
+
+TAG = "STEP_DESIGNS_RESULT "
+VARIANTS = {"a": "the engine", "x": "the engine, steps compiled by XLA", "b": "stepwise()"}
+
+
+def compile_engine_steps_with_xla() -> None:
+    """Makes `_engine` trace its step functions (named ``flat_step``) with ``jit_compile``."""
+    import tensorflow as tf
+
+    from legacy_seq2seq_compat import _engine
+
+    class _TensorFlowWithXlaSteps:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(tf, name)
+
+        @staticmethod
+        def function(python_function: Any, **kwargs: Any) -> Any:
+            if getattr(python_function, "__name__", "") == "flat_step":
+                kwargs["jit_compile"] = True
+            return tf.function(python_function, **kwargs)
+
+    _engine.tf = _TensorFlowWithXlaSteps()
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    """One (variant, mode): build the translate model, time `args.bucket`, print one line."""
+    import contextlib
+
+    import tensorflow as tf
+
+    from legacy_seq2seq_compat import fastpath, legacy_seq2seq, rnn, rnn_cell
+
+    v1 = tf.compat.v1
+    if args.variant == "x":
+        compile_engine_steps_with_xla()
+    lib = {"legacy_seq2seq": legacy_seq2seq, "rnn_cell": rnn_cell, "rnn": rnn}
+    buckets = engine_benchmark.model_buckets("translate", False)
+    decode = args.worker == "decode"
+    graph = tf.Graph()
+    context = fastpath.stepwise() if args.variant == "b" else contextlib.nullcontext()
+    with graph.as_default(), context:
+        model = engine_benchmark.BUILDERS["translate"](lib, "translate", args.cell, buckets,
+                                                       decode)
+        init = v1.global_variables_initializer()
+    sess = v1.Session(graph=graph)
+    sess.run(init)
+    bucket = args.bucket
+    fetches = model["logits"][bucket] if decode else \
+        [model["updates"][bucket], model["norms"][bucket], model["losses"][bucket]]
+    batches = engine_benchmark.make_batches("translate", buckets, bucket,
+                                            args.warmup + args.steps + 1)
+    times = []
+    first = None
+    for index, batch in enumerate(batches[:-1]):
+        start = time.perf_counter()
+        sess.run(fetches, model["feed"](bucket, batch))
+        elapsed = time.perf_counter() - start
+        first = elapsed if index == 0 else first
+        if index >= args.warmup:
+            times.append(elapsed)
+    kernels = engine_benchmark.traced_kernels(sess, fetches, model["feed"](bucket, batches[-1]))
+    sess.close()
+    print(TAG + json.dumps({"variant": args.variant, "mode": args.worker, "cell": args.cell,
+                            "first_step_s": first, "median_s": statistics.median(times),
+                            "kernels": kernels["total"]}), flush=True)
+
+
+def run_parent(args: argparse.Namespace) -> dict:
+    runs = []
+    order = list(args.variants)
+    for rep in range(args.reps):
+        variants = order if rep % 2 == 0 else order[::-1]
+        for cell in args.cells:
+            for mode in ("train", "decode"):
+                for variant in variants:
+                    command = [sys.executable, os.path.abspath(__file__), "--worker", mode,
+                               "--variant", variant, "--cell", cell,
+                               "--bucket", str(args.bucket), "--steps", str(args.steps),
+                               "--warmup", str(args.warmup)]
+                    env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+                    done = subprocess.run(command, env=env, capture_output=True, text=True,
+                                          timeout=args.timeout)
+                    lines = [line for line in done.stdout.splitlines() if line.startswith(TAG)]
+                    if done.returncode != 0 or not lines:
+                        run = {"variant": variant, "mode": mode, "cell": cell,
+                               "error": f"exit status {done.returncode}",
+                               "stderr_tail": done.stderr[-2000:]}
+                    else:
+                        run = json.loads(lines[0][len(TAG):])
+                    run["rep"] = rep
+                    runs.append(run)
+                    print(f"rep {rep + 1} {cell} {mode} {variant}: "
+                          f"{run.get('median_s', run.get('error'))}", file=sys.stderr, flush=True)
+    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "config": {"cells": args.cells, "variants": order, "reps": args.reps,
+                       "bucket": args.bucket, "steps": args.steps, "warmup": args.warmup},
+            "runs": runs}
+
+
+def markdown(report: dict) -> str:
+    config = report["config"]
+    bucket = engine_benchmark.MODELS["translate"]["buckets"][config["bucket"]]
+    lines = ["# Step designs: the engine, the engine under XLA, step by step", "",
+             f"{report['date']}; translate model, bucket {config['bucket']} {tuple(bucket)}, "
+             f"{config['reps']} alternating repetitions of {config['warmup']} warm-up + "
+             f"{config['steps']} timed steps; medians over repetitions of each one's median.",
+             "", "| cell | mode | measure | " + " | ".join(config["variants"]) +
+             " | a/b | x/b |", "|---" * (5 + len(config["variants"])) + "|"]
+    for cell in config["cells"]:
+        for mode in ("train", "decode"):
+            values: dict = {}
+            for variant in config["variants"]:
+                good = [r for r in report["runs"] if (r["cell"], r["mode"], r["variant"]) ==
+                        (cell, mode, variant) and "error" not in r]
+                values[variant] = {key: statistics.median([r[key] for r in good]) if good
+                                   else None for key in ("median_s", "first_step_s", "kernels")}
+            for key, label, scale, digits in (("median_s", "step median (ms)", 1e3, 1),
+                                              ("first_step_s", "first step (s)", 1.0, 1),
+                                              ("kernels", "nodes executed per step", 1.0, 0)):
+                row = [values[v][key] for v in config["variants"]]
+                cells = ["n/a" if r is None else f"{r * scale:.{digits}f}" for r in row]
+                ratios = []
+                for top in ("a", "x"):
+                    a_value, b_value = values.get(top, {}).get(key), values.get("b", {}).get(key)
+                    ratios.append(f"{a_value / b_value:.2f}" if a_value and b_value else "n/a")
+                lines.append(f"| {cell} | {mode} | {label} | " + " | ".join(cells + ratios) +
+                             " |")
+    failed = [r for r in report["runs"] if "error" in r]
+    if failed:
+        lines += ["", "Failed workers:", ""]
+        lines += [f"* rep {r['rep'] + 1} {r['cell']} {r['mode']} {r['variant']}: {r['error']}"
+                  for r in failed]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cells", default="gru,lstm", help="comma list of gru, lstm")
+    parser.add_argument("--variants", default="a,x,b", help="comma list of a, x, b")
+    parser.add_argument("--reps", type=int, default=2, help="alternating repetitions")
+    parser.add_argument("--bucket", type=int, default=3, help="translate bucket index")
+    parser.add_argument("--steps", type=int, default=5, help="timed steps")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed steps before them")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per worker")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"),
+                        help="directory for step_designs.json and .md")
+    parser.add_argument("--worker", choices=("train", "decode"), help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
+    parser.add_argument("--cell", choices=("gru", "lstm"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args)
+        return
+    args.cells = args.cells.split(",")
+    args.variants = args.variants.split(",")
+    report = run_parent(args)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "step_designs.json"), "w") as handle:
+        json.dump(report, handle, indent=1)
+    text = markdown(report)
+    with open(os.path.join(args.out, "step_designs.md"), "w") as handle:
+        handle.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
