@@ -32,10 +32,8 @@ import datetime
 import importlib
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,7 +71,9 @@ def run_worker(args: argparse.Namespace) -> None:
 
     import tensorflow as tf
 
-    from legacy_seq2seq_compat import fastpath, legacy_seq2seq, rnn, rnn_cell
+    # Fails loudly unless the library is this checkout's (not an installed copy).
+    legacy_seq2seq, rnn_cell, _ = engine_benchmark.translate_benchmark.import_library(ROOT)
+    from legacy_seq2seq_compat import fastpath, rnn
 
     v1 = tf.compat.v1
     if args.variant == "x":
@@ -94,20 +94,16 @@ def run_worker(args: argparse.Namespace) -> None:
         [model["updates"][bucket], model["norms"][bucket], model["losses"][bucket]]
     batches = engine_benchmark.make_batches("translate", buckets, bucket,
                                             args.warmup + args.steps + 1)
-    times = []
-    first = None
-    for index, batch in enumerate(batches[:-1]):
-        start = time.perf_counter()
+    def step(batch: tuple) -> None:
         sess.run(fetches, model["feed"](bucket, batch))
-        elapsed = time.perf_counter() - start
-        first = elapsed if index == 0 else first
-        if index >= args.warmup:
-            times.append(elapsed)
+
+    timing = engine_benchmark.translate_benchmark.time_steps(step, batches[:-1], args.warmup)
     kernels = engine_benchmark.traced_kernels(sess, fetches, model["feed"](bucket, batches[-1]))
     sess.close()
     print(TAG + json.dumps({"variant": args.variant, "mode": args.worker, "cell": args.cell,
-                            "first_step_s": first, "median_s": statistics.median(times),
-                            "kernels": kernels["total"]}), flush=True)
+                            "first_step_s": timing["first_step_s"],
+                            "median_s": timing["median_s"], "kernels": kernels["total"]}),
+          flush=True)
 
 
 def run_parent(args: argparse.Namespace) -> dict:
@@ -157,8 +153,8 @@ def markdown(report: dict) -> str:
             for variant in config["variants"]:
                 good = [r for r in report["runs"] if (r["cell"], r["mode"], r["variant"]) ==
                         (cell, mode, variant) and "error" not in r]
-                values[variant] = {key: statistics.median([r[key] for r in good]) if good
-                                   else None for key in ("median_s", "first_step_s", "kernels")}
+                values[variant] = {key: engine_benchmark.median_of([r[key] for r in good])
+                                   for key in ("median_s", "first_step_s", "kernels")}
             for key, label, scale, digits in (("median_s", "step median (ms)", 1e3, 1),
                                               ("first_step_s", "first step (s)", 1.0, 1),
                                               ("kernels", "nodes executed per step", 1.0, 0)):

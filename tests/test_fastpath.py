@@ -659,9 +659,13 @@ def _smoothed(labels, logits):
     return tf.nn.softmax_cross_entropy_with_logits(labels=one_hot, logits=logits)
 
 
-def _numpy_smoothed(x, t):
+def _numpy_log_softmax(x):
     shifted = x - x.max(1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    return shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+
+
+def _numpy_smoothed(x, t):
+    log_p = _numpy_log_softmax(x)
     one_hot = np.full(x.shape, 0.1 / VOCAB)
     one_hot[np.arange(len(t)), t] += 0.9
     return -(one_hot * log_p).sum(1)
@@ -751,9 +755,7 @@ def test_traced_loss_reading_a_variable_is_inlined_by_the_session():
 
 
 def _numpy_xent(x, t):
-    shifted = x - x.max(1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
-    return -log_p[np.arange(len(t)), t]
+    return -_numpy_log_softmax(x)[np.arange(len(t)), t]
 
 
 def test_traced_loss_function_draws_fresh_random_numbers_at_every_step():
