@@ -34,7 +34,9 @@ every step after the first:
   conditionals at the shortest and longest length only skip work;
 * a decoder fed the argmax of its previous output (the library's own loop
   function, `argmax_feedback`) runs one traced step per time step that
-  projects, takes the argmax, looks the embedding up and runs the cell.
+  projects, takes the argmax, looks the embedding up and runs the cell;
+  as no input is known before the loop there, each kernel multiplies its
+  concatenated inputs whole, as the cell does (``joined``).
 
 DropoutWrappers (around the layers, or around the stack inside any
 OutputProjectionWrapper) with constant or Tensor keep probabilities are run
@@ -67,7 +69,7 @@ tests/test_engine.py (hypothesis) does so for random model configurations
 (function, cells and wrappers, layers, sizes, lengths, heads, projections,
 `feed_previous` kind, loss function). The one change in
 the maths is that kernels are applied as ``x @ W_x + h @ W_h`` instead of
-``[x, h] @ W``.
+``[x, h] @ W``, except in the argmax-fed steps.
 
 The cell protocol. The engine learns what a cell is only from the cell:
 a class it may run defines ``_engine_spec()`` in its own body and returns an
@@ -479,38 +481,47 @@ class _Layer:
     A state is carried as `parts`: ``(h,)`` for a GRU, ``(c, h)`` for an LSTM.
     """
 
-    def __init__(self, layer: rnn_cell._EngineSpec) -> None:
+    def __init__(self, layer: rnn_cell._EngineSpec, joined: bool = False) -> None:
         units = layer.options["units"]
         weights = layer.weights
         self.units = units
         self.is_gru = layer.kind == "gru"
+        self.joined = joined
+        if not self.is_gru:
+            self.forget_bias = layer.options["forget_bias"]
+            self.state_is_tuple = layer.options["state_is_tuple"]
+        self.width = (3 if self.is_gru else 4) * units
+        first_kernel = weights["gate_kernel" if self.is_gru else "kernel"]
+        self.depth = first_kernel.get_shape().as_list()[0] - units
+        # The sizes of the state parts (see `to_parts`).
+        self.part_sizes = (units,) if self.is_gru else (units, units)
+        if joined:
+            # The whole kernels, as the cell holds them (see `joined_step`).
+            for name in self._tensor_names:
+                setattr(self, name, _read(weights[name]))
+            return
+        depth = self.depth
         if self.is_gru:
-            gate_kernel = _read(weights["gate_kernel"])
-            candidate_kernel = _read(weights["candidate_kernel"])
-            depth = gate_kernel.get_shape().as_list()[0] - units
             # tf.split rather than slicing: its gradient is a concat, where a
             # slice's gradient writes a kernel-sized tensor of zeros.
-            gate_input, self.gate_state_kernel = tf.split(gate_kernel, [depth, units], 0)
+            gate_input, self.gate_state_kernel = tf.split(
+                _read(weights["gate_kernel"]), [depth, units], 0)
             candidate_input, self.candidate_state_kernel = tf.split(
-                candidate_kernel, [depth, units], 0)
+                _read(weights["candidate_kernel"]), [depth, units], 0)
             self.input_kernel = tf.concat([gate_input, candidate_input], 1)
             self.input_bias = tf.concat([_read(weights["gate_bias"]),
                                          _read(weights["candidate_bias"])], 0)
-            self.width = 3 * units
         else:
-            kernel = _read(weights["kernel"])
-            depth = kernel.get_shape().as_list()[0] - units
-            self.input_kernel, self.state_kernel = tf.split(kernel, [depth, units], 0)
+            self.input_kernel, self.state_kernel = tf.split(
+                _read(weights["kernel"]), [depth, units], 0)
             self.input_bias = _read(weights["bias"])
-            self.forget_bias = layer.options["forget_bias"]
-            self.state_is_tuple = layer.options["state_is_tuple"]
-            self.width = 4 * units
-        self.depth = depth
-        # The sizes of the state parts (see `to_parts`).
-        self.part_sizes = (units,) if self.is_gru else (units, units)
 
     @property
     def _tensor_names(self) -> tuple:
+        if self.joined:
+            if self.is_gru:
+                return ("gate_kernel", "gate_bias", "candidate_kernel", "candidate_bias")
+            return ("kernel", "bias")
         if self.is_gru:
             return ("input_kernel", "input_bias", "gate_state_kernel", "candidate_state_kernel")
         return ("input_kernel", "input_bias", "state_kernel")
@@ -529,8 +540,8 @@ class _Layer:
     def config(self) -> tuple:
         """What, besides the tensors' shapes, decides this layer's maths."""
         if self.is_gru:
-            return ("gru", self.units)
-        return ("lstm", self.units, float(self.forget_bias), self.state_is_tuple)
+            return ("gru", self.units, self.joined)
+        return ("lstm", self.units, float(self.forget_bias), self.state_is_tuple, self.joined)
 
     @staticmethod
     def decline_reason(cell: Any) -> Optional[str]:
@@ -579,6 +590,31 @@ class _Layer:
         c, h = parts
         new_c, new_h = _lstm_gates(self.forget_bias, defer)(projected, c, h, self.state_kernel)
         return new_h, (new_c, new_h), [h] if defer else []
+
+    def joined_step(self, inputs: tf.Tensor, parts: tuple) -> tuple:
+        """``(output, new_parts)`` for one step computed as the cell computes it.
+
+        The kernels multiply the concatenated ``[x, h]`` in one product each,
+        with TensorFlow's own gradients; `_Stack.step` uses this (``joined``
+        layers) where no step input is known before the loop.
+        """
+        if self.is_gru:
+            h = parts[0]
+            gates = tf.sigmoid(tf.nn.bias_add(
+                tf.matmul(tf.concat([inputs, h], 1), self.gate_kernel), self.gate_bias))
+            reset, update = tf.split(gates, 2, 1)
+            candidate = tf.tanh(tf.nn.bias_add(
+                tf.matmul(tf.concat([inputs, reset * h], 1), self.candidate_kernel),
+                self.candidate_bias))
+            new_h = update * h + (1 - update) * candidate
+            return new_h, (new_h,)
+        c, h = parts
+        gates = tf.nn.bias_add(tf.matmul(tf.concat([inputs, h], 1), self.kernel), self.bias)
+        i, j, f, o = tf.split(gates, 4, 1)
+        forget_bias = tf.constant(self.forget_bias, dtype=f.dtype)
+        new_c = c * tf.sigmoid(f + forget_bias) + tf.sigmoid(i) * tf.tanh(j)
+        new_h = tf.tanh(new_c) * tf.sigmoid(o)
+        return new_h, (new_c, new_h)
 
     def to_parts(self, state: Any) -> tuple:
         if self.is_gru:
@@ -706,7 +742,7 @@ def _number(value: Any) -> bool:
 
 
 class _FullLSTMLayer:
-    """One `rnn_cell.LSTMCell` layer as tensors, with `_Layer`'s interface.
+    """One `rnn_cell.LSTMCell` layer as tensors, with `_Layer`'s interface (never joined).
 
     The state is carried as parts ``(c, m)``: `c` has the cell's `num_units`
     columns, `m` (the output) `units` columns, which is `num_proj` when the
@@ -718,6 +754,7 @@ class _FullLSTMLayer:
     """
 
     is_gru = False
+    joined = False
 
     def __init__(self, layer: rnn_cell._EngineSpec) -> None:
         view = _lstm_view(layer)
@@ -824,9 +861,13 @@ class _FullLSTMLayer:
         return tf.concat(list(parts), 1)
 
 
-def _layer_for(layer: rnn_cell._EngineSpec) -> Any:
-    """The fast layer of a cell `_Layer.decline_reason` accepts, from its `spec`."""
-    return _FullLSTMLayer(layer) if layer.kind == "lstm" else _Layer(layer)
+def _layer_for(layer: rnn_cell._EngineSpec, joined: bool = False) -> Any:
+    """The fast layer of a cell `_Layer.decline_reason` accepts, from its `spec`.
+
+    `joined` asks for whole kernels (`_Layer.joined_step`); an LSTMCell layer
+    keeps its split kernels either way.
+    """
+    return _FullLSTMLayer(layer) if layer.kind == "lstm" else _Layer(layer, joined)
 
 
 class _Dropout(NamedTuple):
@@ -1097,8 +1138,13 @@ class _Stack:
         return None
 
     @classmethod
-    def from_cell(cls, cell: Any) -> _Stack:
+    def from_cell(cls, cell: Any, joined: bool = False) -> _Stack:
         """The stack of a cell `decline_reason` accepts (reads its variables).
+
+        With `joined` its GRU and BasicLSTM layers multiply ``[x, h]`` by
+        their whole kernels (`_Layer.joined_step`), for steps whose inputs
+        are only known inside the loop: no product can be taken out of
+        those steps, so one larger product serves better than two.
 
         A cell object repeated in a MultiRNNCell gives one `_Layer` used at
         each of its positions: those layers compute with the same weight
@@ -1113,7 +1159,7 @@ class _Stack:
         layers: dict = {}
         for c in shape.cells:
             if id(c) not in layers:
-                layers[id(c)] = _layer_for(spec(c))
+                layers[id(c)] = _layer_for(spec(c), joined)
         stacked = [layers[id(c)] for c in shape.cells]
         return cls(stacked, shape.multi, projection,
                    _layer_drops(shape.stack_drops, shape.own, stacked, shape.multi))
@@ -1146,11 +1192,16 @@ class _Stack:
             drops = self.drops[index]
             if drops.input:
                 inputs = inputs * masks.pop(0)
-            projected = layer.project(inputs)
-            if taps is not None:
-                saved.append(inputs)
-                projected = _route(projected, taps[index])
-            inputs, updated, layer_saved = layer.step(projected, layer_parts, taps is not None)
+            if layer.joined:
+                inputs, updated = layer.joined_step(inputs, layer_parts)
+                layer_saved = []
+            else:
+                projected = layer.project(inputs)
+                if taps is not None:
+                    saved.append(inputs)
+                    projected = _route(projected, taps[index])
+                inputs, updated, layer_saved = layer.step(projected, layer_parts,
+                                                          taps is not None)
             if drops.state:
                 updated = _mask_parts(updated, [masks.pop(0) if flag else None
                                                 for flag in _dropped_parts(layer)])
@@ -1529,7 +1580,8 @@ def rnn_decoder_tail(cell: Any, inputs: list, state: Any, first_output: Any,
         return None
     if feedback is None:
         return _layers_tail(cell, inputs, state, first_output, None)
-    return _feedback_tail(_Stack.from_cell(cell), feedback, len(inputs), state, first_output)
+    return _feedback_tail(_Stack.from_cell(cell, joined=True), feedback, len(inputs), state,
+                          first_output)
 
 
 def _feedback_tail(stack: _Stack, feedback: tuple, num_steps: int, state: Any,
@@ -1619,19 +1671,28 @@ class AttentionParts:
         self.attn_size = attn_size
         self.num_heads = len(queries)
 
-    def prepare(self, input_size: int, top_size: int, part_sizes: Sequence[int]) -> None:
+    def prepare(self, input_size: int, top_size: int, part_sizes: Sequence[int],
+                joined: bool = False) -> None:
         """Reads the weights and builds the 3-D views (once the fast path is taken).
 
         The kernels are split into row blocks, one per concatenated input,
-        so the steps multiply block by block instead of concatenating.
+        so the steps multiply block by block instead of concatenating (the
+        products of inputs known before the loop are taken out of it, and
+        the blocks' gradients are deferred). With `joined` each kernel stays
+        one block, which `_block_matmul` applies to the concatenated inputs:
+        for steps fed their own previous output, where nothing is known
+        before the loop.
         """
         merge, queries, project = self._linears
         heads, size = self.num_heads, self.attn_size
-        self.merge = _row_blocks(_read(merge.kernel), [input_size] + [size] * heads)
+
+        def blocks(kernel: Any, sizes: list) -> list:
+            return [_read(kernel)] if joined else _row_blocks(_read(kernel), sizes)
+
+        self.merge = blocks(merge.kernel, [input_size] + [size] * heads)
         self.merge_bias = _read(merge.bias)
-        self.queries = [_row_blocks(_read(q.kernel), part_sizes) + [_read(q.bias)]
-                        for q in queries]
-        self.project = _row_blocks(_read(project.kernel), [top_size] + [size] * heads)
+        self.queries = [blocks(q.kernel, list(part_sizes)) + [_read(q.bias)] for q in queries]
+        self.project = blocks(project.kernel, [top_size] + [size] * heads)
         self.project_bias = _read(project.bias)
         shape = [-1, self.attn_length or tf.shape(self.states)[1], size]
         self.hidden = tf.reshape(self.states, shape)
@@ -1703,7 +1764,13 @@ def _row_blocks(kernel: tf.Tensor, sizes: Sequence[int]) -> list:
 
 
 def _block_matmul(inputs: Sequence[tf.Tensor], blocks: Sequence[tf.Tensor]) -> tf.Tensor:
-    """``concat(inputs, 1) @ concat(blocks, 0)`` without the concatenations."""
+    """``concat(inputs, 1) @ concat(blocks, 0)``.
+
+    One block per input: block by block, without the concatenations. One
+    block for several inputs: the whole kernel, on the concatenated inputs.
+    """
+    if len(blocks) == 1 and len(inputs) > 1:
+        return tf.matmul(tf.concat(list(inputs), 1), blocks[0])
     products = [tf.matmul(x, w) for x, w in zip(inputs, blocks)]
     return products[0] if len(products) == 1 else tf.add_n(products)
 
@@ -1757,12 +1824,12 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     if reason is not None:
         return None
     dtype = first_output.dtype
-    stack = _Stack.from_cell(cell)
+    stack = _Stack.from_cell(cell, joined=feedback is not None)
     input_size = _dim(inputs[0], 1)
     part_sizes = [size for layer in stack.layers for size in layer.part_sizes]
     top_size = stack.layers[-1].units if stack.projection is None else \
         stack.projection[0].get_shape().as_list()[1]
-    parts.prepare(input_size, top_size, part_sizes)
+    parts.prepare(input_size, top_size, part_sizes, joined=feedback is not None)
     num_steps = len(inputs)
     batch = _static_batch(first_output)
     num_heads = len(attns)

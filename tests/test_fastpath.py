@@ -1491,8 +1491,12 @@ def _gru_numpy(x, h, gate_kernel, gate_bias, candidate_kernel, candidate_bias):
     return u * h + (1 - u) * c
 
 
-def test_stack_step_applies_given_masks_like_numpy():
-    """The attention decoder's step with fixed masks: 2 GRU layers, wrappers at both levels."""
+@pytest.mark.parametrize("joined", [False, True])
+def test_stack_step_applies_given_masks_like_numpy(joined):
+    """The attention decoder's step with fixed masks: 2 GRU layers, wrappers at both levels.
+
+    `joined` is the argmax-fed decoders' form of the step (whole kernels on ``[x, h]``).
+    """
     rng = np.random.RandomState(47)
     x = rng.uniform(-1, 1, (BATCH, EMB)).astype(np.float32)
     states = [rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32) for _ in range(2)]
@@ -1503,8 +1507,9 @@ def test_stack_step_applies_given_masks_like_numpy():
                  for _ in range(2)]
         cell = rnn_cell.DropoutWrapper(rnn_cell.MultiRNNCell(cells), state_keep_prob=0.5)
         cell(tf.constant(x), tuple(tf.constant(s) for s in states))
-        stack = _engine._Stack.from_cell(cell)
+        stack = _engine._Stack.from_cell(cell, joined=joined)
         assert [len(d.state) for d in stack.drops] == [2, 2]
+        assert [layer.joined for layer in stack.layers] == [joined, joined]
         top, parts, _ = stack.step(tf.constant(x), [(tf.constant(s),) for s in states],
                                    masks=[tf.constant(m) for m in masks])
         weights = sorted(v1.global_variables(), key=lambda v: v.op.name)
@@ -1522,6 +1527,60 @@ def test_stack_step_applies_given_masks_like_numpy():
     np.testing.assert_allclose(top, inputs, rtol=1e-5, atol=1e-6)
     for (got,), want in zip(parts, expected):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def _lstm_numpy(x, c, h, kernel, bias, forget_bias):
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    i, j, f, o = np.split(np.concatenate([x, h], 1) @ kernel + bias, 4, axis=1)
+    new_c = c * sigmoid(f + forget_bias) + sigmoid(i) * np.tanh(j)
+    return new_c, np.tanh(new_c) * sigmoid(o)
+
+
+def test_joined_lstm_step_equals_numpy():
+    """BasicLSTMCell's joined step (argmax-fed decoders) against the cell's equations."""
+    rng = np.random.RandomState(59)
+    x = rng.uniform(-1, 1, (BATCH, EMB)).astype(np.float32)
+    c, h = (rng.uniform(-1, 1, (BATCH, UNITS)).astype(np.float32) for _ in range(2))
+    with tf.Graph().as_default():
+        cell = rnn_cell.BasicLSTMCell(UNITS, forget_bias=0.5)
+        cell(tf.constant(x), rnn_cell.LSTMStateTuple(tf.constant(c), tf.constant(h)))
+        (layer,) = _engine._Stack.from_cell(cell, joined=True).layers
+        assert layer.tensors() == [layer.kernel, layer.bias]
+        top, parts = layer.joined_step(tf.constant(x), (tf.constant(c), tf.constant(h)))
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            set_weights(sess)
+            top, parts, kernel, bias = sess.run([top, parts, layer.kernel, layer.bias])
+    want_c, want_h = _lstm_numpy(x, c, h, kernel, bias, 0.5)
+    np.testing.assert_allclose(top, want_h, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(parts[0], want_c, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(parts[1], want_h, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cell_kind", ["multi_gru", "multi_lstm"])
+def test_argmax_fed_attention_steps_multiply_whole_kernels(cell_kind):
+    # Fed its own argmax, the decoder knows no input before the loop, so the
+    # traced step multiplies every kernel whole on the concatenated inputs,
+    # as the cell does: one product per kernel, none on a block of its rows.
+    with tf.Graph().as_default() as graph:
+        rng = np.random.RandomState(61)
+        enc, _ = ids(rng, 4)
+        dec, _ = ids(rng, 5)
+        legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, make_cell(cell_kind), VOCAB, VOCAB, EMB, feed_previous=True)
+        kernels = [v.get_shape().as_list() for v in v1.trainable_variables()
+                   if "/attention_decoder/" in v.op.name and v.op.name.endswith("kernel")]
+        (step,) = [function for (key, _), (function, _) in _engine._traces[graph].items()
+                   if key[0] == "attention"]
+        products = [op.inputs[1].get_shape().as_list()
+                    for op in step.graph.get_operations() if op.type == "MatMul"]
+    # Two layers' kernels (GRU: gates and candidate each), the merge, the
+    # query, the attention's output projection and the OutputProjectionWrapper's
+    # (the argmax is taken of its VOCAB columns); besides them only the
+    # scores' product with the attention vector v, as one [UNITS, 1] column.
+    per_layer = 2 if cell_kind == "multi_gru" else 1
+    assert len(kernels) == 2 * per_layer + 4
+    assert sorted(products) == sorted(kernels + [[UNITS, 1]]), (products, kernels)
 
 
 def test_layer_loops_apply_given_masks_like_numpy(monkeypatch):
