@@ -48,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -61,6 +61,7 @@ SEED = 1234
 RESULT_TAG = "ENGINE_BENCHMARK_RESULT "
 VARIANT_NAMES = {"a": "a: engine", "b": "b: stepwise()"}
 CELLS = ("gru", "lstm")
+MODES = ("train", "decode")
 STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 # Defaults of --reps, --steps and --warmup, without and with --quick.
 FULL_DEFAULTS = {"reps": 2, "steps": 10, "warmup": 2}
@@ -458,7 +459,13 @@ def run_worker(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------------------
 
 
-def plan(models: list, cells: list, variants: list, reps: int) -> list:
+def model_modes(model: str, modes: Sequence[str] = MODES) -> tuple:
+    """The modes of `model` (train, decode) that are among `modes`."""
+    return tuple(mode for mode in MODELS[model]["modes"] if mode in modes)
+
+
+def plan(models: list, cells: list, variants: list, reps: int,
+         modes: Sequence[str] = MODES) -> list:
     """Every worker to run, in order: `(rep, model, cell, variant, mode)`.
 
     Each repetition rotates the variants by one (a, b; then b, a; ...), so
@@ -471,7 +478,7 @@ def plan(models: list, cells: list, variants: list, reps: int) -> list:
         for model in models:
             for cell in cells:
                 for variant in order:
-                    for mode in MODELS[model]["modes"]:
+                    for mode in model_modes(model, modes):
                         runs.append((rep, model, cell, variant, mode))
     return runs
 
@@ -530,9 +537,11 @@ def summarize(runs: list) -> dict:
     for key in bucket_keys:
         per_rep = [run["buckets"][key] for run in good if key in run["buckets"]]
         medians = [rep["median_s"] for rep in per_rep]
+        cpu = [median_of(rep["cpu_samples_s"]) for rep in per_rep if rep.get("cpu_samples_s")]
         summary["buckets"][key] = {
             "first_step_s": median_of([rep["first_step_s"] for rep in per_rep]),
             "step_median_s": median_of(medians),
+            "step_cpu_median_s": median_of(cpu) if cpu else None,
             "step_median_range_s": [min(medians), max(medians)],
             "kernels": median_of([rep["kernels"]["total"] for rep in per_rep]),
         }
@@ -560,7 +569,8 @@ def fmt(value: Optional[float], digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def measure_rows(model: str, buckets: list, stepped: list, summaries: dict) -> list:
+def measure_rows(model: str, buckets: list, stepped: list, summaries: dict,
+                 modes: Sequence[str] = MODES) -> list:
     """Rows `(measure, a, b, a/b, target, result)` of one model and cell, as text.
 
     Args:
@@ -569,6 +579,7 @@ def measure_rows(model: str, buckets: list, stepped: list, summaries: dict) -> l
         stepped: Indices of the buckets that were stepped (rows even when no
             worker returned them, so a failure shows as n/a).
         summaries: `{variant: {mode: summarize(...)}}`.
+        modes: The modes that were run.
     """
     targets = MODELS[model]["targets"]
     rows = []
@@ -585,7 +596,7 @@ def measure_rows(model: str, buckets: list, stepped: list, summaries: dict) -> l
         rows.append((label, fmt(values["a"], digits), fmt(values["b"], digits), fmt(quotient),
                      "-" if limit is None else f"<= {limit}", verdict(quotient, limit)))
 
-    for mode in MODELS[model]["modes"]:
+    for mode in model_modes(model, modes):
         add(f"{mode} graph build (s)", mode, lambda s: s["build_s"], "build", 1.0, 1)
         add(f"{mode} op count", mode, lambda s: s["op_count"], "ops", 1.0, 0)
         add(f"{mode} session init (s)", mode, lambda s: s["init_s"], "init", 1.0, 1)
@@ -599,6 +610,10 @@ def measure_rows(model: str, buckets: list, stepped: list, summaries: dict) -> l
                 lambda s, b=bucket: b(s).get("first_step_s"), "first step", 1.0, 1)
             add(f"{mode} step median, {name} (ms)", mode,
                 lambda s, b=bucket: b(s).get("step_median_s"), "step", 1e3, 1)
+            # Process CPU time (all threads): less moved than wall time by
+            # other tenants of a shared machine.
+            add(f"{mode} step CPU time, {name} (ms)", mode,
+                lambda s, b=bucket: b(s).get("step_cpu_median_s"), "step CPU", 1e3, 1)
             add(f"{mode} kernels per step, {name}", mode,
                 lambda s, b=bucket: b(s).get("kernels"), "kernels", 1.0, 0)
         add(f"{mode} peak RSS (MiB)", mode, lambda s: s["peak_rss_kib"], "peak RSS", 1 / 1024, 0)
@@ -670,7 +685,8 @@ def markdown_report(report: dict) -> str:
         buckets = config["buckets"][model]
         for cell in config["cells"]:
             summaries = report["summary"][model][cell]
-            rows = measure_rows(model, buckets, config["stepped"][model], summaries)
+            modes = config.get("modes", MODES)
+            rows = measure_rows(model, buckets, config["stepped"][model], summaries, modes)
             results = [row[-1] for row in rows]
             lines.append(f"| {model} | {cell} | {results.count('PASS')} | "
                          f"{results.count('FAIL')} | {results.count('n/a')} |")
@@ -681,7 +697,8 @@ def markdown_report(report: dict) -> str:
                          "|---|---|---|---|---|---|"]
             sections += ["| " + " | ".join(row) + " |" for row in rows]
             sections += ["", "Paths taken (`fastpath.report(graph)`):", ""]
-            sections += decision_lines(summaries, MODELS[model]["modes"]) or ["* none recorded"]
+            sections += decision_lines(summaries, model_modes(model, modes)) or \
+                ["* none recorded"]
     lines += sections
     failures = [run for run in report["runs"] if "error" in run]
     if failures:
@@ -705,7 +722,8 @@ def run_parent(args: argparse.Namespace) -> dict:
     repo = translate_benchmark.git(HERE, "rev-parse", "--show-toplevel")
     models, cells = args.models.split(","), args.cells.split(",")
     variants = args.variants.split(",")
-    jobs = plan(models, cells, variants, args.reps)
+    modes = tuple(args.modes.split(","))
+    jobs = plan(models, cells, variants, args.reps, modes)
     started = time.perf_counter()
     scratch = tempfile.mkdtemp(prefix="engine_benchmark_")
     runs = []
@@ -736,7 +754,7 @@ def run_parent(args: argparse.Namespace) -> dict:
                     mode: summarize([r for r in runs if (r["model"], r["cell"], r["variant"],
                                                          r["mode"]) == (model, cell, variant,
                                                                         mode)])
-                    for mode in MODELS[model]["modes"]}
+                    for mode in model_modes(model, modes)}
     report = {
         "machine": {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -746,7 +764,8 @@ def run_parent(args: argparse.Namespace) -> dict:
             "cpu_count": os.cpu_count(),
         },
         "config": {
-            "models": models, "cells": cells, "variants": variants, "reps": args.reps,
+            "models": models, "cells": cells, "variants": variants, "modes": list(modes),
+            "reps": args.reps,
             "steps": args.steps, "warmup": args.warmup, "quick": args.quick, "seed": SEED,
             "buckets": {model: model_buckets(model, args.quick) for model in models},
             "stepped": {model: stepped_buckets(model, args.quick, args.translate_buckets)
@@ -775,6 +794,8 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
                         help="comma list of translate, chatbot, textsum")
     parser.add_argument("--cells", default="gru,lstm", help="comma list of gru, lstm")
     parser.add_argument("--variants", default="a,b", help="comma list of a, b")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help="comma list of train, decode (decode: translate only)")
     parser.add_argument("--reps", type=int, help="repetitions of every worker (default 2; "
                         "--quick: 1)")
     parser.add_argument("--steps", type=int, help="timed steps per stepped bucket "
@@ -806,7 +827,8 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     if args.translate_buckets and not set(args.translate_buckets.split(",")) <= set("0123"):
         parser.error("--translate-buckets must be a comma list of 0, 1, 2, 3; "
                      f"got {args.translate_buckets!r}")
-    for name, allowed in (("models", MODELS), ("cells", CELLS), ("variants", VARIANT_NAMES)):
+    for name, allowed in (("models", MODELS), ("cells", CELLS), ("variants", VARIANT_NAMES),
+                          ("modes", MODES)):
         given = getattr(args, name).split(",")
         unknown = set(given) - set(allowed)
         if unknown or len(set(given)) != len(given):

@@ -28,6 +28,9 @@ def test_plan_alternates_the_variants_and_gives_translate_a_decode_worker(bench)
         (1, "translate", "gru", "a", "train"), (1, "translate", "gru", "a", "decode"),
         (1, "textsum", "gru", "b", "train"), (1, "textsum", "gru", "a", "train"),
     ]
+    # --modes decode: textsum has no decode worker, so only translate's remain.
+    assert bench.plan(["translate", "textsum"], ["gru"], ["a", "b"], 1, ("decode",)) == [
+        (0, "translate", "gru", "a", "decode"), (0, "translate", "gru", "b", "decode")]
 
 
 def test_count_kernels_counts_every_device_but_the_tracer_streams(bench):
@@ -56,6 +59,7 @@ def _worker(bench, variant, mode, build_s, kernels, step_s, rep=0, import_mib=60
                            "" if variant == "a" else "fastpath.stepwise() is on"]],
             "loadavg_after": [1.0, 1.0, 1.0],
             "buckets": {"0": {"first_step_s": 2.0, "median_s": step_s,
+                              "cpu_samples_s": [step_s, 1.5 * step_s, 2 * step_s],
                               "kernels": {"total": kernels}}}}
 
 
@@ -93,6 +97,9 @@ def test_report_checks_targets_and_lists_failed_workers(bench):
         in lines
     assert "| train kernels per step, bucket 0 (5, 10) | 20 | 100 | 0.20 | <= 0.3 | PASS |" \
         in lines
+    # The median of each repetition's CPU times, then the median over repetitions.
+    assert "| train step CPU time, bucket 0 (5, 10) (ms) | 75.0 | 150.0 | 0.50 | - | - |" \
+        in lines
     assert "| train peak RSS (MiB) | 100 | 100 | 1.00 | <= 0.8 | FAIL |" in lines
     # What the model adds to the process: peak less the RSS after the imports.
     assert "| train peak RSS above the import's (MiB) | 40 | 50 | 0.80 | - | - |" in lines
@@ -121,6 +128,9 @@ def test_quick_changes_the_defaults_and_names_are_checked(bench):
         bench.parse_args(["--translate-buckets", "0,4"])
     with pytest.raises(SystemExit):
         bench.parse_args(["--models", "translate,nmt"])
+    assert bench.parse_args([]).modes == "train,decode"
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--modes", "train,serve"])
 
 
 @pytest.fixture(scope="module")
