@@ -478,7 +478,9 @@ class _Layer:
     ``project(x)`` is the input half of the pre-activations (with the bias),
     which needs no state and so can be applied to all steps at once;
     ``step(projected, parts)`` adds the state half and applies the gates.
-    A state is carried as `parts`: ``(h,)`` for a GRU, ``(c, h)`` for an LSTM.
+    A `joined` layer holds the whole kernels instead and has only
+    ``joined_step(x, parts)``. A state is carried as `parts`: ``(h,)`` for a
+    GRU, ``(c, h)`` for an LSTM.
     """
 
     def __init__(self, layer: rnn_cell._EngineSpec, joined: bool = False) -> None:
