@@ -1,23 +1,30 @@
 """Other designs for the engine's steps, timed against the step-by-step graph (issue #19).
 
 The engine's translate steps miss #19's step targets (train <= 0.6, decode <=
-0.7 of b). This script measures one design the engine does not use, on the
-translate model of `engine_benchmark.py` (its builder, batches and kernel
-count), one bucket, train and decode:
+0.7 of b). This script measures designs the engine does not use, on the translate
+model of `engine_benchmark.py` (its builder, batches and kernel count), one
+bucket, train and decode:
 
 * a: the engine as it is;
 * x: the engine with every traced step function compiled by XLA
   (``tf.function(..., jit_compile=True)``; the traced loss stays as it is,
-  since its candidate sampler has no XLA kernel). The switch is a patch of
-  `_engine`'s `tf.function` made inside the worker only; the library has no
-  such option;
+  since its candidate sampler has no XLA kernel);
+* n: the engine with its traced step functions kept out of line
+  (``experimental_attributes={"_noinline": True}``): the runtime runs each
+  call through one shared instance of the function instead of inlining a
+  copy per call, which needs less memory;
 * b: the same library inside `fastpath.stepwise()`.
 
-Every (variant, mode, repetition) runs in a fresh subprocess, in alternating
-order (repetition 1: a x b, repetition 2: b x a, ...). Run from the
-repository root:
+x and n are patches of `_engine`'s `tf.function` made inside the worker
+only; the library has no such options. Every (variant, mode, repetition)
+runs in a fresh subprocess, in alternating order (repetition 1: a x n b,
+repetition 2: b n x a, ...). Run from the repository root:
 
     python benchmarks/step_designs.py --reps 2
+    python benchmarks/step_designs.py --variants a,n,b --modes decode --reps 3
+
+Peak RSS is the worker's: one bucket built, stepped and traced, so it is not
+`engine_benchmark.py`'s whole-model figure.
 
 It writes `step_designs.json` and `.md` to `--out` and prints the Markdown.
 Kernels per step are node executions of one traced step: an XLA cluster counts
@@ -43,31 +50,37 @@ if HERE not in sys.path:
 engine_benchmark = importlib.import_module("engine_benchmark")
 
 TAG = "STEP_DESIGNS_RESULT "
-VARIANTS = {"a": "the engine", "x": "the engine, steps compiled by XLA", "b": "stepwise()"}
+VARIANTS = {"a": "the engine", "x": "the engine, steps compiled by XLA",
+            "n": "the engine, steps not inlined", "b": "stepwise()"}
+MODES = ("train", "decode")
+# What each design adds to `tf.function` for the engine's steps.
+STEP_OPTIONS = {"x": {"jit_compile": True},
+                "n": {"experimental_attributes": {"_noinline": True}}}
 
 
-def compile_engine_steps_with_xla() -> None:
-    """Makes `_engine` trace its step functions (named ``flat_step``) with ``jit_compile``."""
+def patch_engine_steps(options: dict) -> None:
+    """Makes `_engine` trace its step functions (named ``flat_step``) with `options`."""
     import tensorflow as tf
 
     from legacy_seq2seq_compat import _engine
 
-    class _TensorFlowWithXlaSteps:
+    class _TensorFlowWithOtherSteps:
         def __getattr__(self, name: str) -> Any:
             return getattr(tf, name)
 
         @staticmethod
         def function(python_function: Any, **kwargs: Any) -> Any:
             if getattr(python_function, "__name__", "") == "flat_step":
-                kwargs["jit_compile"] = True
+                kwargs.update(options)
             return tf.function(python_function, **kwargs)
 
-    _engine.tf = _TensorFlowWithXlaSteps()
+    _engine.tf = _TensorFlowWithOtherSteps()
 
 
 def run_worker(args: argparse.Namespace) -> None:
     """One (variant, mode): build the translate model, time `args.bucket`, print one line."""
     import contextlib
+    import resource
 
     import tensorflow as tf
 
@@ -76,8 +89,9 @@ def run_worker(args: argparse.Namespace) -> None:
     from legacy_seq2seq_compat import fastpath, rnn
 
     v1 = tf.compat.v1
-    if args.variant == "x":
-        compile_engine_steps_with_xla()
+    import_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if args.variant in STEP_OPTIONS:
+        patch_engine_steps(STEP_OPTIONS[args.variant])
     lib = {"legacy_seq2seq": legacy_seq2seq, "rnn_cell": rnn_cell, "rnn": rnn}
     buckets = engine_benchmark.model_buckets("translate", False)
     decode = args.worker == "decode"
@@ -102,7 +116,9 @@ def run_worker(args: argparse.Namespace) -> None:
     sess.close()
     print(TAG + json.dumps({"variant": args.variant, "mode": args.worker, "cell": args.cell,
                             "first_step_s": timing["first_step_s"],
-                            "median_s": timing["median_s"], "kernels": kernels["total"]}),
+                            "median_s": timing["median_s"], "kernels": kernels["total"],
+                            "import_rss_kib": import_rss_kib,
+                            "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}),
           flush=True)
 
 
@@ -112,7 +128,7 @@ def run_parent(args: argparse.Namespace) -> dict:
     for rep in range(args.reps):
         variants = order if rep % 2 == 0 else order[::-1]
         for cell in args.cells:
-            for mode in ("train", "decode"):
+            for mode in args.modes:
                 for variant in variants:
                     command = [sys.executable, os.path.abspath(__file__), "--worker", mode,
                                "--variant", variant, "--cell", cell,
@@ -133,7 +149,8 @@ def run_parent(args: argparse.Namespace) -> dict:
                     print(f"rep {rep + 1} {cell} {mode} {variant}: "
                           f"{run.get('median_s', run.get('error'))}", file=sys.stderr, flush=True)
     return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "config": {"cells": args.cells, "variants": order, "reps": args.reps,
+            "config": {"cells": args.cells, "variants": order, "modes": args.modes,
+                       "reps": args.reps,
                        "bucket": args.bucket, "steps": args.steps, "warmup": args.warmup},
             "runs": runs}
 
@@ -141,27 +158,39 @@ def run_parent(args: argparse.Namespace) -> dict:
 def markdown(report: dict) -> str:
     config = report["config"]
     bucket = engine_benchmark.MODELS["translate"]["buckets"][config["bucket"]]
-    lines = ["# Step designs: the engine, the engine under XLA, step by step", "",
+    others = [v for v in config["variants"] if v != "b"]
+    names = ", ".join(f"{v} = {VARIANTS[v]}" for v in config["variants"])
+    lines = ["# Step designs: the engine and other step designs against step by step", "",
              f"{report['date']}; translate model, bucket {config['bucket']} {tuple(bucket)}, "
              f"{config['reps']} alternating repetitions of {config['warmup']} warm-up + "
-             f"{config['steps']} timed steps; medians over repetitions of each one's median.",
-             "", "| cell | mode | measure | " + " | ".join(config["variants"]) +
-             " | a/b | x/b |", "|---" * (5 + len(config["variants"])) + "|"]
+             f"{config['steps']} timed steps; medians over repetitions of each one's median. "
+             f"{names}.",
+             "", "| cell | mode | measure | " + " | ".join(config["variants"]) + " | " +
+             " | ".join(f"{v}/b" for v in others) + " |",
+             "|---" * (3 + len(config["variants"]) + len(others)) + "|"]
+    measures = (("median_s", "step median (ms)", 1e3, 1),
+                ("first_step_s", "first step (s)", 1.0, 1),
+                ("kernels", "nodes executed per step", 1.0, 0),
+                ("peak_rss_kib", "peak RSS (MiB)", 1 / 1024, 0),
+                ("model_rss_kib", "peak RSS above the import's (MiB)", 1 / 1024, 0))
     for cell in config["cells"]:
-        for mode in ("train", "decode"):
+        for mode in config.get("modes", MODES):
             values: dict = {}
             for variant in config["variants"]:
-                good = [r for r in report["runs"] if (r["cell"], r["mode"], r["variant"]) ==
+                good = [dict(r, model_rss_kib=r["peak_rss_kib"] - r["import_rss_kib"])
+                        if "peak_rss_kib" in r and "import_rss_kib" in r else r
+                        for r in report["runs"] if (r["cell"], r["mode"], r["variant"]) ==
                         (cell, mode, variant) and "error" not in r]
-                values[variant] = {key: engine_benchmark.median_of([r[key] for r in good])
-                                   for key in ("median_s", "first_step_s", "kernels")}
-            for key, label, scale, digits in (("median_s", "step median (ms)", 1e3, 1),
-                                              ("first_step_s", "first step (s)", 1.0, 1),
-                                              ("kernels", "nodes executed per step", 1.0, 0)):
+                values[variant] = {
+                    key: engine_benchmark.median_of([r[key] for r in good if key in r])
+                    if any(key in r for r in good) else None for key, *_ in measures}
+            for key, label, scale, digits in measures:
                 row = [values[v][key] for v in config["variants"]]
+                if all(r is None for r in row):
+                    continue
                 cells = ["n/a" if r is None else f"{r * scale:.{digits}f}" for r in row]
                 ratios = []
-                for top in ("a", "x"):
+                for top in others:
                     a_value, b_value = values.get(top, {}).get(key), values.get("b", {}).get(key)
                     ratios.append(f"{a_value / b_value:.2f}" if a_value and b_value else "n/a")
                 lines.append(f"| {cell} | {mode} | {label} | " + " | ".join(cells + ratios) +
@@ -177,7 +206,8 @@ def markdown(report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cells", default="gru,lstm", help="comma list of gru, lstm")
-    parser.add_argument("--variants", default="a,x,b", help="comma list of a, x, b")
+    parser.add_argument("--variants", default="a,x,b", help="comma list of a, x, n, b")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma list of train, decode")
     parser.add_argument("--reps", type=int, default=2, help="alternating repetitions")
     parser.add_argument("--bucket", type=int, default=3, help="translate bucket index")
     parser.add_argument("--steps", type=int, default=5, help="timed steps")
@@ -194,6 +224,12 @@ def main() -> None:
         return
     args.cells = args.cells.split(",")
     args.variants = args.variants.split(",")
+    args.modes = args.modes.split(",")
+    for name, allowed in (("cells", ("gru", "lstm")), ("variants", VARIANTS), ("modes", MODES)):
+        unknown = set(getattr(args, name)) - set(allowed)
+        if unknown:
+            parser.error(f"--{name} takes a comma list out of {', '.join(allowed)}; "
+                         f"got {', '.join(sorted(unknown))}")
     report = run_parent(args)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "step_designs.json"), "w") as handle:

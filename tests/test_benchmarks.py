@@ -161,3 +161,23 @@ def test_step_designs_report_gives_medians_and_ratios_to_b(designs):
     assert "| gru | decode | step median (ms) | 300.0 | n/a | 250.0 | 1.20 | n/a |" in lines
     assert "* rep 1 gru decode x: exit status 1" in lines
     assert "bucket 3 (40, 50)" in lines[2]
+
+
+def test_step_designs_report_names_the_designs_and_gives_peak_rss(designs):
+    def run(variant, median_s, peak_mib, import_mib=600):
+        return {"variant": variant, "mode": "decode", "cell": "lstm", "rep": 0,
+                "first_step_s": 1.0, "median_s": median_s, "kernels": 10,
+                "peak_rss_kib": 1024 * peak_mib, "import_rss_kib": 1024 * import_mib}
+
+    report = {"date": "today", "runs": [run("a", 0.3, 800), run("n", 0.33, 750),
+                                        run("b", 0.3, 1000)],
+              "config": {"cells": ["lstm"], "variants": ["a", "n", "b"], "modes": ["decode"],
+                         "reps": 1, "bucket": 3, "steps": 5, "warmup": 1}}
+    lines = designs.markdown(report).splitlines()
+    assert "n = the engine, steps not inlined" in lines[2]
+    assert "| cell | mode | measure | a | n | b | a/b | n/b |" in lines
+    assert "| lstm | decode | step median (ms) | 300.0 | 330.0 | 300.0 | 1.00 | 1.10 |" in lines
+    assert "| lstm | decode | peak RSS (MiB) | 800 | 750 | 1000 | 0.80 | 0.75 |" in lines
+    assert "| lstm | decode | peak RSS above the import's (MiB) | 200 | 150 | 400 | 0.50 | 0.38 |" \
+        in lines
+    assert not any("| train |" in line for line in lines)
