@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime
-import json
 import os
 import platform
 import statistics
@@ -242,13 +241,7 @@ def main(argv: Optional[list] = None) -> None:
                    "steps": args.steps, "warmup": args.warmup, "widths": list(WIDTHS)},
         **raw,
     }
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "beam_benchmark.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    text = markdown(report)
-    with open(os.path.join(args.out, "beam_benchmark.md"), "w") as f:
-        f.write(text)
-    print(text)
+    bench.write_report(args.out, "beam_benchmark", report, markdown(report))
 
 
 if __name__ == "__main__":

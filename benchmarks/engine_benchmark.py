@@ -777,13 +777,8 @@ def run_parent(args: argparse.Namespace) -> dict:
         "summary": summary,
         "runs": runs,
     }
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "engine_benchmark.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    text = markdown_report(report)
-    with open(os.path.join(args.out, "engine_benchmark.md"), "w") as f:
-        f.write(text)
-    print(text)
+    translate_benchmark.write_report(args.out, "engine_benchmark", report,
+                                     markdown_report(report))
     return report
 
 
@@ -827,14 +822,20 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     if args.translate_buckets and not set(args.translate_buckets.split(",")) <= set("0123"):
         parser.error("--translate-buckets must be a comma list of 0, 1, 2, 3; "
                      f"got {args.translate_buckets!r}")
-    for name, allowed in (("models", MODELS), ("cells", CELLS), ("variants", VARIANT_NAMES),
-                          ("modes", MODES)):
+    check_name_lists(parser, args, {"models": MODELS, "cells": CELLS,
+                                    "variants": VARIANT_NAMES, "modes": MODES})
+    return args
+
+
+def check_name_lists(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                     allowed: dict) -> None:
+    """Fails through `parser` unless each flag in `allowed` is a comma list of distinct names."""
+    for name, names in allowed.items():
         given = getattr(args, name).split(",")
-        unknown = set(given) - set(allowed)
+        unknown = set(given) - set(names)
         if unknown or len(set(given)) != len(given):
             parser.error(f"--{name} must be a comma list of distinct names out of "
-                         f"{', '.join(sorted(allowed))}; got {getattr(args, name)!r}")
-    return args
+                         f"{', '.join(sorted(names))}; got {getattr(args, name)!r}")
 
 
 def main(argv: Optional[list] = None) -> None:

@@ -164,7 +164,7 @@ def main(argv: Optional[list] = None) -> None:
     if args.model:
         report["model"] = time_model_products()
     report.update({"tf_version": tf.__version__, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-    step_flops.write_report(args.out, "kernel_reuse", report, markdown(report))
+    bench.write_report(args.out, "kernel_reuse", report, markdown(report))
 
 
 if __name__ == "__main__":

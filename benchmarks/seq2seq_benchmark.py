@@ -265,6 +265,16 @@ def build_tf1_session(legacy_seq2seq: Any, rnn_cell: Any, cell_kind: str, decode
     return model, sess, timings
 
 
+def write_report(out: str, name: str, report: dict, text: str) -> None:
+    """Writes `report` to ``<out>/<name>.json`` and `text` to ``<out>/<name>.md``; prints `text`."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(report, f, indent=1)
+    with open(os.path.join(out, name + ".md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
 def run_tagged_worker(command: list, env: dict, tag: str, label: str) -> dict:
     """Runs a worker subprocess and returns the JSON of its one stdout line starting with `tag`.
 
@@ -837,15 +847,10 @@ def run_parent(args: argparse.Namespace) -> None:
         "summary": summary,
         "runs": runs,
     }
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "seq2seq_benchmark.json"), "w") as f:
-        json.dump(report, f, indent=1)
-    plot(report, os.path.join(args.out, "seq2seq_benchmark.png"))
     text = markdown_report(report)
     text += f"\nTotal wall time {report['total_wall_s'] / 60:.1f} min.\n"
-    with open(os.path.join(args.out, "seq2seq_benchmark.md"), "w") as f:
-        f.write(text)
-    print(text)
+    write_report(args.out, "seq2seq_benchmark", report, text)
+    plot(report, os.path.join(args.out, "seq2seq_benchmark.png"))
 
 
 def parse_args(argv: Optional[list] = None) -> argparse.Namespace:

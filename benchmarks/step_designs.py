@@ -41,7 +41,7 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any
+from typing import Any, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -155,6 +155,13 @@ def run_parent(args: argparse.Namespace) -> dict:
             "runs": runs}
 
 
+def _model_rss_kib(run: dict) -> Optional[float]:
+    """A worker's peak RSS less its RSS after the imports (what the model added), or None."""
+    if run.get("peak_rss_kib") is None or run.get("import_rss_kib") is None:
+        return None
+    return run["peak_rss_kib"] - run["import_rss_kib"]
+
+
 def markdown(report: dict) -> str:
     config = report["config"]
     bucket = engine_benchmark.MODELS["translate"]["buckets"][config["bucket"]]
@@ -168,31 +175,25 @@ def markdown(report: dict) -> str:
              "", "| cell | mode | measure | " + " | ".join(config["variants"]) + " | " +
              " | ".join(f"{v}/b" for v in others) + " |",
              "|---" * (3 + len(config["variants"]) + len(others)) + "|"]
-    measures = (("median_s", "step median (ms)", 1e3, 1),
-                ("first_step_s", "first step (s)", 1.0, 1),
-                ("kernels", "nodes executed per step", 1.0, 0),
-                ("peak_rss_kib", "peak RSS (MiB)", 1 / 1024, 0),
-                ("model_rss_kib", "peak RSS above the import's (MiB)", 1 / 1024, 0))
+    measures = (("step median (ms)", lambda r: r.get("median_s"), 1e3, 1),
+                ("first step (s)", lambda r: r.get("first_step_s"), 1.0, 1),
+                ("nodes executed per step", lambda r: r.get("kernels"), 1.0, 0),
+                ("peak RSS (MiB)", lambda r: r.get("peak_rss_kib"), 1 / 1024, 0),
+                ("peak RSS above the import's (MiB)", _model_rss_kib, 1 / 1024, 0))
     for cell in config["cells"]:
         for mode in config.get("modes", MODES):
-            values: dict = {}
-            for variant in config["variants"]:
-                good = [dict(r, model_rss_kib=r["peak_rss_kib"] - r["import_rss_kib"])
-                        if "peak_rss_kib" in r and "import_rss_kib" in r else r
-                        for r in report["runs"] if (r["cell"], r["mode"], r["variant"]) ==
-                        (cell, mode, variant) and "error" not in r]
-                values[variant] = {
-                    key: engine_benchmark.median_of([r[key] for r in good if key in r])
-                    if any(key in r for r in good) else None for key, *_ in measures}
-            for key, label, scale, digits in measures:
-                row = [values[v][key] for v in config["variants"]]
+            runs = {variant: [r for r in report["runs"] if "error" not in r and
+                              (r["cell"], r["mode"], r["variant"]) == (cell, mode, variant)]
+                    for variant in config["variants"]}
+            for label, read, scale, digits in measures:
+                values = {v: engine_benchmark.median_of([read(r) for r in runs[v]])
+                          for v in config["variants"]}
+                row = [values[v] for v in config["variants"]]
                 if all(r is None for r in row):
                     continue
                 cells = ["n/a" if r is None else f"{r * scale:.{digits}f}" for r in row]
-                ratios = []
-                for top in others:
-                    a_value, b_value = values.get(top, {}).get(key), values.get("b", {}).get(key)
-                    ratios.append(f"{a_value / b_value:.2f}" if a_value and b_value else "n/a")
+                ratios = [f"{values[top] / values['b']:.2f}"
+                          if values[top] and values.get("b") else "n/a" for top in others]
                 lines.append(f"| {cell} | {mode} | {label} | " + " | ".join(cells + ratios) +
                              " |")
     failed = [r for r in report["runs"] if "error" in r]
@@ -222,22 +223,14 @@ def main() -> None:
     if args.worker:
         run_worker(args)
         return
+    engine_benchmark.check_name_lists(parser, args, {"cells": engine_benchmark.CELLS,
+                                                     "variants": VARIANTS, "modes": MODES})
     args.cells = args.cells.split(",")
     args.variants = args.variants.split(",")
     args.modes = args.modes.split(",")
-    for name, allowed in (("cells", ("gru", "lstm")), ("variants", VARIANTS), ("modes", MODES)):
-        unknown = set(getattr(args, name)) - set(allowed)
-        if unknown:
-            parser.error(f"--{name} takes a comma list out of {', '.join(allowed)}; "
-                         f"got {', '.join(sorted(unknown))}")
     report = run_parent(args)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "step_designs.json"), "w") as handle:
-        json.dump(report, handle, indent=1)
-    text = markdown(report)
-    with open(os.path.join(args.out, "step_designs.md"), "w") as handle:
-        handle.write(text)
-    print(text)
+    engine_benchmark.translate_benchmark.write_report(args.out, "step_designs", report,
+                                                      markdown(report))
 
 
 if __name__ == "__main__":

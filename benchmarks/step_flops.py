@@ -243,16 +243,6 @@ def run_worker_process(mode: str, cell: str, steps: int, root: str) -> dict:
     return bench.run_tagged_worker(command, env, RESULT_TAG, f"{cell} {mode} under {root}")
 
 
-def write_report(out: str, name: str, report: dict, text: str) -> None:
-    """Writes `report` to ``<out>/<name>.json`` and `text` to ``<out>/<name>.md``; prints `text`."""
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, name + ".json"), "w") as f:
-        json.dump(report, f, indent=1)
-    with open(os.path.join(out, name + ".md"), "w") as f:
-        f.write(text)
-    print(text)
-
-
 def main(argv: Optional[list] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", default="gru", help="comma list of gru, lstm")
@@ -298,7 +288,7 @@ def main(argv: Optional[list] = None) -> None:
                    "probe_one_thread_after": probe_throughput(True),
                    "sources": sources, "tf_version": tf.__version__, "reps": args.reps,
                    "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-    write_report(args.out, "step_flops", report, markdown(report))
+    bench.write_report(args.out, "step_flops", report, markdown(report))
 
 
 if __name__ == "__main__":

@@ -1826,12 +1826,14 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     if reason is not None:
         return None
     dtype = first_output.dtype
-    stack = _Stack.from_cell(cell, joined=feedback is not None)
+    # Fed back, no step input is known before the loop: whole kernels.
+    joined = feedback is not None
+    stack = _Stack.from_cell(cell, joined=joined)
     input_size = _dim(inputs[0], 1)
     part_sizes = [size for layer in stack.layers for size in layer.part_sizes]
     top_size = stack.layers[-1].units if stack.projection is None else \
         stack.projection[0].get_shape().as_list()[1]
-    parts.prepare(input_size, top_size, part_sizes, joined=feedback is not None)
+    parts.prepare(input_size, top_size, part_sizes, joined=joined)
     num_steps = len(inputs)
     batch = _static_batch(first_output)
     num_heads = len(attns)
