@@ -33,10 +33,14 @@ every step after the first:
   outputs zeroed after it (`_running_rows`); the step-by-step graph's
   conditionals at the shortest and longest length only skip work;
 * a decoder fed the argmax of its previous output (the library's own loop
-  function, `argmax_feedback`) runs one traced step per time step that
-  projects, takes the argmax, looks the embedding up and runs the cell;
-  as no input is known before the loop there, each kernel multiplies its
-  concatenated inputs whole, as the cell does (``joined``).
+  function, `argmax_feedback`) runs one traced step per time step; between
+  the calls, outside the steps as in the step-by-step graph, the previous
+  output is projected and its argmax looked up (`_argmax_feed`), so a
+  user's own logits of the returned outputs (``tf.matmul(output, w)`` with
+  the same `w` Tensor, or a reference variable) are the same products,
+  which the runtime computes once; as no input is known before the loop
+  there, each kernel multiplies its concatenated inputs whole, as the cell
+  does (``joined``).
 
 DropoutWrappers (around the layers, or around the stack inside any
 OutputProjectionWrapper) with constant or Tensor keep probabilities are run
@@ -1261,7 +1265,7 @@ _traces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any,
           num_steps: int, constants: Sequence[tf.Tensor],
-          relaxed: Sequence[int] = ()) -> tuple:
+          relaxed: Sequence[int] = (), feed: Optional[Callable] = None) -> tuple:
     """Runs ``carry, emits = step(carry, inputs_t, constants)`` for t < num_steps.
 
     The step is traced once into a graph function and called once per step:
@@ -1281,16 +1285,25 @@ def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any
       constants: Tensors every step takes unchanged.
       relaxed: Indices of `constants` traced with an unknown second dimension
         (the attention length, so that all buckets share one trace).
+      feed: None, or a function from the flat carry before a call to a list
+        of Tensors built outside the step and passed first among its
+        `inputs_t` (the argmax feedback: outside, its projection is the very
+        product that the user's own logits of that output take, so the
+        runtime computes it once, as it does in the step-by-step graph).
 
     Returns:
-      ``(final carry, [stacked emits])``, each emit `[num_steps, ...]`. An
-      emit that is one of the step's carried tensors (in or out) is stacked
-      from the carries rather than returned by every step again.
+      ``(final carry, emits)``. Without `feed` each emit is stacked,
+      `[num_steps, ...]`; an emit that is one of the step's carried tensors
+      (in or out) is stacked from the carries rather than returned by every
+      step again. With `feed` each emit is the list of the calls' own
+      tensors (a later call depends on them, so they cannot come from a
+      stack of all steps).
     """
     steps = [tf.unstack(s, num=num_steps) for s in sequences]
     flat_carry = tf.nest.flatten(carry)
-    num_carry, num_inputs = len(flat_carry), len(steps)
-    arguments = flat_carry + [s[0] for s in steps] + list(constants)
+    fed = [] if feed is None else list(feed(flat_carry))
+    num_carry, num_inputs = len(flat_carry), len(fed) + len(steps)
+    arguments = flat_carry + fed + [s[0] for s in steps] + list(constants)
     shapes = [a.get_shape() for a in arguments]
     offset = num_carry + num_inputs
     for index in relaxed:
@@ -1324,12 +1337,20 @@ def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any
     history = [flat_carry]
     emitted: list = []
     for t in range(num_steps):
-        results = function(*history[-1], *[s[t] for s in steps], *constants)
+        if t > 0 and feed is not None:
+            fed = list(feed(history[-1]))
+        results = function(*history[-1], *fed, *[s[t] for s in steps], *constants)
         flat = results[:num_carry]
         for value, like in zip(flat, flat_carry):
             value.set_shape(like.get_shape())
         history.append(flat)
         emitted.append(results[num_carry:])
+    if feed is not None:
+        columns = [list(column) for column in zip(*emitted)]
+        return tf.nest.pack_sequence_as(carry, history[-1]), [
+            columns[index] if kind == "emit" else
+            [row[index] for row in (history[:-1] if kind == "in" else history[1:])]
+            for kind, index in plan]
     own_stacks = [tf.stack(list(column)) for column in zip(*emitted)]
     carry_stacks: dict = {}
     stacked = []
@@ -1561,8 +1582,8 @@ def rnn_decoder_tail(cell: Any, inputs: list, state: Any, first_output: Any,
     Without a loop function these are `static_rnn`'s steps from the given
     state (layer by layer, the input products of all steps in one); with
     the library's argmax feedback (`argmax_feedback`) each step is one call
-    of a traced step that projects the previous output, takes its argmax,
-    looks its embedding up and runs every layer.
+    of a traced step that runs every layer on the embedding of the previous
+    output's argmax, taken between the calls (`_argmax_feed`).
 
     Args:
       cell: The decoder cell, already called once (so built).
@@ -1589,37 +1610,55 @@ def rnn_decoder_tail(cell: Any, inputs: list, state: Any, first_output: Any,
 def _feedback_tail(stack: _Stack, feedback: tuple, num_steps: int, state: Any,
                    first_output: tf.Tensor) -> tuple:
     """`num_steps` steps, each fed the embedding of the previous output's argmax."""
-    dtype = first_output.dtype
-    embedding, projection, update = feedback
     num_stack = len(stack.tensors())
-    constants = stack.tensors() + [_read(embedding)]
-    if projection is not None:
-        constants += [tf.convert_to_tensor(projection[0], dtype),
-                      tf.convert_to_tensor(projection[1], dtype)]
 
     def step(carry: tuple, inputs_t: list, weights: list) -> tuple:
         layers = stack.rebind(weights[:num_stack])
-        extra = weights[num_stack:]
-        layer_parts, logits = carry
-        if len(extra) == 3:
-            logits = _v1.nn.xw_plus_b(logits, extra[1], extra[2])
-        fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
-        if not update:
-            fed = tf.stop_gradient(fed)
-        # `inputs_t` holds this step's dropout factors (`_Stack.step_masks`).
-        top, new_parts, _ = layers.step(fed, list(layer_parts), masks=inputs_t)
+        layer_parts, _ = carry
+        # `inputs_t` holds the fed embedding, then this step's dropout
+        # factors (`_Stack.step_masks`).
+        top, new_parts, _ = layers.step(inputs_t[0], list(layer_parts), masks=inputs_t[1:])
         output = layers.project_output(top)
+        if output is top:
+            # The output gets a call output of its own: were it the top state
+            # itself, `_loop` would return the state's slot while the feedback
+            # reads the output's, and the user's product and the feedback's
+            # would take two tensors.
+            output = tf.identity(output)
         return (tuple(tuple(p) for p in new_parts), output), [output]
 
     parts = stack.to_parts(state)
     carry = (tuple(tuple(p) for p in parts), first_output)
-    key = ("feedback", stack.config(), projection is not None, update)
+    key = ("feedback", stack.config())
     final, (outputs,) = _loop(key, step, stack.step_masks(num_steps, parts), carry,
-                              num_steps, constants)
-    steps = tf.unstack(outputs, num=num_steps)
-    for output in steps:
+                              num_steps, stack.tensors(),
+                              feed=_argmax_feed(feedback, first_output.dtype))
+    for output in outputs:
         output.set_shape(first_output.get_shape())
-    return steps, stack.from_parts([list(p) for p in final[0]])
+    return outputs, stack.from_parts([list(p) for p in final[0]])
+
+
+def _argmax_feed(feedback: tuple, dtype: tf.DType) -> Callable:
+    """`_loop`'s `feed` for the argmax feedback: the step input from the flat carry.
+
+    The previous output is the carry's last tensor. It is projected, its
+    argmax taken and looked up outside the traced step, as the loop function
+    does in the step-by-step graph.
+    """
+    embedding, projection, update = feedback
+    table = _read(embedding)
+    if projection is not None:
+        weights = tf.convert_to_tensor(projection[0], dtype)
+        biases = tf.convert_to_tensor(projection[1], dtype)
+
+    def feed(flat_carry: list) -> list:
+        logits = flat_carry[-1]
+        if projection is not None:
+            logits = _v1.nn.xw_plus_b(logits, weights, biases)
+        fed = tf.nn.embedding_lookup(table, tf.argmax(logits, 1))
+        return [fed if update else tf.stop_gradient(fed)]
+
+    return feed
 
 
 def _rnn_decoder_decline(cell: Any, inputs: list, state: Any, first_output: Any,
@@ -1839,12 +1878,6 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     num_heads = len(attns)
     constants = stack.tensors() + parts.tensors()
     num_stack, num_parts = len(stack.tensors()), len(parts.tensors())
-    if feedback is not None:
-        embedding, projection, update = feedback
-        constants.append(_read(embedding))
-        if projection is not None:
-            constants += [tf.convert_to_tensor(projection[0], dtype),
-                          tf.convert_to_tensor(projection[1], dtype)]
 
     def step(carry: tuple, inputs_t: list, weights: list) -> tuple:
         layers = stack.rebind(weights[:num_stack])
@@ -1855,14 +1888,8 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         inputs_t = inputs_t[:len(inputs_t) - num_masks]
         if feedback is None:
             return deferred_step(layers, attention, layer_parts, reads, inputs_t, masks)
-        extra = weights[num_stack + num_parts:]
-        logits = carry[2]
-        if len(extra) == 3:
-            logits = tf.compat.v1.nn.xw_plus_b(logits, extra[1], extra[2])
-        fed = tf.nn.embedding_lookup(extra[0], tf.argmax(logits, 1))
-        if not update:
-            fed = tf.stop_gradient(fed)
-        x = tf.nn.bias_add(_block_matmul([fed] + list(reads), attention.merge),
+        # Fed back: `inputs_t` is the embedding of the previous output's argmax.
+        x = tf.nn.bias_add(_block_matmul(inputs_t + list(reads), attention.merge),
                            attention.merge_bias)
         top, new_parts, _ = layers.step(x, list(layer_parts), masks=masks)
         new_reads, distributions = attention.attend(new_parts)
@@ -1920,11 +1947,11 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
     carry = (tuple(tuple(p) for p in stack.to_parts(state)), tuple(attns))
     if feedback is not None:
         carry += (first_output,)
-    key = ("attention", stack.config(), num_heads, parts.attn_size, input_size,
-           None if feedback is None else (feedback[1] is not None, feedback[2]))
+    key = ("attention", stack.config(), num_heads, parts.attn_size, input_size, joined)
     first_view = num_stack + parts.views_index()
     final, emitted = _loop(key, step, sequences, carry, num_steps, constants,
-                           relaxed=range(first_view, first_view + 1 + num_heads))
+                           relaxed=range(first_view, first_view + 1 + num_heads),
+                           feed=None if feedback is None else _argmax_feed(feedback, dtype))
     top_seq = emitted[0]
     read_seqs = emitted[1:1 + num_heads]
     weight_seqs = emitted[1 + num_heads:1 + 2 * num_heads]
@@ -1948,14 +1975,15 @@ def attention_decoder_tail(cell: Any, inputs: list, state: Any, attns: list,
         outputs = tf.nn.bias_add(_block_matmul([projected] + flat[1:], parts.project),
                                  parts.project_bias)
         outputs = tf.reshape(outputs, [num_steps, batch, _dim(outputs, -1)])
+        steps = tf.unstack(outputs, num=num_steps)
+        per_head = [tf.unstack(w, num=num_steps) for w in weight_seqs]
     else:
-        outputs = emitted[-1]
-    steps = tf.unstack(outputs, num=num_steps)
+        # Fed back, `_loop` gives each step's own tensors.
+        steps, per_head = emitted[-1], weight_seqs
     for output in steps:
         output.set_shape(first_output.get_shape())
     # The distributions go to the collection in the step-by-step order, each
     # named like the Softmax op TF 1.15 builds for that step and head.
-    per_head = [tf.unstack(w, num=num_steps) for w in weight_seqs]
     for t in range(num_steps):
         for head in range(num_heads):
             with _v1.variable_scope(f"Attention_{head}"):

@@ -1583,6 +1583,57 @@ def test_argmax_fed_attention_steps_multiply_whole_kernels(cell_kind):
     assert sorted(products) == sorted(kernels + [[UNITS, 1]]), (products, kernels)
 
 
+def _executed_products(sess, fetches):
+    """How many matrix products (MatMul, fused or not) one traced run executes."""
+    metadata = v1.RunMetadata()
+    sess.run(fetches, options=v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE),
+             run_metadata=metadata)
+    labels = [node.timeline_label for device in metadata.step_stats.dev_stats
+              for node in device.node_stats]
+    return sum(1 for label in labels if "MatMul(" in label)
+
+
+@pytest.mark.parametrize("function", ["embedding_attention_seq2seq", "embedding_rnn_seq2seq"])
+@pytest.mark.parametrize("weights_kind, shared", [
+    ("transposed", True),   # the TF 1.x translate tutorial: w = tf.transpose(w_t)
+    ("ref", True),          # a reference variable (disable_v2_behavior()): one snapshot
+    ("resource", False),    # every use of a resource variable reads it anew
+])
+def test_argmax_feedback_projection_is_the_users_own_logits_product(function, weights_kind,
+                                                                     shared):
+    # The feedback projects each output outside the traced steps, on the very
+    # tensor returned to the user, so the user's `tf.matmul(output, w)` of the
+    # same `w` Tensor is one product the runtime computes once, as it is in
+    # the step-by-step graph.
+    steps = 5
+    with tf.Graph().as_default() as graph:
+        rng = np.random.RandomState(67)
+        enc, _ = ids(rng, 4)
+        dec, _ = ids(rng, steps)
+        use_resource = weights_kind == "resource"
+        if weights_kind == "transposed":
+            w = tf.transpose(v1.get_variable("proj_w_t", [VOCAB, UNITS]))
+        else:
+            w = v1.get_variable("proj_w", [UNITS, VOCAB], use_resource=use_resource)
+        b = v1.get_variable("proj_b", [VOCAB], use_resource=use_resource)
+        outputs, _ = getattr(legacy_seq2seq, function)(
+            enc, dec, make_cell("multi_gru"), VOCAB, VOCAB, EMB,
+            output_projection=(w, b), feed_previous=True)
+        assert fastpath.used(graph)
+        # Each output but the last is projected by the feedback, outside the steps.
+        for output in outputs[:-1]:
+            assert [op.inputs[1].get_shape().as_list() for op in output.consumers()
+                    if op.type == "MatMul"] == [[UNITS, VOCAB]], output
+        logits = [tf.matmul(output, w) + b for output in outputs]
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            alone = _executed_products(sess, outputs)
+            with_logits = _executed_products(sess, logits)
+    # Only the last output's product is new when the user's products of the
+    # fed-back outputs are shared with the feedback's.
+    assert with_logits - alone == (1 if shared else steps)
+
+
 def test_layer_loops_apply_given_masks_like_numpy(monkeypatch):
     """static_rnn's layer loop with fixed input, state and output masks (one GRU layer)."""
     steps = 3
