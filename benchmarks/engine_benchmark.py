@@ -62,6 +62,15 @@ RESULT_TAG = "ENGINE_BENCHMARK_RESULT "
 VARIANT_NAMES = {"a": "a: engine", "b": "b: stepwise()"}
 CELLS = ("gru", "lstm")
 MODES = ("train", "decode")
+
+# The report's line on the workers' TensorFlow behaviour (`--behavior`).
+BEHAVIOR_TEXT = {
+    "tf1": "Workers run with `tf.compat.v1.disable_v2_behavior()`, as an old script under "
+           "`legacy-seq2seq-compat run` does (reference variables).",
+    "tf2": "Workers run with TensorFlow 2's defaults (resource variables), not with "
+           "`disable_v2_behavior()`.",
+}
+
 STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 # Defaults of --reps, --steps and --warmup, without and with --quick.
 FULL_DEFAULTS = {"reps": 2, "steps": 10, "warmup": 2}
@@ -399,6 +408,11 @@ def run_worker(args: argparse.Namespace) -> None:
 
     v1 = tf.compat.v1
     load_before = os.getloadavg()
+    if args.behavior == "tf1":
+        # What an old script gets from `legacy-seq2seq-compat run` or the
+        # `tf1` module: reference variables, whose every use reads one
+        # snapshot, so equal products of a variable can be computed once.
+        v1.disable_v2_behavior()
     legacy_seq2seq, rnn_cell, info = translate_benchmark.import_library(args.expect_root)
     from legacy_seq2seq_compat import fastpath, rnn
 
@@ -489,7 +503,7 @@ def run_one(args: argparse.Namespace, job: tuple, root: str) -> dict:
     command = [sys.executable, os.path.abspath(__file__), "--worker", mode,
                "--model", model, "--variant", variant, "--cell", cell,
                "--steps", str(args.steps), "--warmup", str(args.warmup),
-               "--expect-root", root]
+               "--expect-root", root, "--behavior", args.behavior]
     if args.quick:
         command.append("--quick")
     if args.translate_buckets:
@@ -673,6 +687,7 @@ def markdown_report(report: dict) -> str:
         f"repetitions: {config['reps']}; per stepped bucket {config['warmup']} warm-up, "
         f"{config['steps']} timed, then one traced step.",
         f"{head}; b = the same copy inside `fastpath.stepwise()` (the step-by-step graph).",
+        BEHAVIOR_TEXT[config.get("behavior", "tf2")],
         "Medians over repetitions; a/b below 1 means a is faster or smaller.",
     ]
     if loads:
@@ -765,7 +780,7 @@ def run_parent(args: argparse.Namespace) -> dict:
         },
         "config": {
             "models": models, "cells": cells, "variants": variants, "modes": list(modes),
-            "reps": args.reps,
+            "reps": args.reps, "behavior": args.behavior,
             "steps": args.steps, "warmup": args.warmup, "quick": args.quick, "seed": SEED,
             "buckets": {model: model_buckets(model, args.quick) for model in models},
             "stepped": {model: stepped_buckets(model, args.quick, args.translate_buckets)
@@ -803,6 +818,11 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument("--translate-buckets", default="",
                         help="comma list of the translate buckets to step, e.g. 0,3 "
                              "(default: all four)")
+    parser.add_argument("--behavior", choices=sorted(BEHAVIOR_TEXT), default="tf1",
+                        help="tf1 (default): the workers call tf.compat.v1."
+                             "disable_v2_behavior() first, as an old script run by "
+                             "`legacy-seq2seq-compat run` does; tf2: TensorFlow 2's defaults "
+                             "(resource variables), as the results before 2026-12-08")
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds before a worker is stopped and reported as failed")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),

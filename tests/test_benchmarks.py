@@ -111,6 +111,12 @@ def test_report_checks_targets_and_lists_failed_workers(bench):
     assert "ValueError: x" in lines
     assert "* b train: `static_rnn` step by step (fastpath.stepwise() is on)" in lines
     assert "**Smoke run" in text
+    # Reports from before --behavior ran with TensorFlow 2's defaults.
+    assert bench.BEHAVIOR_TEXT["tf2"] in lines
+    report["config"]["behavior"] = "tf1"
+    assert "Workers run with `tf.compat.v1.disable_v2_behavior()`, as an old script under " \
+        "`legacy-seq2seq-compat run` does (reference variables)." \
+        in bench.markdown_report(report).splitlines()
 
 
 def test_quick_changes_the_defaults_and_names_are_checked(bench):
@@ -131,6 +137,11 @@ def test_quick_changes_the_defaults_and_names_are_checked(bench):
     assert bench.parse_args([]).modes == "train,decode"
     with pytest.raises(SystemExit):
         bench.parse_args(["--modes", "train,serve"])
+    # Old scripts run with disable_v2_behavior(); the workers do so unless told tf2.
+    assert bench.parse_args([]).behavior == "tf1"
+    assert bench.parse_args(["--behavior", "tf2"]).behavior == "tf2"
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--behavior", "tf3"])
 
 
 @pytest.fixture(scope="module")
