@@ -64,12 +64,7 @@ CELLS = ("gru", "lstm")
 MODES = ("train", "decode")
 
 # The report's line on the workers' TensorFlow behaviour (`--behavior`).
-BEHAVIOR_TEXT = {
-    "tf1": "Workers run with `tf.compat.v1.disable_v2_behavior()`, as an old script under "
-           "`legacy-seq2seq-compat run` does (reference variables).",
-    "tf2": "Workers run with TensorFlow 2's defaults (resource variables), not with "
-           "`disable_v2_behavior()`.",
-}
+BEHAVIOR_TEXT = translate_benchmark.BEHAVIOR_TEXT
 
 STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 # Defaults of --reps, --steps and --warmup, without and with --quick.
@@ -408,11 +403,7 @@ def run_worker(args: argparse.Namespace) -> None:
 
     v1 = tf.compat.v1
     load_before = os.getloadavg()
-    if args.behavior == "tf1":
-        # What an old script gets from `legacy-seq2seq-compat run` or the
-        # `tf1` module: reference variables, whose every use reads one
-        # snapshot, so equal products of a variable can be computed once.
-        v1.disable_v2_behavior()
+    translate_benchmark.apply_behavior(args.behavior)
     legacy_seq2seq, rnn_cell, info = translate_benchmark.import_library(args.expect_root)
     from legacy_seq2seq_compat import fastpath, rnn
 

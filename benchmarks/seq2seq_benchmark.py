@@ -66,6 +66,28 @@ BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
 # Set by the parent for the workers of a run with --seed-graph.
 SEED_GRAPH_ENV = "SEQ2SEQ_BENCHMARK_SEED_GRAPH"
 
+# The report's line on the graph-mode workers' TensorFlow behaviour (--behavior
+# here and in engine_benchmark.py).
+BEHAVIOR_TEXT = {
+    "tf1": "Workers run with `tf.compat.v1.disable_v2_behavior()`, as an old script under "
+           "`legacy-seq2seq-compat run` does (reference variables).",
+    "tf2": "Workers run with TensorFlow 2's defaults (resource variables), not with "
+           "`disable_v2_behavior()`.",
+}
+
+
+def apply_behavior(behavior: str) -> None:
+    """Gives a graph-mode worker the TensorFlow behaviour named by --behavior.
+
+    ``"tf1"`` is what an old script gets from `legacy-seq2seq-compat run` or
+    the `tf1` module: reference variables, whose every use reads one
+    snapshot, so equal products of a variable can be computed once.
+    """
+    import tensorflow as tf
+
+    if behavior == "tf1":
+        tf.compat.v1.disable_v2_behavior()
+
 
 # ---------------------------------------------------------------------------
 # Worker side: build one model, time it, print one JSON line.
@@ -291,8 +313,9 @@ def run_tagged_worker(command: list, env: dict, tag: str, label: str) -> dict:
 
 
 def run_tf1_worker(mode: str, cell_kind: str, bucket_ids: list, steps: int, warmup: int,
-                   expect_root: str) -> dict:
+                   expect_root: str, behavior: str) -> dict:
     """Builds and times variant a or b (the library in graph mode)."""
+    apply_behavior(behavior)
     legacy_seq2seq, rnn_cell, info = import_library(expect_root)
     decode = mode == "decode"
     # Unseeded by default, as the tutorial leaves it: a graph seed makes the
@@ -486,7 +509,7 @@ def run_worker(args: argparse.Namespace) -> None:
         info = run_keras_worker(args.worker, args.cell, bucket_ids, args.steps, args.warmup)
     else:
         info = run_tf1_worker(args.worker, args.cell, bucket_ids, args.steps, args.warmup,
-                              args.expect_root)
+                              args.expect_root, args.behavior)
     info.update({
         "variant": args.variant, "mode": args.worker, "cell": args.cell,
         "tf_version": tf.__version__,
@@ -537,7 +560,8 @@ def run_one(args: argparse.Namespace, variant: str, mode: str, cell: str, bucket
     """Runs one worker subprocess and returns its parsed JSON line."""
     command = [sys.executable, os.path.abspath(__file__), "--worker", mode,
                "--variant", variant, "--cell", cell, "--steps", str(args.steps),
-               "--warmup", str(args.warmup), "--buckets", ",".join(map(str, bucket_ids))]
+               "--warmup", str(args.warmup), "--buckets", ",".join(map(str, bucket_ids)),
+               "--behavior", args.behavior]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if variant in roots:
         command += ["--expect-root", roots[variant]]
@@ -696,6 +720,10 @@ def markdown_report(report: dict) -> str:
         lines[-1] += f" + uncommitted changes to {', '.join(changed)}"
     if "b" in report["sources"]:
         lines[-1] += f", b = {report['sources']['b']['commit'][:12]}"
+    if "a" in config["variants"] or "b" in config["variants"]:
+        lines.append(BEHAVIOR_TEXT[config.get("behavior", "tf2")].replace(
+            "Workers run", "a and b run") + " c, the Keras 3 model, runs with TensorFlow 2's "
+            "defaults.")
     loads = [run["loadavg_after"][0] for run in report["runs"]]
     lines.append("Medians over repetitions of each repetition's median; step medians also give "
                  "the range of the per-repetition medians. 1-minute load average at the end of "
@@ -840,7 +868,7 @@ def run_parent(args: argparse.Namespace) -> None:
             "steps": args.steps, "warmup": args.warmup, "batch": BATCH, "vocab": VOCAB,
             "size": SIZE, "layers": LAYERS, "num_sampled": NUM_SAMPLED, "seed": SEED,
             "all_buckets": BUCKETS, "batch_loss_functions": args.batch_loss_functions,
-            "seed_graph": args.seed_graph,
+            "seed_graph": args.seed_graph, "behavior": args.behavior,
         },
         "sources": sources,
         "total_wall_s": time.perf_counter() - started,
@@ -871,6 +899,12 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
                         help="seed every variant's graph (tf.compat.v1.set_random_seed); a then "
                              "calls the sampled-softmax loss per step instead of tracing it, "
                              "its default")
+    parser.add_argument("--behavior", choices=sorted(BEHAVIOR_TEXT), default="tf1",
+                        help="tf1 (default): a's and b's workers call tf.compat.v1."
+                             "disable_v2_behavior() first, as an old script run by "
+                             "`legacy-seq2seq-compat run` does; tf2: TensorFlow 2's defaults "
+                             "(resource variables), as the results before 2026-12-08; c "
+                             "always runs with TensorFlow 2's defaults")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="directory of the json, png and md results")
     parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)

@@ -144,6 +144,31 @@ def test_quick_changes_the_defaults_and_names_are_checked(bench):
         bench.parse_args(["--behavior", "tf3"])
 
 
+def test_seq2seq_benchmark_runs_the_graph_variants_as_old_scripts_unless_told(bench):
+    seq2seq = bench.translate_benchmark
+    assert seq2seq.parse_args([]).behavior == "tf1"
+    assert seq2seq.parse_args(["--behavior", "tf2"]).behavior == "tf2"
+    with pytest.raises(SystemExit):
+        seq2seq.parse_args(["--behavior", "tf3"])
+    report = {"config": {"buckets": [3], "reps": 1, "warmup": 1, "steps": 1, "cells": [],
+                         "variants": ["a", "c"], "behavior": "tf1"},
+              "machine": {"date": "today", "tf_version": "2.x", "cpu_count": 2},
+              "sources": {"a": {"head": "0123456789abcdef", "uncommitted_changes": []}},
+              "runs": [{"loadavg_after": [1.0, 1.0, 1.0]}]}
+    line = ("a and b run with `tf.compat.v1.disable_v2_behavior()`, as an old script under "
+            "`legacy-seq2seq-compat run` does (reference variables). c, the Keras 3 model, "
+            "runs with TensorFlow 2's defaults.")
+    assert line in seq2seq.markdown_report(report).splitlines()
+    # Reports from before --behavior ran with TensorFlow 2's defaults.
+    del report["config"]["behavior"]
+    assert "a and b run with TensorFlow 2's defaults (resource variables), not with " \
+        "`disable_v2_behavior()`. c, the Keras 3 model, runs with TensorFlow 2's defaults." \
+        in seq2seq.markdown_report(report).splitlines()
+    # Keras 3 alone: no graph-mode worker, no such line.
+    report["config"]["variants"] = ["c"]
+    assert "a and b run" not in seq2seq.markdown_report(report)
+
+
 @pytest.fixture(scope="module")
 def designs():
     path = os.path.join(os.path.dirname(_PATH), "step_designs.py")
