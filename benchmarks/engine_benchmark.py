@@ -64,7 +64,8 @@ CELLS = ("gru", "lstm")
 MODES = ("train", "decode")
 
 # The report's line on the workers' TensorFlow behaviour (`--behavior`).
-BEHAVIOR_TEXT = translate_benchmark.BEHAVIOR_TEXT
+BEHAVIOR_TEXT = {name: "Workers run " + text
+                 for name, text in translate_benchmark.BEHAVIOR_TEXT.items()}
 
 STEPWISE_ENV = "LEGACY_SEQ2SEQ_COMPAT_STEPWISE"
 # Defaults of --reps, --steps and --warmup, without and with --quick.

@@ -66,12 +66,12 @@ BATCH_LOSS_ENV = "LEGACY_SEQ2SEQ_COMPAT_BATCH_LOSS_FUNCTIONS"
 # Set by the parent for the workers of a run with --seed-graph.
 SEED_GRAPH_ENV = "SEQ2SEQ_BENCHMARK_SEED_GRAPH"
 
-# The report's line on the graph-mode workers' TensorFlow behaviour (--behavior
-# here and in engine_benchmark.py).
+# How the graph-mode workers run under each --behavior (here and in
+# engine_benchmark.py); each report puts its own subject before it.
 BEHAVIOR_TEXT = {
-    "tf1": "Workers run with `tf.compat.v1.disable_v2_behavior()`, as an old script under "
+    "tf1": "with `tf.compat.v1.disable_v2_behavior()`, as an old script under "
            "`legacy-seq2seq-compat run` does (reference variables).",
-    "tf2": "Workers run with TensorFlow 2's defaults (resource variables), not with "
+    "tf2": "with TensorFlow 2's defaults (resource variables), not with "
            "`disable_v2_behavior()`.",
 }
 
@@ -721,9 +721,8 @@ def markdown_report(report: dict) -> str:
     if "b" in report["sources"]:
         lines[-1] += f", b = {report['sources']['b']['commit'][:12]}"
     if "a" in config["variants"] or "b" in config["variants"]:
-        lines.append(BEHAVIOR_TEXT[config.get("behavior", "tf2")].replace(
-            "Workers run", "a and b run") + " c, the Keras 3 model, runs with TensorFlow 2's "
-            "defaults.")
+        lines.append(f"a and b run {BEHAVIOR_TEXT[config.get('behavior', 'tf2')]} c, the "
+                     "Keras 3 model, runs with TensorFlow 2's defaults.")
     loads = [run["loadavg_after"][0] for run in report["runs"]]
     lines.append("Medians over repetitions of each repetition's median; step medians also give "
                  "the range of the per-repetition medians. 1-minute load average at the end of "

@@ -1325,7 +1325,11 @@ def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any
                 source = ("emit", len(own))
                 own.append(value)
             plan.append(source)
-        plans.append(plan)
+        # A tensor the step carries in several slots (a GRU's output and state,
+        # say) is one tensor outside too: the first slot's call output.
+        first_slot = [next(i for i, t in enumerate(carry_out) if t is value)
+                      for value in carry_out]
+        plans.append((plan, first_slot))
         return carry_out + own
 
     cache = _traces.setdefault(_v1.get_default_graph(), {})
@@ -1333,36 +1337,32 @@ def _loop(key: tuple, step: Callable, sequences: Sequence[tf.Tensor], carry: Any
     if traced is None:
         function = tf.function(flat_step, autograph=False).get_concrete_function(*signature)
         traced = cache[(key, signature)] = (function, plans[0])
-    function, plan = traced
+    function, (plan, first_slot) = traced
     history = [flat_carry]
     emitted: list = []
     for t in range(num_steps):
         if t > 0 and feed is not None:
             fed = list(feed(history[-1]))
         results = function(*history[-1], *fed, *[s[t] for s in steps], *constants)
-        flat = results[:num_carry]
+        flat = [results[slot] for slot in first_slot]
         for value, like in zip(flat, flat_carry):
             value.set_shape(like.get_shape())
         history.append(flat)
         emitted.append(results[num_carry:])
-    if feed is not None:
-        columns = [list(column) for column in zip(*emitted)]
-        return tf.nest.pack_sequence_as(carry, history[-1]), [
-            columns[index] if kind == "emit" else
-            [row[index] for row in (history[:-1] if kind == "in" else history[1:])]
-            for kind, index in plan]
-    own_stacks = [tf.stack(list(column)) for column in zip(*emitted)]
-    carry_stacks: dict = {}
-    stacked = []
-    for kind, index in plan:
+
+    def per_step(kind: str, index: int) -> list:
         if kind == "emit":
-            stacked.append(own_stacks[index])
-            continue
-        if (kind, index) not in carry_stacks:
-            rows = history[:-1] if kind == "in" else history[1:]
-            carry_stacks[(kind, index)] = tf.stack([row[index] for row in rows])
-        stacked.append(carry_stacks[(kind, index)])
-    return tf.nest.pack_sequence_as(carry, history[-1]), stacked
+            return [row[index] for row in emitted]
+        return [row[index] for row in (history[:-1] if kind == "in" else history[1:])]
+
+    final = tf.nest.pack_sequence_as(carry, history[-1])
+    if feed is not None:
+        return final, [per_step(*source) for source in plan]
+    stacks: dict = {}
+    for source in plan:
+        if source not in stacks:
+            stacks[source] = tf.stack(per_step(*source))
+    return final, [stacks[source] for source in plan]
 
 
 def _carry_source(value: tf.Tensor, carry_in: Sequence[tf.Tensor],
@@ -1619,12 +1619,6 @@ def _feedback_tail(stack: _Stack, feedback: tuple, num_steps: int, state: Any,
         # factors (`_Stack.step_masks`).
         top, new_parts, _ = layers.step(inputs_t[0], list(layer_parts), masks=inputs_t[1:])
         output = layers.project_output(top)
-        if output is top:
-            # The output gets a call output of its own: were it the top state
-            # itself, `_loop` would return the state's slot while the feedback
-            # reads the output's, and the user's product and the feedback's
-            # would take two tensors.
-            output = tf.identity(output)
         return (tuple(tuple(p) for p in new_parts), output), [output]
 
     parts = stack.to_parts(state)

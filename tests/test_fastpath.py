@@ -703,13 +703,18 @@ def test_traced_loss_function_runs_once_and_gives_the_per_step_numbers(static_ba
     np.testing.assert_allclose(results[True][0], total / (sum(w) + 1e-12), atol=ATOL)
 
 
-def _executed_calls(sess, fetches, feed):
-    """Results of one traced run, and the function calls the runtime did not inline."""
+def _traced_run(sess, fetches, feed=None):
+    """Results of one FULL_TRACE run, and the timeline label of every node it executed."""
     metadata = v1.RunMetadata()
     results = sess.run(fetches, feed, options=v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE),
                        run_metadata=metadata)
-    labels = [node.timeline_label for device in metadata.step_stats.dev_stats
-              for node in device.node_stats]
+    return results, [node.timeline_label for device in metadata.step_stats.dev_stats
+                     for node in device.node_stats]
+
+
+def _executed_calls(sess, fetches, feed):
+    """Results of one traced run, and the function calls the runtime did not inline."""
+    results, labels = _traced_run(sess, fetches, feed)
     return results, [label for label in labels if "PartitionedCall(" in label]
 
 
@@ -1585,11 +1590,7 @@ def test_argmax_fed_attention_steps_multiply_whole_kernels(cell_kind):
 
 def _executed_products(sess, fetches):
     """How many matrix products (MatMul, fused or not) one traced run executes."""
-    metadata = v1.RunMetadata()
-    sess.run(fetches, options=v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE),
-             run_metadata=metadata)
-    labels = [node.timeline_label for device in metadata.step_stats.dev_stats
-              for node in device.node_stats]
+    _, labels = _traced_run(sess, fetches)
     return sum(1 for label in labels if "MatMul(" in label)
 
 
