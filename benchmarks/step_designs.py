@@ -52,7 +52,7 @@ engine_benchmark = importlib.import_module("engine_benchmark")
 TAG = "STEP_DESIGNS_RESULT "
 VARIANTS = {"a": "the engine", "x": "the engine, steps compiled by XLA",
             "n": "the engine, steps not inlined", "b": "stepwise()"}
-MODES = ("train", "decode")
+MODES = engine_benchmark.MODES
 # What each design adds to `tf.function` for the engine's steps.
 STEP_OPTIONS = {"x": {"jit_compile": True},
                 "n": {"experimental_attributes": {"_noinline": True}}}
